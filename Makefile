@@ -1,0 +1,128 @@
+# meshops.sidecar_injection: one entry point for setup, the demo and every quality gate.
+# `make demo` and `make test` set everything up on a fresh machine (no Galaxy needed).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.setup-stamp
+COLLECTIONS := $(CURDIR)/.collections
+BUILD := $(CURDIR)/build
+# ansible-test needs the collection in a real ansible_collections/<ns>/<name> directory (no links).
+AT_ROOT := $(BUILD)/ansible_collections
+AT_COLL := $(AT_ROOT)/meshops/sidecar_injection
+VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
+TARBALL := $(BUILD)/meshops-sidecar_injection-$(VERSION).tar.gz
+REPORTS := $(CURDIR)/reports
+
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+export ANSIBLE_HOME := $(CURDIR)/.ansible
+export ANSIBLE_LOCAL_TEMP := $(CURDIR)/.ansible/tmp
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+export PYTHONDONTWRITEBYTECODE := 1
+
+PYTEST := $(PY) -m pytest
+
+.PHONY: help setup demo test lint ruff mypy ansible-lint yamllint docs docs-check units integration \
+        conformance sanity ansible-units molecule bench dist dist-check clean
+
+help:
+	@echo "make demo     diagnose the bundled broken example cluster and print the report"
+	@echo "make test     the whole suite: lint, unit, integration, sanity, ansible-test units, molecule, build"
+	@echo "make setup    create .venv and .collections (pinned, offline-friendly; runs automatically)"
+	@echo "make lint | units | integration | sanity | ansible-units | molecule | bench | docs | dist | clean"
+
+setup: $(STAMP)
+
+$(STAMP): requirements-dev.txt tools/setup.sh
+	tools/setup.sh
+	@touch $@
+
+demo: setup
+	@rm -rf $(REPORTS)/demo
+	$(BIN)/ansible-playbook playbooks/diagnose.yml -i examples/inventory.yml -e report_dir=$(REPORTS)/demo
+
+test: setup
+	@start=$$(date +%s); \
+	for gate in lint units integration sanity ansible-units molecule dist-check; do \
+	  echo; echo "######## make $$gate"; \
+	  $(MAKE) --no-print-directory $$gate || { echo "FAILED: make $$gate"; exit 1; }; \
+	done; \
+	echo; echo "make test: all gates passed in $$(( $$(date +%s) - start ))s"
+
+# ---- linters ----------------------------------------------------------------------------------
+lint: ruff mypy yamllint ansible-lint docs-check
+
+ruff: setup
+	$(BIN)/ruff check plugins tests tools
+	$(BIN)/ruff format --check plugins/module_utils tools
+
+mypy: setup
+	$(BIN)/mypy plugins/module_utils tools
+
+yamllint: setup
+	$(BIN)/yamllint -s .
+
+ansible-lint: setup
+	$(BIN)/ansible-lint --offline
+
+docs: setup
+	$(PY) tools/gen_findings_doc.py --write
+
+docs-check: setup
+	$(PY) tools/gen_findings_doc.py --check
+
+# ---- tests ------------------------------------------------------------------------------------
+units: setup
+	$(PYTEST) -q -n 2 tests/unit
+
+integration: setup
+	$(PYTEST) -q tests/integration
+
+conformance: setup
+	$(PYTEST) -q -m conformance tests
+
+molecule: setup
+	$(BIN)/molecule test --all
+
+bench: setup
+	$(PY) -m tests.benchmarks
+
+# ---- ansible-test, in a copy of what the collection ships -------------------------------------
+$(TARBALL): setup
+	@mkdir -p $(BUILD)
+	$(BIN)/ansible-galaxy collection build --force --output-path $(BUILD) . >/dev/null
+
+dist: $(TARBALL)
+	@echo "$(TARBALL)"
+
+# The shipped files (galaxy.yml build_ignore decides) plus kubernetes.core next to them.
+$(AT_COLL)/.prepared: $(TARBALL)
+	rm -rf $(AT_ROOT)
+	mkdir -p $(AT_COLL) $(AT_ROOT)/kubernetes
+	tar -xzf $(TARBALL) -C $(AT_COLL)
+	cp -a $(COLLECTIONS)/ansible_collections/kubernetes/core $(AT_ROOT)/kubernetes/core
+	@touch $@
+
+sanity: $(AT_COLL)/.prepared
+	cd $(AT_COLL) && ansible-test sanity --venv --python 3.11 --color no
+
+ansible-units: $(AT_COLL)/.prepared
+	cd $(AT_COLL) && ansible-test units --venv --python 3.11 --color no
+
+# The tarball installs offline next to kubernetes.core and its plugins are visible to ansible-doc.
+dist-check: $(TARBALL)
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	mkdir -p $$tmp/ansible_collections/kubernetes && \
+	cp -a $(COLLECTIONS)/ansible_collections/kubernetes/core $$tmp/ansible_collections/kubernetes/core && \
+	$(BIN)/ansible-galaxy collection install --offline -p $$tmp $(TARBALL) >/dev/null && \
+	ANSIBLE_COLLECTIONS_PATH=$$tmp $(BIN)/ansible-doc -l meshops.sidecar_injection | tee $$tmp/doc.txt && \
+	grep -q '^meshops.sidecar_injection.injection_facts' $$tmp/doc.txt && \
+	grep -q '^meshops.sidecar_injection.injection_diagnose' $$tmp/doc.txt && \
+	echo "dist-check: $(notdir $(TARBALL)) installs offline; modules listed by ansible-doc"
+
+clean:
+	rm -rf $(BUILD) $(REPORTS) tests/output .pytest_cache .mypy_cache .ruff_cache .ansible

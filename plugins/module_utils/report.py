@@ -1,0 +1,116 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, meshops.sidecar_injection contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The per-cluster report: a JSON document for machines and a few lines for people.
+
+Report shape (schema 1), written to `<report_dir>/<inventory_hostname>.json`::
+
+    {"schema": 1, "cluster": {...}, "summary": {...},
+     "findings": [{code, slug, severity, mesh, kind, namespace, name, message, evidence[],
+                   remediation{action, steps[]}}],
+     "verdicts": [{kind, namespace, name, mesh, webhook, revision, should_inject, injected, reasons[]}]}
+
+Writing is atomic (temp file in the target folder, then rename) so a reader or a concurrent fleet
+run never sees half a report.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from typing import Any, Dict, Iterable, List
+
+SCHEMA = 1
+SEVERITY_LABEL = {"error": "ERROR", "warning": "WARN", "info": "INFO"}
+
+
+def build(cluster, summary, findings, verdicts):
+    # type: (Dict[str, Any], Dict[str, Any], Iterable[Any], Iterable[Any]) -> Dict[str, Any]
+    """Assemble the report from Finding and Verdict objects (anything with `as_dict()`)."""
+    return {
+        "schema": SCHEMA,
+        "cluster": cluster,
+        "summary": summary,
+        "findings": [f.as_dict() for f in findings],
+        "verdicts": [v.as_dict() for v in verdicts],
+    }
+
+
+def code_counts(findings):
+    # type: (Iterable[Any]) -> Dict[str, int]
+    counts = {}  # type: Dict[str, int]
+    for finding in findings:
+        counts[finding.code] = counts.get(finding.code, 0) + 1
+    return dict(sorted(counts.items()))
+
+
+def write_json(path, document):
+    # type: (str, Dict[str, Any]) -> None
+    """Write `document` to `path` atomically; the folder is created when missing."""
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    handle, temp = tempfile.mkstemp(prefix=".report-", suffix=".json", dir=folder)
+    try:
+        with os.fdopen(handle, "w") as stream:
+            json.dump(document, stream, indent=2, sort_keys=False)
+            stream.write("\n")
+        os.chmod(temp, 0o644)
+        os.replace(temp, path)
+    except BaseException:
+        if os.path.exists(temp):
+            os.unlink(temp)
+        raise
+
+
+def describe_object(finding):
+    # type: (Dict[str, Any]) -> str
+    kind, namespace, name = finding.get("kind"), finding.get("namespace"), finding.get("name")
+    if not kind:
+        return "cluster"
+    return "%s %s/%s" % (kind, namespace, name) if namespace else "%s %s" % (kind, name)
+
+
+def human_lines(report, limit=20):
+    # type: (Dict[str, Any], int) -> List[str]
+    """A short summary a person can read in a terminal or an AWX job log."""
+    summary = report.get("summary") or {}
+    cluster = report.get("cluster") or {}
+    meshes = ", ".join(
+        "%s %s" % (m.get("mesh"), m.get("version") or "(version unknown)") for m in summary.get("meshes") or []
+    ) or "no mesh detected"
+    lines = [
+        "cluster %s (%s, Kubernetes %s, %s): %s"
+        % (
+            cluster.get("name") or "?",
+            cluster.get("source") or "?",
+            summary.get("kubernetes_version") or "unknown",
+            summary.get("platform") or "platform unknown",
+            meshes,
+        )
+    ]
+    pods = summary.get("pods") or {}
+    if pods:
+        lines.append(
+            "pods: %d checked, %d should carry a sidecar, %d do; %d missing one"
+            % (pods.get("total", 0), pods.get("should_inject", 0), pods.get("injected", 0), pods.get("missing", 0))
+        )
+    counts = summary.get("severities") or {}
+    lines.append(
+        "findings: %d error, %d warning, %d info" % (counts.get("error", 0), counts.get("warning", 0), counts.get("info", 0))
+    )
+    findings = report.get("findings") or []
+    for finding in findings[:limit]:
+        lines.append(
+            "  %-5s %s %-28s %s: %s"
+            % (
+                SEVERITY_LABEL.get(finding.get("severity"), "?"),
+                finding.get("code"),
+                finding.get("slug"),
+                describe_object(finding),
+                finding.get("message"),
+            )
+        )
+    if len(findings) > limit:
+        lines.append("  ... and %d more in the report" % (len(findings) - limit))
+    return lines

@@ -1,0 +1,64 @@
+"""The catalogue is the project's copy of the finding contract in ../shared/spec/findings.yaml."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.catalogue import (
+    ACTIONS,
+    CATALOGUE,
+    GROUPS,
+    SEVERITIES,
+    entry,
+    severity_rank,
+)
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.findings import (
+    Finding,
+    at_least,
+    ordered,
+)
+from ansible_collections.meshops.sidecar_injection.tests.unit.shared_data import shared_path
+
+
+
+def test_every_entry_is_well_formed():
+    for code, spec in CATALOGUE.items():
+        assert code[:2] == "SI" and len(code) == 5, code
+        assert spec["severity"] in SEVERITIES, code
+        assert spec["action"] in ACTIONS, code
+        assert spec["group"] in GROUPS, code
+        assert spec["mesh"] in ("any", "istio", "linkerd"), code
+        assert spec["when"].strip(), code
+
+
+def test_catalogue_matches_the_shared_spec():
+    with open(shared_path("spec", "findings.yaml")) as handle:
+        spec = yaml.safe_load(handle)["codes"]
+    assert sorted(CATALOGUE) == sorted(spec)
+    for code, want in spec.items():
+        have = CATALOGUE[code]
+        assert {k: have[k] for k in ("slug", "severity", "mesh", "action")} == {
+            k: want[k] for k in ("slug", "severity", "mesh", "action")
+        }, code
+        assert " ".join(have["when"].split()) == " ".join(want["when"].split()), code
+
+
+def test_unknown_codes_and_severities_are_named_in_the_error():
+    with pytest.raises(KeyError, match="SI999"):
+        entry("SI999")
+    with pytest.raises(ValueError, match="'fatal'"):
+        severity_rank("fatal")
+    with pytest.raises(KeyError, match="SI000"):
+        Finding(code="SI000", message="x")
+
+
+def test_findings_default_to_catalogue_values_and_sort_worst_first():
+    info = Finding(code="SI101", message="ns a", kind="Namespace", name="a", severity="info")
+    err = Finding(code="SI103", message="rev gone", kind="Namespace", name="b")
+    warn = Finding(code="SI101", message="ns c", kind="Namespace", name="c")
+    assert (err.severity, err.action, err.mesh) == ("error", "label_namespace", "istio")
+    assert [f.name for f in ordered([info, warn, err, warn])] == ["b", "c", "a"]
+    assert [f.name for f in at_least([info, warn, err], "warning")] == ["c", "b"]
+    assert warn.as_dict()["remediation"] == {"action": "label_namespace", "steps": []}
+    assert warn.as_dict()["slug"] == "namespace-not-enabled"
