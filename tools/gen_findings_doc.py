@@ -64,8 +64,8 @@ def render(catalogue: ModuleType) -> str:
                 "",
                 "### %s" % code,
                 "",
-                "`%s` · severity **%s** · mesh %s · action `%s`" % (spec["slug"], spec["severity"], spec["mesh"],
-                                                                 spec["action"]),
+                "`%s` · severity **%s** · mesh %s · action `%s`"
+                % (spec["slug"], spec["severity"], spec["mesh"], spec["action"]),
                 "",
                 "**What it means.** %s" % cell(spec["when"]).rstrip(".") + ".",
             ]
@@ -89,11 +89,16 @@ def main() -> int:
             handle.write(text)
         print("wrote %s" % os.path.relpath(TARGET, ROOT))
         return 0
-    current = open(TARGET, encoding="utf-8").read() if os.path.exists(TARGET) else ""
+    current = ""
+    if os.path.exists(TARGET):
+        with open(TARGET, encoding="utf-8") as handle:
+            current = handle.read()
     if current == text:
         print("docs/findings.md is up to date with the catalogue")
         return 0
-    sys.stdout.writelines(difflib.unified_diff(current.splitlines(True), text.splitlines(True), "committed", "catalogue"))
+    sys.stdout.writelines(
+        difflib.unified_diff(current.splitlines(True), text.splitlines(True), "committed", "catalogue")
+    )
     print("docs/findings.md is stale: run `make docs`", file=sys.stderr)
     return 1
 

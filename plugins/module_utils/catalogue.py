@@ -111,7 +111,7 @@ CATALOGUE = {
         "group": "selection",
         "when": (
             "value outside the accepted set: sidecar.istio.io/inject other than exactly true/false "
-            "(\"False\" still injects); linkerd.io/inject other than enabled/disabled/ingress (an "
+            '("False" still injects); linkerd.io/inject other than enabled/disabled/ingress (an '
             "invalid namespace value blocks even pod opt-ins)"
         ),
         "detect": "",
@@ -151,9 +151,7 @@ CATALOGUE = {
         "mesh": "any",
         "action": "manual",
         "group": "selection",
-        "when": (
-            "pod uses hostNetwork: true; both injectors skip it by design"
-        ),
+        "when": ("pod uses hostNetwork: true; both injectors skip it by design"),
         "detect": "",
         "fix": "",
     },
@@ -190,8 +188,7 @@ CATALOGUE = {
         "action": "label_namespace",
         "group": "selection",
         "when": (
-            "namespace is labelled for ambient (istio.io/dataplane-mode=ambient) and for sidecar "
-            "injection at once"
+            "namespace is labelled for ambient (istio.io/dataplane-mode=ambient) and for sidecar injection at once"
         ),
         "detect": "",
         "fix": "",
@@ -215,9 +212,7 @@ CATALOGUE = {
         "mesh": "any",
         "action": "manual",
         "group": "webhook-configuration",
-        "when": (
-            "clientConfig.service names a Service, namespace or port that does not exist"
-        ),
+        "when": ("clientConfig.service names a Service, namespace or port that does not exist"),
         "detect": "",
         "fix": "",
     },
@@ -240,9 +235,7 @@ CATALOGUE = {
         "mesh": "any",
         "action": "set_webhook",
         "group": "webhook-configuration",
-        "when": (
-            "timeoutSeconds below the configured floor, or webhook calls observed timing out"
-        ),
+        "when": ("timeoutSeconds below the configured floor, or webhook calls observed timing out"),
         "detect": "",
         "fix": "",
     },
@@ -252,9 +245,7 @@ CATALOGUE = {
         "mesh": "any",
         "action": "manual",
         "group": "webhook-configuration",
-        "when": (
-            "webhook rules do not match CREATE of v1 pods"
-        ),
+        "when": ("webhook rules do not match CREATE of v1 pods"),
         "detect": "",
         "fix": "",
     },
@@ -331,9 +322,7 @@ CATALOGUE = {
         "mesh": "any",
         "action": "manual",
         "group": "reachability",
-        "when": (
-            "injector Deployment has no available replicas or its pods are not Ready"
-        ),
+        "when": ("injector Deployment has no available replicas or its pods are not Ready"),
         "detect": "",
         "fix": "",
     },
@@ -343,9 +332,7 @@ CATALOGUE = {
         "mesh": "any",
         "action": "manual",
         "group": "reachability",
-        "when": (
-            "webhook Service has no ready endpoints (selector mismatch, pods down)"
-        ),
+        "when": ("webhook Service has no ready endpoints (selector mismatch, pods down)"),
         "detect": "",
         "fix": "",
     },
@@ -396,9 +383,7 @@ CATALOGUE = {
         "mesh": "any",
         "action": "manual",
         "group": "reachability",
-        "when": (
-            "webhook Service targetPort does not match a containerPort of the injector pods"
-        ),
+        "when": ("webhook Service targetPort does not match a containerPort of the injector pods"),
         "detect": "",
         "fix": "",
     },
@@ -434,9 +419,7 @@ CATALOGUE = {
         "mesh": "any",
         "action": "resync_ca",
         "group": "certificates",
-        "when": (
-            "webhook caBundle is empty or not valid PEM"
-        ),
+        "when": ("webhook caBundle is empty or not valid PEM"),
         "detect": "",
         "fix": "",
     },
@@ -446,9 +429,7 @@ CATALOGUE = {
         "mesh": "any",
         "action": "resync_ca",
         "group": "certificates",
-        "when": (
-            "a caBundle certificate is expired or not yet valid"
-        ),
+        "when": ("a caBundle certificate is expired or not yet valid"),
         "detect": "",
         "fix": "",
     },
@@ -458,9 +439,7 @@ CATALOGUE = {
         "mesh": "any",
         "action": "resync_ca",
         "group": "certificates",
-        "when": (
-            "a caBundle certificate expires within the warning window (default 60 days)"
-        ),
+        "when": ("a caBundle certificate expires within the warning window (default 60 days)"),
         "detect": "",
         "fix": "",
     },
@@ -483,10 +462,7 @@ CATALOGUE = {
         "mesh": "any",
         "action": "rotate_cert",
         "group": "certificates",
-        "when": (
-            "injector serving certificate expired (error) or expires within the warning window "
-            "(warning)"
-        ),
+        "when": ("injector serving certificate expired (error) or expires within the warning window (warning)"),
         "detect": "",
         "fix": "",
     },
@@ -496,9 +472,7 @@ CATALOGUE = {
         "mesh": "any",
         "action": "rotate_cert",
         "group": "certificates",
-        "when": (
-            "serving certificate SANs do not cover <service>.<namespace>.svc"
-        ),
+        "when": ("serving certificate SANs do not cover <service>.<namespace>.svc"),
         "detect": "",
         "fix": "",
     },
@@ -574,9 +548,7 @@ CATALOGUE = {
         "mesh": "any",
         "action": "manual",
         "group": "admission-policy",
-        "when": (
-            "a validating webhook (Gatekeeper, Kyverno, ...) denies injected pods"
-        ),
+        "when": ("a validating webhook (Gatekeeper, Kyverno, ...) denies injected pods"),
         "detect": "",
         "fix": "",
     },
@@ -612,9 +584,7 @@ CATALOGUE = {
         "mesh": "any",
         "action": "manual",
         "group": "data-plane",
-        "when": (
-            "the proxy container is crash-looping or not Ready"
-        ),
+        "when": ("the proxy container is crash-looping or not Ready"),
         "detect": "",
         "fix": "",
     },
@@ -651,8 +621,7 @@ CATALOGUE = {
         "action": "manual",
         "group": "data-plane",
         "when": (
-            "Job/CronJob pods keep a classic (non-native) sidecar and stay Running after the main "
-            "container exits"
+            "Job/CronJob pods keep a classic (non-native) sidecar and stay Running after the main container exits"
         ),
         "detect": "",
         "fix": "",
@@ -663,10 +632,7 @@ CATALOGUE = {
         "mesh": "any",
         "action": "manual",
         "group": "platform",
-        "when": (
-            "the mesh version does not support this Kubernetes version (Istio and Linkerd support "
-            "matrices)"
-        ),
+        "when": ("the mesh version does not support this Kubernetes version (Istio and Linkerd support matrices)"),
         "detect": "",
         "fix": "",
     },
@@ -676,10 +642,7 @@ CATALOGUE = {
         "mesh": "any",
         "action": "manual",
         "group": "platform",
-        "when": (
-            "native sidecars requested while the Kubernetes version or node kubelets are older than "
-            "required"
-        ),
+        "when": ("native sidecars requested while the Kubernetes version or node kubelets are older than required"),
         "detect": "",
         "fix": "",
     },
@@ -715,9 +678,7 @@ CATALOGUE = {
         "mesh": "any",
         "action": "manual",
         "group": "coverage",
-        "when": (
-            "no Istio or Linkerd control plane found in the cluster or snapshot"
-        ),
+        "when": ("no Istio or Linkerd control plane found in the cluster or snapshot"),
         "detect": "",
         "fix": "",
     },
@@ -727,9 +688,7 @@ CATALOGUE = {
         "mesh": "any",
         "action": "manual",
         "group": "coverage",
-        "when": (
-            "an offline snapshot lacks resource types that some checks need; names them"
-        ),
+        "when": ("an offline snapshot lacks resource types that some checks need; names them"),
         "detect": "",
         "fix": "",
     },

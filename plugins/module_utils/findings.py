@@ -77,24 +77,21 @@ class Finding:
         }
 
 
-def at_least(findings, min_severity):
-    # type: (Iterable[Finding], str) -> List[Finding]
+def at_least(findings: Iterable[Finding], min_severity: str) -> List[Finding]:
     """Findings whose severity is `min_severity` or worse."""
     floor = severity_rank(min_severity)
     return [f for f in findings if severity_rank(f.severity) >= floor]
 
 
-def ordered(findings):
-    # type: (Iterable[Finding]) -> List[Finding]
+def ordered(findings: Iterable[Finding]) -> List[Finding]:
     """De-duplicated findings, worst first, then by code and object, so reports are stable."""
-    unique = {}  # type: Dict[tuple, Finding]
+    unique: Dict[tuple, Finding] = {}
     for finding in findings:
         unique.setdefault(finding.key(), finding)
     return sorted(unique.values(), key=lambda f: (-severity_rank(f.severity),) + f.key())
 
 
-def count_by_severity(findings):
-    # type: (Iterable[Finding]) -> Dict[str, int]
+def count_by_severity(findings: Iterable[Finding]) -> Dict[str, int]:
     counts = {"error": 0, "warning": 0, "info": 0}
     for finding in findings:
         counts[finding.severity] += 1

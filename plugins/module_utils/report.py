@@ -25,8 +25,9 @@ SCHEMA = 1
 SEVERITY_LABEL = {"error": "ERROR", "warning": "WARN", "info": "INFO"}
 
 
-def build(cluster, summary, findings, verdicts):
-    # type: (Dict[str, Any], Dict[str, Any], Iterable[Any], Iterable[Any]) -> Dict[str, Any]
+def build(
+    cluster: Dict[str, Any], summary: Dict[str, Any], findings: Iterable[Any], verdicts: Iterable[Any]
+) -> Dict[str, Any]:
     """Assemble the report from Finding and Verdict objects (anything with `as_dict()`)."""
     return {
         "schema": SCHEMA,
@@ -37,16 +38,14 @@ def build(cluster, summary, findings, verdicts):
     }
 
 
-def code_counts(findings):
-    # type: (Iterable[Any]) -> Dict[str, int]
-    counts = {}  # type: Dict[str, int]
+def code_counts(findings: Iterable[Any]) -> Dict[str, int]:
+    counts: Dict[str, int] = {}
     for finding in findings:
         counts[finding.code] = counts.get(finding.code, 0) + 1
     return dict(sorted(counts.items()))
 
 
-def write_json(path, document):
-    # type: (str, Dict[str, Any]) -> None
+def write_json(path: str, document: Dict[str, Any]) -> None:
     """Write `document` to `path` atomically; the folder is created when missing."""
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
@@ -63,22 +62,23 @@ def write_json(path, document):
         raise
 
 
-def describe_object(finding):
-    # type: (Dict[str, Any]) -> str
+def describe_object(finding: Dict[str, Any]) -> str:
     kind, namespace, name = finding.get("kind"), finding.get("namespace"), finding.get("name")
     if not kind:
         return "cluster"
     return "%s %s/%s" % (kind, namespace, name) if namespace else "%s %s" % (kind, name)
 
 
-def human_lines(report, limit=20):
-    # type: (Dict[str, Any], int) -> List[str]
+def human_lines(report: Dict[str, Any], limit: int = 20) -> List[str]:
     """A short summary a person can read in a terminal or an AWX job log."""
     summary = report.get("summary") or {}
     cluster = report.get("cluster") or {}
-    meshes = ", ".join(
-        "%s %s" % (m.get("mesh"), m.get("version") or "(version unknown)") for m in summary.get("meshes") or []
-    ) or "no mesh detected"
+    meshes = (
+        ", ".join(
+            "%s %s" % (m.get("mesh"), m.get("version") or "(version unknown)") for m in summary.get("meshes") or []
+        )
+        or "no mesh detected"
+    )
     lines = [
         "cluster %s (%s, Kubernetes %s, %s): %s"
         % (
@@ -97,7 +97,8 @@ def human_lines(report, limit=20):
         )
     counts = summary.get("severities") or {}
     lines.append(
-        "findings: %d error, %d warning, %d info" % (counts.get("error", 0), counts.get("warning", 0), counts.get("info", 0))
+        "findings: %d error, %d warning, %d info"
+        % (counts.get("error", 0), counts.get("warning", 0), counts.get("info", 0))
     )
     findings = report.get("findings") or []
     for finding in findings[:limit]:

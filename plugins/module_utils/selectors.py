@@ -20,8 +20,7 @@ from typing import Any, Dict, List, Mapping, Optional
 OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
 
 
-def selector_error(selector):
-    # type: (Optional[Mapping[str, Any]]) -> Optional[str]
+def selector_error(selector: Optional[Mapping[str, Any]]) -> Optional[str]:
     """Why the API server would reject this selector, or None when it is valid."""
     if not selector:
         return None
@@ -39,9 +38,8 @@ def selector_error(selector):
     return None
 
 
-def expression_matches(expr, labels):
-    # type: (Mapping[str, Any], Mapping[str, str]) -> bool
-    key = expr.get("key")
+def expression_matches(expr: Mapping[str, Any], labels: Mapping[str, str]) -> bool:
+    key = expr.get("key") or ""
     operator = expr.get("operator")
     values = expr.get("values") or []
     present = key in labels
@@ -56,8 +54,7 @@ def expression_matches(expr, labels):
     return False
 
 
-def matches(selector, labels):
-    # type: (Optional[Mapping[str, Any]], Optional[Mapping[str, str]]) -> bool
+def matches(selector: Optional[Mapping[str, Any]], labels: Optional[Mapping[str, str]]) -> bool:
     """True when `labels` satisfy `selector` (None and {} match everything)."""
     if not selector:
         return True
@@ -70,8 +67,7 @@ def matches(selector, labels):
     return all(expression_matches(expr, labels) for expr in selector.get("matchExpressions") or [])
 
 
-def failing_requirements(selector, labels):
-    # type: (Optional[Mapping[str, Any]], Optional[Mapping[str, str]]) -> List[str]
+def failing_requirements(selector: Optional[Mapping[str, Any]], labels: Optional[Mapping[str, str]]) -> List[str]:
     """The requirements of `selector` that `labels` do not meet, rendered like kubectl does
     (`istio-injection=enabled`, `istio.io/rev in (canary)`, `!istio.io/rev`), for reason chains."""
     if not selector:
@@ -87,8 +83,7 @@ def failing_requirements(selector, labels):
     return failed
 
 
-def render_expression(expr):
-    # type: (Mapping[str, Any]) -> str
+def render_expression(expr: Mapping[str, Any]) -> str:
     key, operator = expr.get("key"), expr.get("operator")
     values = ",".join(expr.get("values") or [])
     if operator == "In":
@@ -102,8 +97,7 @@ def render_expression(expr):
     return "%s %s (%s)" % (key, operator, values)
 
 
-def render(selector):
-    # type: (Optional[Mapping[str, Any]]) -> str
+def render(selector: Optional[Mapping[str, Any]]) -> str:
     """A selector as a kubectl-style string (`a=b,c in (d),!e`); "<all>" for an empty selector."""
     if not selector:
         return "<all>"
@@ -112,6 +106,5 @@ def render(selector):
     return ",".join(parts) or "<all>"
 
 
-def label_string(labels):
-    # type: (Optional[Dict[str, str]]) -> str
+def label_string(labels: Optional[Dict[str, str]]) -> str:
     return ",".join("%s=%s" % kv for kv in sorted((labels or {}).items())) or "<none>"

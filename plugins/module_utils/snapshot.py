@@ -26,7 +26,6 @@ live and offline gathering give the same snapshot for the same cluster state. Se
 `certificates` (public PEM blocks by data key); private keys never enter a snapshot.
 """
 
-from __future__ import annotations
 
 from collections import defaultdict
 from typing import Any, Dict, List, Optional
@@ -38,25 +37,72 @@ SCHEMA = 1
 # namespaces (configmaps and secrets by name, services/endpoints/policies there), so the request
 # count never grows with the number of application namespaces or pods.
 RESOURCES = {
-    "namespaces": ("v1", "Namespace", False, "cluster",
-                   ["SI101", "SI102", "SI103", "SI104", "SI106", "SI108", "SI111", "SI112", "SI501", "SI604"]),
-    "pods": ("v1", "Pod", True, "cluster",
-             ["SI101", "SI107", "SI109", "SI111", "SI208", "SI301", "SI306", "SI601", "SI602", "SI603",
-              "SI604", "SI605", "SI606", "SI703"]),
+    "namespaces": (
+        "v1",
+        "Namespace",
+        False,
+        "cluster",
+        ["SI101", "SI102", "SI103", "SI104", "SI106", "SI108", "SI111", "SI112", "SI501", "SI604"],
+    ),
+    "pods": (
+        "v1",
+        "Pod",
+        True,
+        "cluster",
+        [
+            "SI101",
+            "SI107",
+            "SI109",
+            "SI111",
+            "SI208",
+            "SI301",
+            "SI306",
+            "SI601",
+            "SI602",
+            "SI603",
+            "SI604",
+            "SI605",
+            "SI606",
+            "SI703",
+        ],
+    ),
     "deployments": ("apps/v1", "Deployment", True, "cluster", ["SI105", "SI301", "SI604", "SI605"]),
     "replicasets": ("apps/v1", "ReplicaSet", True, "cluster", ["SI604", "SI605"]),
     "statefulsets": ("apps/v1", "StatefulSet", True, "cluster", ["SI105", "SI604"]),
     "daemonsets": ("apps/v1", "DaemonSet", True, "cluster", ["SI105", "SI602", "SI604"]),
     "jobs": ("batch/v1", "Job", True, "cluster", ["SI105", "SI606"]),
     "cronjobs": ("batch/v1", "CronJob", True, "cluster", ["SI105", "SI606"]),
-    "events": ("v1", "Event", True, "cluster",
-               ["SI204", "SI303", "SI307", "SI501", "SI502", "SI503", "SI505"]),
-    "mutatingwebhookconfigurations": ("admissionregistration.k8s.io/v1", "MutatingWebhookConfiguration", False,
-                                      "cluster",
-                                      ["SI103", "SI111", "SI201", "SI202", "SI203", "SI204", "SI205", "SI206",
-                                       "SI207", "SI209", "SI210", "SI401", "SI402", "SI403", "SI404"]),
-    "validatingwebhookconfigurations": ("admissionregistration.k8s.io/v1", "ValidatingWebhookConfiguration",
-                                        False, "cluster", ["SI207", "SI505"]),
+    "events": ("v1", "Event", True, "cluster", ["SI204", "SI303", "SI307", "SI501", "SI502", "SI503", "SI505"]),
+    "mutatingwebhookconfigurations": (
+        "admissionregistration.k8s.io/v1",
+        "MutatingWebhookConfiguration",
+        False,
+        "cluster",
+        [
+            "SI103",
+            "SI111",
+            "SI201",
+            "SI202",
+            "SI203",
+            "SI204",
+            "SI205",
+            "SI206",
+            "SI207",
+            "SI209",
+            "SI210",
+            "SI401",
+            "SI402",
+            "SI403",
+            "SI404",
+        ],
+    ),
+    "validatingwebhookconfigurations": (
+        "admissionregistration.k8s.io/v1",
+        "ValidatingWebhookConfiguration",
+        False,
+        "cluster",
+        ["SI207", "SI505"],
+    ),
     "services": ("v1", "Service", True, "control-plane", ["SI202", "SI302", "SI306"]),
     "endpoints": ("v1", "Endpoints", True, "control-plane", ["SI302"]),
     "endpointslices": ("discovery.k8s.io/v1", "EndpointSlice", True, "control-plane", ["SI302"]),
@@ -78,8 +124,7 @@ KIND_TO_RESOURCE = {spec[1]: key for key, spec in RESOURCES.items()}
 WORKLOAD_RESOURCES = ("deployments", "statefulsets", "daemonsets", "jobs", "cronjobs", "replicasets")
 
 
-def empty(name="", source="offline"):
-    # type: (str, str) -> Dict[str, Any]
+def empty(name: str = "", source: str = "offline") -> Dict[str, Any]:
     """A snapshot with nothing read yet."""
     return {
         "schema": SCHEMA,
@@ -92,87 +137,74 @@ def empty(name="", source="offline"):
     }
 
 
-def meta(obj):
-    # type: (Dict[str, Any]) -> Dict[str, Any]
+def meta(obj: Dict[str, Any]) -> Dict[str, Any]:
     return obj.get("metadata") or {}
 
 
-def labels(obj):
-    # type: (Dict[str, Any]) -> Dict[str, str]
+def labels(obj: Dict[str, Any]) -> Dict[str, str]:
     return meta(obj).get("labels") or {}
 
 
-def annotations(obj):
-    # type: (Dict[str, Any]) -> Dict[str, str]
+def annotations(obj: Dict[str, Any]) -> Dict[str, str]:
     return meta(obj).get("annotations") or {}
 
 
-def name_of(obj):
-    # type: (Dict[str, Any]) -> str
+def name_of(obj: Dict[str, Any]) -> str:
     return meta(obj).get("name") or ""
 
 
-def namespace_of(obj):
-    # type: (Dict[str, Any]) -> str
+def namespace_of(obj: Dict[str, Any]) -> str:
     return meta(obj).get("namespace") or ""
 
 
 class SnapshotView(object):
     """Read-only indexes over a snapshot dict, built once, shared by the model, verdicts and rules."""
 
-    def __init__(self, snapshot):
-        # type: (Dict[str, Any]) -> None
+    def __init__(self, snapshot: Dict[str, Any]) -> None:
         self.raw = snapshot
-        self.resources = snapshot.get("resources") or {}  # type: Dict[str, List[Dict[str, Any]]]
-        self._by_name = {}  # type: Dict[str, Dict[tuple, Dict[str, Any]]]
-        self._by_namespace = {}  # type: Dict[str, Dict[str, List[Dict[str, Any]]]]
-        self._by_uid = None  # type: Optional[Dict[str, Dict[str, Any]]]
+        self.resources: Dict[str, List[Dict[str, Any]]] = snapshot.get("resources") or {}
+        self._by_name: Dict[str, Dict[tuple, Dict[str, Any]]] = {}
+        self._by_namespace: Dict[str, Dict[str, List[Dict[str, Any]]]] = {}
+        self._by_uid: Optional[Dict[str, Dict[str, Any]]] = None
 
-    def has(self, resource):
-        # type: (str) -> bool
+    def has(self, resource: str) -> bool:
         """True when the kind was read (even if there are none of it)."""
         return resource in self.resources
 
-    def items(self, resource):
-        # type: (str) -> List[Dict[str, Any]]
+    def items(self, resource: str) -> List[Dict[str, Any]]:
         return self.resources.get(resource) or []
 
-    def get(self, resource, namespace, name):
-        # type: (str, Optional[str], str) -> Optional[Dict[str, Any]]
+    def get(self, resource: str, namespace: Optional[str], name: str) -> Optional[Dict[str, Any]]:
         index = self._by_name.get(resource)
         if index is None:
             index = {(namespace_of(o), name_of(o)): o for o in self.items(resource)}
             self._by_name[resource] = index
         return index.get((namespace or "", name))
 
-    def in_namespace(self, resource, namespace):
-        # type: (str, str) -> List[Dict[str, Any]]
+    def in_namespace(self, resource: str, namespace: str) -> List[Dict[str, Any]]:
         index = self._by_namespace.get(resource)
         if index is None:
-            grouped = defaultdict(list)  # type: Dict[str, List[Dict[str, Any]]]
+            grouped: Dict[str, List[Dict[str, Any]]] = defaultdict(list)
             for obj in self.items(resource):
                 grouped[namespace_of(obj)].append(obj)
             index = self._by_namespace[resource] = dict(grouped)
         return index.get(namespace, [])
 
-    def namespace(self, name):
-        # type: (str) -> Optional[Dict[str, Any]]
+    def namespace(self, name: str) -> Optional[Dict[str, Any]]:
         return self.get("namespaces", None, name)
 
-    def by_uid(self, uid):
-        # type: (str) -> Optional[Dict[str, Any]]
+    def by_uid(self, uid: str) -> Optional[Dict[str, Any]]:
         """Any object of a workload kind or pod by uid (to walk ownerReferences)."""
         if self._by_uid is None:
             self._by_uid = {}
             for resource in WORKLOAD_RESOURCES + ("pods",):
                 for obj in self.items(resource):
-                    uid = meta(obj).get("uid")
-                    if uid:
-                        self._by_uid[uid] = obj
+                    obj_uid = meta(obj).get("uid")
+                    if obj_uid:
+                        self._by_uid[obj_uid] = obj
         return self._by_uid.get(uid)
 
-    def gap(self, resource):
-        # type: (str) -> Optional[Dict[str, Any]]
+    def gap(self, resource: str) -> Optional[Dict[str, Any]]:
         for gap in self.raw.get("gaps") or []:
             if gap.get("resource") == resource:
                 return gap

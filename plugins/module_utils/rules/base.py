@@ -31,8 +31,7 @@ class Options:
     webhook_timeout_floor: int = 5
     now: Optional[datetime.datetime] = None
 
-    def current_time(self):
-        # type: () -> datetime.datetime
+    def current_time(self) -> datetime.datetime:
         return self.now or datetime.datetime.now(datetime.timezone.utc)
 
 
@@ -52,36 +51,37 @@ class Rule:
     check: Callable[[RuleContext], Iterable[Finding]]
     doc: str
 
-    def missing(self, view):
-        # type: (SnapshotView) -> List[str]
+    def missing(self, view: SnapshotView) -> List[str]:
         """The resources this rule needs that the snapshot does not have."""
         return [r for r in self.needs if not view.has(r)]
 
 
-def rule(codes, needs=()):
-    # type: (Iterable[str], Iterable[str]) -> Callable[[Callable[[RuleContext], Iterable[Finding]]], Rule]
+CheckFunction = Callable[[RuleContext], Iterable[Finding]]
+
+
+def rule(codes: Iterable[str], needs: Iterable[str] = ()) -> Callable[[CheckFunction], Rule]:
     """Declare a rule. Unknown codes or resources fail at import, not in a user's run."""
-    codes = tuple(codes)
-    needs = tuple(needs)
-    for code in codes:
+    code_list = tuple(codes)
+    need_list = tuple(needs)
+    for code in code_list:
         entry(code)
-    for resource in needs:
+    for resource in need_list:
         if resource not in RESOURCES:
             raise KeyError("rule needs unknown resource %r" % resource)
 
-    def wrap(func):
-        # type: (Callable[[RuleContext], Iterable[Finding]]) -> Rule
-        return Rule(name=func.__name__, codes=codes, needs=needs, check=func, doc=(func.__doc__ or "").strip())
+    def wrap(func: CheckFunction) -> Rule:
+        return Rule(
+            name=func.__name__, codes=code_list, needs=need_list, check=func, doc=(func.__doc__ or "").strip()
+        )
 
     return wrap
 
 
-def run_rules(rules, ctx):
-    # type: (Iterable[Rule], RuleContext) -> Tuple[List[Finding], List[Dict[str, Any]]]
+def run_rules(rules: Iterable[Rule], ctx: RuleContext) -> Tuple[List[Finding], List[Dict[str, Any]]]:
     """Run every rule whose inputs are present. Returns (findings, skipped) where skipped lists
     {rule, codes, missing} for the coverage rules."""
-    findings = []  # type: List[Finding]
-    skipped = []  # type: List[Dict[str, Any]]
+    findings: List[Finding] = []
+    skipped: List[Dict[str, Any]] = []
     for item in rules:
         missing = item.missing(ctx.view)
         if missing:

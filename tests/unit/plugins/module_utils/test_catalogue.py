@@ -21,7 +21,6 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.findings
 from ansible_collections.meshops.sidecar_injection.tests.unit.shared_data import shared_path
 
 
-
 def test_every_entry_is_well_formed():
     for code, spec in CATALOGUE.items():
         assert code[:2] == "SI" and len(code) == 5, code
