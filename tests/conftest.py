@@ -1,0 +1,3 @@
+"""Shared pytest configuration for the collection's tests."""
+
+pytest_plugins = ["tests.kubesim.pytest_plugin"]
