@@ -50,9 +50,12 @@ async def _docs(request: web.Request) -> list[Any]:
 
 
 def _policy_dict(cluster: Cluster) -> dict[str, Any]:
-    return {"rules": [r.to_dict() for r in cluster.policy.rules],
-            "users": [{"user": u.name, "groups": list(u.groups), "authorize": u.authorize}
-                      for u in cluster.policy.users.values()]}
+    return {
+        "rules": [r.to_dict() for r in cluster.policy.rules],
+        "users": [
+            {"user": u.name, "groups": list(u.groups), "authorize": u.authorize} for u in cluster.policy.users.values()
+        ],
+    }
 
 
 async def dispatch(cluster: Cluster, request: web.Request) -> web.StreamResponse:

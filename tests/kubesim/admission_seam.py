@@ -32,15 +32,35 @@ ADMISSION_CHAIN_ENABLED = True
 
 
 class Admission(Protocol):
-    async def admit(self, *, operation: str, resource: str, subresource: str | None, namespace: str | None,
-                    obj: dict, old: dict | None, dry_run: bool, user: dict) -> dict: ...
+    async def admit(
+        self,
+        *,
+        operation: str,
+        resource: str,
+        subresource: str | None,
+        namespace: str | None,
+        obj: dict,
+        old: dict | None,
+        dry_run: bool,
+        user: dict,
+    ) -> dict: ...
 
 
 class PassThroughAdmission:
     """Admits everything unchanged (used until the real chain is wired)."""
 
-    async def admit(self, *, operation: str, resource: str, subresource: str | None, namespace: str | None,
-                    obj: dict, old: dict | None, dry_run: bool, user: dict) -> dict:
+    async def admit(
+        self,
+        *,
+        operation: str,
+        resource: str,
+        subresource: str | None,
+        namespace: str | None,
+        obj: dict,
+        old: dict | None,
+        dry_run: bool,
+        user: dict,
+    ) -> dict:
         return obj
 
 

@@ -25,30 +25,72 @@ def synthetic_cluster(namespaces: int, pods: int, events: int) -> list[dict[str,
     per_ns = max(1, pods // namespaces)
     for i in range(namespaces):
         ns = f"ns-{i:04d}"
-        objs.append({"apiVersion": "v1", "kind": "Namespace",
-                     "metadata": {"name": ns, "labels": {"istio-injection": "enabled" if i % 2 else "disabled"}}})
-        tpl = {"metadata": {"labels": {"app": "web"}},
-               "spec": {"containers": [{"name": "app", "image": "nginx:1.25"},
-                                       {"name": "istio-proxy", "image": "docker.io/istio/proxyv2:1.22.0"}]}}
+        objs.append(
+            {
+                "apiVersion": "v1",
+                "kind": "Namespace",
+                "metadata": {"name": ns, "labels": {"istio-injection": "enabled" if i % 2 else "disabled"}},
+            }
+        )
+        tpl = {
+            "metadata": {"labels": {"app": "web"}},
+            "spec": {
+                "containers": [
+                    {"name": "app", "image": "nginx:1.25"},
+                    {"name": "istio-proxy", "image": "docker.io/istio/proxyv2:1.22.0"},
+                ]
+            },
+        }
         d_uid, rs_uid = f"00000000-0000-4000-8000-d{i:011d}", f"00000000-0000-4000-8000-e{i:011d}"
         owner = {"apiVersion": "apps/v1", "controller": True, "blockOwnerDeletion": True}
-        objs.append({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": ns,
-                                                                                "uid": d_uid},
-                     "spec": {"replicas": per_ns, "selector": {"matchLabels": {"app": "web"}}, "template": tpl}})
-        objs.append({"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {
-            "name": "web-7d4b9c8f6d", "namespace": ns, "uid": rs_uid,
-            "ownerReferences": [{**owner, "kind": "Deployment", "name": "web", "uid": d_uid}]},
-            "spec": {"replicas": per_ns, "selector": {"matchLabels": {"app": "web"}}, "template": tpl}})
+        objs.append(
+            {
+                "apiVersion": "apps/v1",
+                "kind": "Deployment",
+                "metadata": {"name": "web", "namespace": ns, "uid": d_uid},
+                "spec": {"replicas": per_ns, "selector": {"matchLabels": {"app": "web"}}, "template": tpl},
+            }
+        )
+        objs.append(
+            {
+                "apiVersion": "apps/v1",
+                "kind": "ReplicaSet",
+                "metadata": {
+                    "name": "web-7d4b9c8f6d",
+                    "namespace": ns,
+                    "uid": rs_uid,
+                    "ownerReferences": [{**owner, "kind": "Deployment", "name": "web", "uid": d_uid}],
+                },
+                "spec": {"replicas": per_ns, "selector": {"matchLabels": {"app": "web"}}, "template": tpl},
+            }
+        )
         for j in range(per_ns):
-            objs.append({"apiVersion": "v1", "kind": "Pod", "metadata": {
-                "name": f"web-7d4b9c8f6d-{j:05d}", "namespace": ns, "labels": {"app": "web"},
-                "ownerReferences": [{**owner, "kind": "ReplicaSet", "name": "web-7d4b9c8f6d", "uid": rs_uid}]},
-                "spec": tpl["spec"]})
+            objs.append(
+                {
+                    "apiVersion": "v1",
+                    "kind": "Pod",
+                    "metadata": {
+                        "name": f"web-7d4b9c8f6d-{j:05d}",
+                        "namespace": ns,
+                        "labels": {"app": "web"},
+                        "ownerReferences": [{**owner, "kind": "ReplicaSet", "name": "web-7d4b9c8f6d", "uid": rs_uid}],
+                    },
+                    "spec": tpl["spec"],
+                }
+            )
     for k in range(events):
         ns = f"ns-{k % namespaces:04d}"
-        objs.append({"apiVersion": "v1", "kind": "Event", "metadata": {"name": f"web.{k:016x}", "namespace": ns},
-                     "involvedObject": {"kind": "ReplicaSet", "name": "web-7d4b9c8f6d", "namespace": ns},
-                     "reason": "FailedCreate", "message": "Error creating: boom", "type": "Warning"})
+        objs.append(
+            {
+                "apiVersion": "v1",
+                "kind": "Event",
+                "metadata": {"name": f"web.{k:016x}", "namespace": ns},
+                "involvedObject": {"kind": "ReplicaSet", "name": "web-7d4b9c8f6d", "namespace": ns},
+                "reason": "FailedCreate",
+                "message": "Error creating: boom",
+                "type": "Warning",
+            }
+        )
     return objs
 
 
@@ -86,13 +128,21 @@ def main() -> None:
     with KubeSim() as sim:
         started = time.perf_counter()
         counts = sim.seed(objs)
-        print(f"seed: {sum(counts.values())} objects ({counts.get('v1/pods', 0)} pods) in "
-              f"{time.perf_counter() - started:.2f}s")
-        for label, parse in (("cold, client parses JSON", True), ("warm, client parses JSON", True),
-                             ("warm, transfer only", False)):
+        print(
+            f"seed: {sum(counts.values())} objects ({counts.get('v1/pods', 0)} pods) in "
+            f"{time.perf_counter() - started:.2f}s"
+        )
+        for label, parse in (
+            ("cold, client parses JSON", True),
+            ("warm, client parses JSON", True),
+            ("warm, transfer only", False),
+        ):
             pages, items, took = page_all(sim, "/api/v1/pods", args.limit, parse)
-            print(f"page all pods (limit={args.limit}, {label}): {pages} pages"
-                  + (f", {items} items" if parse else "") + f" in {took:.2f}s")
+            print(
+                f"page all pods (limit={args.limit}, {label}): {pages} pages"
+                + (f", {items} items" if parse else "")
+                + f" in {took:.2f}s"
+            )
 
 
 if __name__ == "__main__":

@@ -5,9 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 _RENAMES = (  # (core, events.k8s.io)
-    ("involvedObject", "regarding"), ("message", "note"), ("reportingComponent", "reportingController"),
-    ("source", "deprecatedSource"), ("firstTimestamp", "deprecatedFirstTimestamp"),
-    ("lastTimestamp", "deprecatedLastTimestamp"), ("count", "deprecatedCount"),
+    ("involvedObject", "regarding"),
+    ("message", "note"),
+    ("reportingComponent", "reportingController"),
+    ("source", "deprecatedSource"),
+    ("firstTimestamp", "deprecatedFirstTimestamp"),
+    ("lastTimestamp", "deprecatedLastTimestamp"),
+    ("count", "deprecatedCount"),
 )
 _SAME = ("metadata", "eventTime", "reportingInstance", "action", "reason", "related", "type", "series")
 

@@ -91,7 +91,7 @@ class Cluster:
     def authenticate(self, header: str | None) -> User:
         if not header or not header.startswith("Bearer "):
             raise errors.unauthorized()
-        token = header[len("Bearer "):].strip()
+        token = header[len("Bearer ") :].strip()
         if token == self.config.token:
             return self.config.admin_user
         user = self.policy.users.get(token)
@@ -100,8 +100,9 @@ class Cluster:
         return user
 
     # ------------------------------------------------------------------ state management
-    def seed(self, objs: list[dict], reconcile: bool = False, defaults: bool = True, copy: bool = True
-             ) -> dict[str, int]:
+    def seed(
+        self, objs: list[dict], reconcile: bool = False, defaults: bool = True, copy: bool = True
+    ) -> dict[str, int]:
         assert self.seeder is not None
         counts = self.seeder.seed([clone(o) for o in objs] if copy else objs, defaults=defaults)
         if reconcile and self.manager is not None and self.config.controllers:

@@ -14,16 +14,24 @@ def version_info(git_version: str) -> dict[str, Any]:
     m = re.match(r"v?(\d+)\.(\d+)", git_version)
     major, minor = (m.group(1), m.group(2)) if m else ("1", "31")
     return {
-        "major": major, "minor": minor, "gitVersion": git_version,
-        "gitCommit": "0000000000000000000000000000000000000000", "gitTreeState": "clean",
-        "buildDate": "2024-12-10T11:37:27Z", "goVersion": "go1.22.9", "compiler": "gc",
+        "major": major,
+        "minor": minor,
+        "gitVersion": git_version,
+        "gitCommit": "0000000000000000000000000000000000000000",
+        "gitTreeState": "clean",
+        "buildDate": "2024-12-10T11:37:27Z",
+        "goVersion": "go1.22.9",
+        "compiler": "gc",
         "platform": "linux/amd64",
     }
 
 
 def api_versions(server_address: str) -> dict[str, Any]:
-    return {"kind": "APIVersions", "versions": ["v1"],
-            "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": server_address}]}
+    return {
+        "kind": "APIVersions",
+        "versions": ["v1"],
+        "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": server_address}],
+    }
 
 
 def _group(group: str) -> dict[str, Any]:
@@ -40,8 +48,13 @@ def api_group(group: str) -> dict[str, Any]:
 
 
 def _entry(rt: ResourceType) -> dict[str, Any]:
-    entry: dict[str, Any] = {"name": rt.plural, "singularName": rt.singular, "namespaced": rt.namespaced,
-                             "kind": rt.kind, "verbs": list(rt.verbs)}
+    entry: dict[str, Any] = {
+        "name": rt.plural,
+        "singularName": rt.singular,
+        "namespaced": rt.namespaced,
+        "kind": rt.kind,
+        "verbs": list(rt.verbs),
+    }
     if rt.short_names:
         entry["shortNames"] = list(rt.short_names)
     if rt.categories:

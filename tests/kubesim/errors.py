@@ -37,6 +37,7 @@ class StatusError(Exception):
 # Constructors for the errors kube-apiserver produces, with its exact message formats.
 # `qualified` is GroupResource.String() ("pods", "deployments.apps"); details.kind is the plural, as upstream.
 
+
 def _details(qualified: str, name: str | None = None, **extra: Any) -> dict[str, Any]:
     plural, _, group = qualified.partition(".")
     details: dict[str, Any] = {}
@@ -59,8 +60,9 @@ def already_exists(qualified: str, name: str) -> StatusError:
 
 def conflict(qualified: str, name: str, reason: str | None = None) -> StatusError:
     why = reason or "the object has been modified; please apply your changes to the latest version and try again"
-    return StatusError(409, "Conflict", f'Operation cannot be fulfilled on {qualified} "{name}": {why}',
-                       _details(qualified, name))
+    return StatusError(
+        409, "Conflict", f'Operation cannot be fulfilled on {qualified} "{name}": {why}', _details(qualified, name)
+    )
 
 
 def forbidden(qualified: str, name: str | None, why: str) -> StatusError:
@@ -68,8 +70,9 @@ def forbidden(qualified: str, name: str | None, why: str) -> StatusError:
     return StatusError(403, "Forbidden", f"{subject} is forbidden: {why}", _details(qualified, name))
 
 
-def forbidden_message(user: str, verb: str, plural: str, subresource: str | None, group: str,
-                      namespace: str | None) -> str:
+def forbidden_message(
+    user: str, verb: str, plural: str, subresource: str | None, group: str, namespace: str | None
+) -> str:
     """The authorizer's sentence: `User "u" cannot list resource "pods" in API group "" at the cluster scope`."""
     resource = f"{plural}/{subresource}" if subresource else plural
     scope = f'in the namespace "{namespace}"' if namespace else "at the cluster scope"
@@ -106,13 +109,13 @@ def unauthorized() -> StatusError:
 
 
 def internal_error(message: str) -> StatusError:
-    return StatusError(500, "InternalError", f"Internal error occurred: {message}",
-                       {"causes": [{"message": message}]})
+    return StatusError(500, "InternalError", f"Internal error occurred: {message}", {"causes": [{"message": message}]})
 
 
 def too_many_requests(retry_after: int) -> StatusError:
-    return StatusError(429, "TooManyRequests", "Too many requests, please try again later.",
-                       {"retryAfterSeconds": retry_after})
+    return StatusError(
+        429, "TooManyRequests", "Too many requests, please try again later.", {"retryAfterSeconds": retry_after}
+    )
 
 
 CONTINUE_EXPIRED = (

@@ -46,9 +46,14 @@ def json_response(obj: Any, status: int = 200) -> web.Response:
 
 def _forbidden(info: RequestInfo, user: User, reason: str = "") -> StatusError:
     if info.is_resource:
-        why = errors.forbidden_message(user.name, info.verb, info.resource, info.subresource or None, info.group,
-                                       info.namespace if (info.rt is None or info.rt.namespaced
-                                                          or info.resource == "namespaces") else None)
+        why = errors.forbidden_message(
+            user.name,
+            info.verb,
+            info.resource,
+            info.subresource or None,
+            info.group,
+            info.namespace if (info.rt is None or info.rt.namespaced or info.resource == "namespaces") else None,
+        )
         qualified = f"{info.resource}.{info.group}" if info.group else info.resource
         err = errors.forbidden(qualified, info.name or None, why + (f": {reason}" if reason else ""))
         return err
@@ -91,14 +96,16 @@ def _impersonate(cluster: Cluster, user: User, request: web.Request) -> User:
     if user.authorize == "rbac" and "system:masters" not in user.groups:
         allowed, _ = cluster.authorizer.authorize(user, Attributes(verb="impersonate", resource="users", name=name))
         if not allowed:
-            raise errors.forbidden("users", name, errors.forbidden_message(user.name, "impersonate", "users", None,
-                                                                           "", None))
+            raise errors.forbidden(
+                "users", name, errors.forbidden_message(user.name, "impersonate", "users", None, "", None)
+            )
     if name.startswith("system:serviceaccount:") and name.count(":") == 3:
         ns = name.split(":")[2]
         groups = groups + ("system:serviceaccounts", f"system:serviceaccounts:{ns}")
     groups = tuple(dict.fromkeys(groups + ("system:authenticated",)))
-    return User(name, groups, request.headers.get("Impersonate-Uid", ""),
-                "allow" if "system:masters" in groups else "rbac")
+    return User(
+        name, groups, request.headers.get("Impersonate-Uid", ""), "allow" if "system:masters" in groups else "rbac"
+    )
 
 
 async def _serve(cluster: Cluster, request: web.Request, entry: dict[str, Any]) -> web.StreamResponse:
@@ -124,13 +131,23 @@ async def _serve(cluster: Cluster, request: web.Request, entry: dict[str, Any]) 
             raise _Reset()
         if rule.status == 500:
             raise errors.internal_error(rule.message or "injected fault")
-        reason = {503: "ServiceUnavailable", 504: "Timeout", 409: "Conflict", 404: "NotFound",
-                  400: "BadRequest"}.get(rule.status, "InternalError")
+        reason = {503: "ServiceUnavailable", 504: "Timeout", 409: "Conflict", 404: "NotFound", 400: "BadRequest"}.get(
+            rule.status, "InternalError"
+        )
         raise StatusError(rule.status, reason, rule.message or "injected fault")
     if user.authorize == "rbac":
-        attrs = Attributes(verb=info.verb, group=info.group, resource=info.resource, subresource=info.subresource,
-                           namespace=info.namespace, name=info.name) if info.is_resource else Attributes(
-            verb=info.verb, path=info.path)
+        attrs = (
+            Attributes(
+                verb=info.verb,
+                group=info.group,
+                resource=info.resource,
+                subresource=info.subresource,
+                namespace=info.namespace,
+                name=info.name,
+            )
+            if info.is_resource
+            else Attributes(verb=info.verb, path=info.path)
+        )
         allowed, _ = cluster.authorizer.authorize(user, attrs)
         if not allowed:
             raise _forbidden(info, user)
@@ -182,8 +199,12 @@ async def _body(request: web.Request) -> Any:
         if ctype in ("application/yaml", "application/x-yaml", "text/yaml"):
             return yaml.safe_load(raw.decode())
         if "protobuf" in ctype:
-            raise StatusError(415, "UnsupportedMediaType", f"the body of the request was in an unknown format - "
-                                                            f"accepted media types include: {JSON}, application/yaml")
+            raise StatusError(
+                415,
+                "UnsupportedMediaType",
+                f"the body of the request was in an unknown format - "
+                f"accepted media types include: {JSON}, application/yaml",
+            )
         return json.loads(raw)
     except (ValueError, yaml.YAMLError) as exc:
         raise errors.bad_request(f"couldn't get version/kind; json parse error: {exc}") from exc
@@ -221,8 +242,7 @@ async def _resource(cluster: Cluster, request: web.Request, info: RequestInfo, u
         fields = parse_field_selector(query.get("fieldSelector"), rt.resource)
         if verb == "watch":
             if info.name:
-                fields = fields + (FieldRequirement("metadata.name", lambda o: o["metadata"]["name"], True,
-                                                    info.name),)
+                fields = fields + (FieldRequirement("metadata.name", lambda o: o["metadata"]["name"], True, info.name),)
             return await _watch(cluster, request, rt, ns, labels, fields)
         limit = _int_param(query.get("limit"), "limit")
         page = api.list(rt, ns, labels, fields, limit or None, query.get("continue") or None)
@@ -244,14 +264,25 @@ async def _resource(cluster: Cluster, request: web.Request, info: RequestInfo, u
     elif verb == "patch":
         ctype = request.content_type
         if ctype not in PATCH_TYPES:
-            raise StatusError(415, "UnsupportedMediaType",
-                              "the body of the request was in an unknown format - accepted media types include: "
-                              + ", ".join(PATCH_TYPES))
+            raise StatusError(
+                415,
+                "UnsupportedMediaType",
+                "the body of the request was in an unknown format - accepted media types include: "
+                + ", ".join(PATCH_TYPES),
+            )
         doc = api.parse_patch(ctype, await request.read())
         dry = _dry_run(request)
-        obj, created = await api.patch(rt, ns, info.name, doc, ctype, user=user, dry_run=dry,
-                                       subresource=info.subresource or None,
-                                       field_manager=query.get("fieldManager"))
+        obj, created = await api.patch(
+            rt,
+            ns,
+            info.name,
+            doc,
+            ctype,
+            user=user,
+            dry_run=dry,
+            subresource=info.subresource or None,
+            field_manager=query.get("fieldManager"),
+        )
         written = json_response(obj, 201 if created else 200)
     elif verb == "delete":
         options = await _delete_options(request)
@@ -259,14 +290,21 @@ async def _resource(cluster: Cluster, request: web.Request, info: RequestInfo, u
         result = await api.delete(rt, ns, info.name, user=user, dry_run=dry, options=options)
         # Upstream answers 202 only for a pending deletion that asked orphanDependents=false explicitly.
         pending = cluster.store.get(rt.storage, ns, info.name) is not None
-        written = json_response(result, 202 if pending and not dry and options.get("orphanDependents") is False
-                                else 200)
+        written = json_response(
+            result, 202 if pending and not dry and options.get("orphanDependents") is False else 200
+        )
     elif verb == "deletecollection":
         options = await _delete_options(request)
         dry = _dry_run(request, options)
-        result = await api.delete_collection(rt, ns, user=user, dry_run=dry, options=options,
-                                             labels=parse_label_selector(query.get("labelSelector")),
-                                             fields=parse_field_selector(query.get("fieldSelector"), rt.resource))
+        result = await api.delete_collection(
+            rt,
+            ns,
+            user=user,
+            dry_run=dry,
+            options=options,
+            labels=parse_label_selector(query.get("labelSelector")),
+            fields=parse_field_selector(query.get("fieldSelector"), rt.resource),
+        )
         written = json_response(result)
     else:
         raise errors.method_not_allowed()
@@ -299,10 +337,19 @@ async def _delete_options(request: web.Request) -> dict:
         options["orphanDependents"] = request.query["orphanDependents"] == "true"
     policy = options.get("propagationPolicy")
     if policy and policy not in ("Orphan", "Background", "Foreground"):
-        raise errors.invalid("DeleteOptions", "DeleteOptions.meta.k8s.io", "", [{
-            "reason": "FieldValueNotSupported", "field": "propagationPolicy",
-            "message": f'Unsupported value: "{policy}": supported values: "Foreground", "Background", "Orphan", '
-                       '"nil"'}])
+        raise errors.invalid(
+            "DeleteOptions",
+            "DeleteOptions.meta.k8s.io",
+            "",
+            [
+                {
+                    "reason": "FieldValueNotSupported",
+                    "field": "propagationPolicy",
+                    "message": f'Unsupported value: "{policy}": supported values: '
+                    '"Foreground", "Background", "Orphan", "nil"',
+                }
+            ],
+        )
     return options
 
 
@@ -312,8 +359,15 @@ def _list_response(rt: ResourceType, page: Any) -> web.Response:
         meta["continue"] = page.continue_token
     if page.remaining is not None:
         meta["remainingItemCount"] = page.remaining
-    head = b'{"kind":"' + rt.list_kind.encode() + b'","apiVersion":"' + rt.api_version.encode() + \
-        b'","metadata":' + encode(meta) + b',"items":['
+    head = (
+        b'{"kind":"'
+        + rt.list_kind.encode()
+        + b'","apiVersion":"'
+        + rt.api_version.encode()
+        + b'","metadata":'
+        + encode(meta)
+        + b',"items":['
+    )
     if rt.stored_as:
         items = b",".join(encode(to_view(rt.storage, rt.resource, e.obj)) for e in page.items)
     else:
@@ -323,12 +377,14 @@ def _list_response(rt: ResourceType, page: Any) -> web.Response:
 
 # ---------------------------------------------------------------------- watch
 
+
 def _event_line(kind: str, raw: bytes) -> bytes:
     return b'{"type":"' + kind.encode() + b'","object":' + raw + b"}\n"
 
 
-async def _watch(cluster: Cluster, request: web.Request, rt: ResourceType, ns: str | None, labels: Any,
-                 fields: Any) -> web.StreamResponse:
+async def _watch(
+    cluster: Cluster, request: web.Request, rt: ResourceType, ns: str | None, labels: Any, fields: Any
+) -> web.StreamResponse:
     query = request.query
     timeout = _int_param(query.get("timeoutSeconds"), "timeoutSeconds") or DEFAULT_WATCH_TIMEOUT
     rv_param = query.get("resourceVersion") or ""
@@ -352,6 +408,7 @@ async def _watch(cluster: Cluster, request: web.Request, rt: ResourceType, ns: s
 
     def stop() -> None:
         queue.put_nowait(None)
+
     cluster.watch_stops.add(stop)
     try:
         lines: list[bytes] = []
@@ -361,8 +418,14 @@ async def _watch(cluster: Cluster, request: web.Request, rt: ResourceType, ns: s
                     lines.append(_event_line("ADDED", entry.raw if not rt.stored_as else raw_of(entry.obj)))
             start_rv = store.rv
             if send_initial and bookmarks:
-                mark = {"kind": rt.kind, "apiVersion": rt.api_version, "metadata": {
-                    "resourceVersion": str(start_rv), "annotations": {"k8s.io/initial-events-end": "true"}}}
+                mark = {
+                    "kind": rt.kind,
+                    "apiVersion": rt.api_version,
+                    "metadata": {
+                        "resourceVersion": str(start_rv),
+                        "annotations": {"k8s.io/initial-events-end": "true"},
+                    },
+                }
                 lines.append(_event_line("BOOKMARK", encode(mark)))
         else:
             try:

@@ -65,39 +65,71 @@ _LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 # Kinds whose names must be DNS-1123 labels rather than subdomains.
 _LABEL_NAMED = {"v1/namespaces", "v1/services"}
 # RBAC names are path segments: anything without '/' or '%' and not '.'/'..'.
-_PATH_NAMED = {"rbac.authorization.k8s.io/v1/roles", "rbac.authorization.k8s.io/v1/rolebindings",
-               "rbac.authorization.k8s.io/v1/clusterroles", "rbac.authorization.k8s.io/v1/clusterrolebindings"}
+_PATH_NAMED = {
+    "rbac.authorization.k8s.io/v1/roles",
+    "rbac.authorization.k8s.io/v1/rolebindings",
+    "rbac.authorization.k8s.io/v1/clusterroles",
+    "rbac.authorization.k8s.io/v1/clusterrolebindings",
+}
 
 
 def validate_name(rt: ResourceType, name: str) -> None:
     if rt.storage in _PATH_NAMED:
         bad = name in (".", "..") or "/" in name or "%" in name
         if bad:
-            raise invalid(rt.kind, rt.qualified, name, [{
-                "reason": "FieldValueInvalid", "field": "metadata.name",
-                "message": f'Invalid value: "{name}": may not contain \'/\''}])
+            raise invalid(
+                rt.kind,
+                rt.qualified,
+                name,
+                [
+                    {
+                        "reason": "FieldValueInvalid",
+                        "field": "metadata.name",
+                        "message": f"Invalid value: \"{name}\": may not contain '/'",
+                    }
+                ],
+            )
         return
     if rt.storage in _LABEL_NAMED:
         ok, what, example, regex, limit = (
-            _LABEL.match(name), "RFC 1123 label", "'my-name',  or '123-abc'", _LABEL.pattern[1:-1], 63)
+            _LABEL.match(name),
+            "RFC 1123 label",
+            "'my-name',  or '123-abc'",
+            _LABEL.pattern[1:-1],
+            63,
+        )
     else:
         ok, what, example, regex, limit = (
-            _SUBDOMAIN.match(name), "RFC 1123 subdomain", "'example.com'", _SUBDOMAIN.pattern[1:-1], 253)
+            _SUBDOMAIN.match(name),
+            "RFC 1123 subdomain",
+            "'example.com'",
+            _SUBDOMAIN.pattern[1:-1],
+            253,
+        )
     if ok and len(name) <= limit:
         return
     chars = "'-'" if rt.storage in _LABEL_NAMED else "'-' or '.'"
-    message = (f'Invalid value: "{name}": a lowercase {what} must consist of lower case alphanumeric characters, '
-               f"{chars}, and must start and end with an alphanumeric character (e.g. {example}, regex used for "
-               f"validation is '{regex}')")
+    message = (
+        f'Invalid value: "{name}": a lowercase {what} must consist of lower case alphanumeric characters, '
+        f"{chars}, and must start and end with an alphanumeric character (e.g. {example}, regex used for "
+        f"validation is '{regex}')"
+    )
     if len(name) > limit:
         message = f'Invalid value: "{name}": must be no more than {limit} characters'
-    raise invalid(rt.kind, rt.qualified, name, [{"reason": "FieldValueInvalid", "field": "metadata.name",
-                                                 "message": message}])
+    raise invalid(
+        rt.kind, rt.qualified, name, [{"reason": "FieldValueInvalid", "field": "metadata.name", "message": message}]
+    )
 
 
 def owner_ref(obj: dict, controller: bool = True) -> dict[str, Any]:
-    return {"apiVersion": obj["apiVersion"], "kind": obj["kind"], "name": obj["metadata"]["name"],
-            "uid": obj["metadata"]["uid"], "controller": controller, "blockOwnerDeletion": True}
+    return {
+        "apiVersion": obj["apiVersion"],
+        "kind": obj["kind"],
+        "name": obj["metadata"]["name"],
+        "uid": obj["metadata"]["uid"],
+        "controller": controller,
+        "blockOwnerDeletion": True,
+    }
 
 
 def controller_uid(obj: dict) -> str | None:

@@ -92,8 +92,15 @@ class Api:
             raise errors.not_found(rt.qualified, name)
         return to_view(rt.storage, rt.resource, obj)
 
-    def list(self, rt: ResourceType, ns: str | None, labels: LabelSelector = (), fields: FieldSelector = (),
-             limit: int | None = None, continue_token: str | None = None) -> ListPage:
+    def list(
+        self,
+        rt: ResourceType,
+        ns: str | None,
+        labels: LabelSelector = (),
+        fields: FieldSelector = (),
+        limit: int | None = None,
+        continue_token: str | None = None,
+    ) -> ListPage:
         bucket = self.store.bucket(rt.storage)
         lo, hi = bucket.key_range(ns if rt.namespaced else None)
         keys, entries = bucket.keys, bucket.entries
@@ -102,7 +109,8 @@ class Api:
         if continue_token:
             token_rv, after = decode_continue(continue_token)
             too_old = token_rv < self.store.compacted_rv or (
-                self.continue_max_age is not None and self.store.rv - token_rv > self.continue_max_age)
+                self.continue_max_age is not None and self.store.rv - token_rv > self.continue_max_age
+            )
             if too_old:
                 raise ExpiredError(errors.CONTINUE_EXPIRED, encode_continue(self.store.rv, after))
             list_rv = token_rv
@@ -115,7 +123,8 @@ class Api:
             entry = entries[keys[i]]
             obj = entry.obj
             if (not labels or labels_match(labels, obj["metadata"].get("labels"))) and (
-                    not fields or fields_match(fields, obj)):
+                not fields or fields_match(fields, obj)
+            ):
                 items.append(entry)
                 if limit and len(items) >= limit:
                     last = i
@@ -129,11 +138,27 @@ class Api:
         return ListPage(items, list_rv, token, remaining)
 
     # ------------------------------------------------------------------ helpers
-    async def _admit(self, operation: str, rt: ResourceType, subresource: str | None, ns: str | None, obj: dict,
-                     old: dict | None, dry_run: bool, user: User) -> dict:
-        result = await self.admission.admit(operation=operation, resource=rt.resource, subresource=subresource,
-                                            namespace=ns if rt.namespaced else None, obj=obj, old=old,
-                                            dry_run=dry_run, user=user.info())
+    async def _admit(
+        self,
+        operation: str,
+        rt: ResourceType,
+        subresource: str | None,
+        ns: str | None,
+        obj: dict,
+        old: dict | None,
+        dry_run: bool,
+        user: User,
+    ) -> dict:
+        result = await self.admission.admit(
+            operation=operation,
+            resource=rt.resource,
+            subresource=subresource,
+            namespace=ns if rt.namespaced else None,
+            obj=obj,
+            old=old,
+            dry_run=dry_run,
+            user=user.info(),
+        )
         # The result may embed dicts the chain read from the store; later steps mutate it, so copy.
         return clone(result) if result is not None else obj
 
@@ -144,27 +169,34 @@ class Api:
         if namespace is None:
             raise errors.not_found("namespaces", ns or "")
         if namespace["metadata"].get("deletionTimestamp"):
-            err = errors.forbidden(rt.qualified, name, f"unable to create new content in namespace {ns} because it "
-                                                        "is being terminated")
+            err = errors.forbidden(
+                rt.qualified, name, f"unable to create new content in namespace {ns} because it is being terminated"
+            )
             assert err.details is not None
-            err.details["causes"] = [{"reason": "NamespaceTerminating", "field": "metadata.namespace",
-                                      "message": f"namespace {ns} is being terminated"}]
+            err.details["causes"] = [
+                {
+                    "reason": "NamespaceTerminating",
+                    "field": "metadata.namespace",
+                    "message": f"namespace {ns} is being terminated",
+                }
+            ]
             raise err
 
     @staticmethod
     def _check_kind(rt: ResourceType, body: dict) -> None:
         api_version, kind = body.get("apiVersion"), body.get("kind")
         if api_version and api_version != rt.api_version:
-            raise errors.bad_request(f"the API version in the data ({api_version}) does not match the expected API "
-                                     f"version ({rt.api_version})")
+            raise errors.bad_request(
+                f"the API version in the data ({api_version}) does not match the expected API "
+                f"version ({rt.api_version})"
+            )
         if kind and kind != rt.kind:
             raise errors.bad_request(f"the kind in the data ({kind}) does not match the expected kind ({rt.kind})")
 
     @staticmethod
     def _decode_body(rt: ResourceType, body: Any) -> dict:
         if not isinstance(body, dict):
-            raise errors.bad_request(f"the body of the request was in an unknown format - expected a {rt.kind} "
-                                     "object")
+            raise errors.bad_request(f"the body of the request was in an unknown format - expected a {rt.kind} object")
         obj = clone(body)
         meta = obj.get("metadata")
         if meta is None:
@@ -174,8 +206,16 @@ class Api:
         return obj
 
     # ------------------------------------------------------------------ create
-    async def create(self, rt: ResourceType, ns: str | None, body: Any, *, user: User, dry_run: bool = False,
-                     subresource: str | None = None) -> dict:
+    async def create(
+        self,
+        rt: ResourceType,
+        ns: str | None,
+        body: Any,
+        *,
+        user: User,
+        dry_run: bool = False,
+        subresource: str | None = None,
+    ) -> dict:
         if rt.verbs == CREATE_ONLY:
             return self._access_review(rt, body, user)
         self._check_kind(rt, body if isinstance(body, dict) else {})
@@ -185,8 +225,9 @@ class Api:
         meta = obj["metadata"]
         if rt.namespaced:
             if meta.get("namespace") and meta["namespace"] != ns:
-                raise errors.bad_request("the namespace of the provided object does not match the namespace sent on "
-                                         "the request")
+                raise errors.bad_request(
+                    "the namespace of the provided object does not match the namespace sent on the request"
+                )
             meta["namespace"] = ns
         else:
             meta.pop("namespace", None)
@@ -194,9 +235,18 @@ class Api:
             raise errors.bad_request("resourceVersion should not be set on objects to be created")
         name = meta.get("name") or ""
         if not name and not meta.get("generateName"):
-            raise errors.invalid(srt.kind, srt.qualified, "", [{
-                "reason": "FieldValueRequired", "field": "metadata.name",
-                "message": "Required value: name or generateName is required"}])
+            raise errors.invalid(
+                srt.kind,
+                srt.qualified,
+                "",
+                [
+                    {
+                        "reason": "FieldValueRequired",
+                        "field": "metadata.name",
+                        "message": "Required value: name or generateName is required",
+                    }
+                ],
+            )
         self._check_namespace(rt, ns, name)
         for key in _SYSTEM_META + ("managedFields", "selfLink"):
             meta.pop(key, None)
@@ -264,8 +314,17 @@ class Api:
                 new.pop("status", None)
         return new
 
-    async def _commit_update(self, rt: ResourceType, old: dict, new: dict, *, user: User, dry_run: bool,
-                             subresource: str | None, raw: bool = False) -> dict:
+    async def _commit_update(
+        self,
+        rt: ResourceType,
+        old: dict,
+        new: dict,
+        *,
+        user: User,
+        dry_run: bool,
+        subresource: str | None,
+        raw: bool = False,
+    ) -> dict:
         """`raw`: a controller's prepared object (e.g. the kubelet's binding + status) skips the update rules."""
         srt = _storage_type(rt)
         storage = srt.storage
@@ -275,8 +334,16 @@ class Api:
         apply_defaults(storage, new)
         if subresource is None and not raw:
             prepare_update(storage, old, new)
-        admitted = await self._admit("UPDATE", rt, subresource, ns, to_view(storage, rt.resource, new),
-                                     to_view(storage, rt.resource, old), dry_run, user)
+        admitted = await self._admit(
+            "UPDATE",
+            rt,
+            subresource,
+            ns,
+            to_view(storage, rt.resource, new),
+            to_view(storage, rt.resource, old),
+            dry_run,
+            user,
+        )
         new = from_view(rt.resource, admitted)
         apply_defaults(storage, new)
         if not raw:
@@ -314,8 +381,17 @@ class Api:
                 return False
         return True
 
-    async def update(self, rt: ResourceType, ns: str | None, name: str, body: Any, *, user: User,
-                     dry_run: bool = False, subresource: str | None = None) -> dict:
+    async def update(
+        self,
+        rt: ResourceType,
+        ns: str | None,
+        name: str,
+        body: Any,
+        *,
+        user: User,
+        dry_run: bool = False,
+        subresource: str | None = None,
+    ) -> dict:
         if subresource == "scale":
             return await self._update_scale(rt, ns, name, body, user=user, dry_run=dry_run, patch=None)
         self._check_kind(rt, body if isinstance(body, dict) else {})
@@ -328,18 +404,19 @@ class Api:
             new = from_view(rt.resource, self._decode_body(rt, body))
             meta = new["metadata"]
             if meta.get("name") and meta["name"] != name:
-                raise errors.bad_request(f"the name of the object ({meta['name']}) does not match the name on the URL "
-                                         f"({name})")
+                raise errors.bad_request(
+                    f"the name of the object ({meta['name']}) does not match the name on the URL ({name})"
+                )
             if rt.namespaced and meta.get("namespace") and meta["namespace"] != ns:
-                raise errors.bad_request("the namespace of the provided object does not match the namespace sent on "
-                                         "the request")
+                raise errors.bad_request(
+                    "the namespace of the provided object does not match the namespace sent on the request"
+                )
             want_rv = meta.get("resourceVersion")
             if want_rv and want_rv != old["metadata"]["resourceVersion"]:
                 raise errors.conflict(rt.qualified, name)
             merged = self._merge_for_update(rt, old, new, subresource)
             try:
-                result = await self._commit_update(rt, old, merged, user=user, dry_run=dry_run,
-                                                   subresource=subresource)
+                result = await self._commit_update(rt, old, merged, user=user, dry_run=dry_run, subresource=subresource)
             except _Raced:
                 if want_rv:
                     raise errors.conflict(rt.qualified, name) from None
@@ -347,8 +424,9 @@ class Api:
             return to_view(srt.storage, rt.resource, result)
         raise errors.conflict(rt.qualified, name)
 
-    async def write(self, rt: ResourceType, old: dict, new: dict, *, user: User, subresource: str | None = None,
-                    raw: bool = False) -> dict:
+    async def write(
+        self, rt: ResourceType, old: dict, new: dict, *, user: User, subresource: str | None = None, raw: bool = False
+    ) -> dict:
         """A controller's update of `old` to `new` (admission included); retried by the caller's next sync if
         the object changed meanwhile. Returns the stored object (or `old` when nothing changed)."""
         if not raw:
@@ -378,21 +456,45 @@ class Api:
             return merge_patch(base, doc)
         if content_type in (STRATEGIC_PATCH, APPLY_PATCH):
             return self.smp.apply(base, doc, str(base.get("apiVersion", "")), str(base.get("kind", "")))
-        raise StatusError(415, "UnsupportedMediaType", f"the body of the request was in an unknown format - accepted "
-                                                        f"media types include: {JSON_PATCH}, {MERGE_PATCH}, "
-                                                        f"{APPLY_PATCH}, {STRATEGIC_PATCH}")
+        raise StatusError(
+            415,
+            "UnsupportedMediaType",
+            f"the body of the request was in an unknown format - accepted "
+            f"media types include: {JSON_PATCH}, {MERGE_PATCH}, "
+            f"{APPLY_PATCH}, {STRATEGIC_PATCH}",
+        )
 
-    async def patch(self, rt: ResourceType, ns: str | None, name: str, doc: Any, content_type: str, *, user: User,
-                    dry_run: bool = False, subresource: str | None = None, field_manager: str | None = None,
-                    ) -> tuple[dict, bool]:
+    async def patch(
+        self,
+        rt: ResourceType,
+        ns: str | None,
+        name: str,
+        doc: Any,
+        content_type: str,
+        *,
+        user: User,
+        dry_run: bool = False,
+        subresource: str | None = None,
+        field_manager: str | None = None,
+    ) -> tuple[dict, bool]:
         """Returns (object, created)."""
         if content_type == APPLY_PATCH and not field_manager:
-            raise errors.invalid("PatchOptions", "PatchOptions.meta.k8s.io", "", [{
-                "reason": "FieldValueRequired", "field": "fieldManager",
-                "message": "Required value: is required for apply patch"}])
+            raise errors.invalid(
+                "PatchOptions",
+                "PatchOptions.meta.k8s.io",
+                "",
+                [
+                    {
+                        "reason": "FieldValueRequired",
+                        "field": "fieldManager",
+                        "message": "Required value: is required for apply patch",
+                    }
+                ],
+            )
         if subresource == "scale":
-            return await self._update_scale(rt, ns, name, None, user=user, dry_run=dry_run,
-                                            patch=(content_type, doc)), False
+            return await self._update_scale(
+                rt, ns, name, None, user=user, dry_run=dry_run, patch=(content_type, doc)
+            ), False
         srt = _storage_type(rt)
         ns = ns if rt.namespaced else None
         for _ in range(_RETRIES):
@@ -413,8 +515,7 @@ class Api:
             new = from_view(rt.resource, patched)
             merged = self._merge_for_update(rt, old, new, subresource)
             try:
-                result = await self._commit_update(rt, old, merged, user=user, dry_run=dry_run,
-                                                   subresource=subresource)
+                result = await self._commit_update(rt, old, merged, user=user, dry_run=dry_run, subresource=subresource)
             except _Raced:
                 continue
             return to_view(srt.storage, rt.resource, result), False
@@ -429,16 +530,29 @@ class Api:
     def scale_of(obj: dict) -> dict:
         meta = obj["metadata"]
         return {
-            "kind": "Scale", "apiVersion": SCALE_API_VERSION,
-            "metadata": {k: meta[k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
-                         if k in meta},
+            "kind": "Scale",
+            "apiVersion": SCALE_API_VERSION,
+            "metadata": {
+                k: meta[k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp") if k in meta
+            },
             "spec": {"replicas": (obj.get("spec") or {}).get("replicas", 0)},
-            "status": {"replicas": (obj.get("status") or {}).get("replicas", 0),
-                       "selector": selector_string((obj.get("spec") or {}).get("selector"))},
+            "status": {
+                "replicas": (obj.get("status") or {}).get("replicas", 0),
+                "selector": selector_string((obj.get("spec") or {}).get("selector")),
+            },
         }
 
-    async def _update_scale(self, rt: ResourceType, ns: str | None, name: str, body: Any, *, user: User,
-                            dry_run: bool, patch: tuple[str, Any] | None) -> dict:
+    async def _update_scale(
+        self,
+        rt: ResourceType,
+        ns: str | None,
+        name: str,
+        body: Any,
+        *,
+        user: User,
+        dry_run: bool,
+        patch: tuple[str, Any] | None,
+    ) -> dict:
         if "scale" not in rt.subresources:
             raise errors.not_found_path()
         for _ in range(_RETRIES):
@@ -461,9 +575,18 @@ class Api:
                     raise errors.conflict(rt.qualified, name)
             replicas = (new_scale.get("spec") or {}).get("replicas")
             if not isinstance(replicas, int) or replicas < 0:
-                raise errors.invalid("Scale", f"{rt.plural}.autoscaling", name, [{
-                    "reason": "FieldValueInvalid", "field": "spec.replicas",
-                    "message": f"Invalid value: {replicas}: must be greater than or equal to 0"}])
+                raise errors.invalid(
+                    "Scale",
+                    f"{rt.plural}.autoscaling",
+                    name,
+                    [
+                        {
+                            "reason": "FieldValueInvalid",
+                            "field": "spec.replicas",
+                            "message": f"Invalid value: {replicas}: must be greater than or equal to 0",
+                        }
+                    ],
+                )
             admitted = await self._admit("UPDATE", rt, "scale", ns, new_scale, old_scale, dry_run, user)
             replicas = (admitted.get("spec") or {}).get("replicas", replicas)
             new = dict(old)
@@ -481,8 +604,16 @@ class Api:
         raise errors.conflict(rt.qualified, name)
 
     # ------------------------------------------------------------------ delete
-    async def delete(self, rt: ResourceType, ns: str | None, name: str, *, user: User, dry_run: bool = False,
-                     options: dict | None = None) -> dict:
+    async def delete(
+        self,
+        rt: ResourceType,
+        ns: str | None,
+        name: str,
+        *,
+        user: User,
+        dry_run: bool = False,
+        options: dict | None = None,
+    ) -> dict:
         options = options or {}
         srt = _storage_type(rt)
         ns = ns if rt.namespaced else None
@@ -492,12 +623,19 @@ class Api:
         pre = options.get("preconditions") or {}
         meta = old["metadata"]
         if pre.get("uid") and pre["uid"] != meta.get("uid"):
-            raise errors.conflict(rt.qualified, name, f"Precondition failed: UID in precondition: {pre['uid']}, UID "
-                                                      f"in object meta: {meta.get('uid')}")
+            raise errors.conflict(
+                rt.qualified,
+                name,
+                f"Precondition failed: UID in precondition: {pre['uid']}, UID in object meta: {meta.get('uid')}",
+            )
         if pre.get("resourceVersion") and pre["resourceVersion"] != meta.get("resourceVersion"):
-            raise errors.conflict(rt.qualified, name, "Precondition failed: ResourceVersion in precondition: "
-                                                      f"{pre['resourceVersion']}, ResourceVersion in object meta: "
-                                                      f"{meta.get('resourceVersion')}")
+            raise errors.conflict(
+                rt.qualified,
+                name,
+                "Precondition failed: ResourceVersion in precondition: "
+                f"{pre['resourceVersion']}, ResourceVersion in object meta: "
+                f"{meta.get('resourceVersion')}",
+            )
         view = to_view(srt.storage, rt.resource, old)
         await self._admit("DELETE", rt, None, ns, clone(view), view, dry_run, user)
         policy = options.get("propagationPolicy") or ("Orphan" if options.get("orphanDependents") else "Background")
@@ -547,26 +685,47 @@ class Api:
     def _delete_response(rt: ResourceType, obj: dict, removed: bool) -> dict:
         if rt.return_deleted or not removed:
             return to_view(rt.storage, rt.resource, obj)
-        details: dict[str, Any] = {"name": obj["metadata"]["name"], "kind": rt.plural,
-                                   "uid": obj["metadata"].get("uid")}
+        details: dict[str, Any] = {
+            "name": obj["metadata"]["name"],
+            "kind": rt.plural,
+            "uid": obj["metadata"].get("uid"),
+        }
         if rt.group:
             details = {"name": details["name"], "group": rt.group, "kind": rt.plural, "uid": details["uid"]}
         return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": details}
 
-    async def delete_collection(self, rt: ResourceType, ns: str | None, *, user: User, labels: LabelSelector = (),
-                                fields: FieldSelector = (), dry_run: bool = False, options: dict | None = None
-                                ) -> dict:
+    async def delete_collection(
+        self,
+        rt: ResourceType,
+        ns: str | None,
+        *,
+        user: User,
+        labels: LabelSelector = (),
+        fields: FieldSelector = (),
+        dry_run: bool = False,
+        options: dict | None = None,
+    ) -> dict:
         page = self.list(rt, ns, labels, fields)
         items = []
         for entry in page.items:
             obj = entry.obj
             try:
-                result = await self.delete(rt, obj["metadata"].get("namespace"), obj["metadata"]["name"], user=user,
-                                           dry_run=dry_run, options=options)
+                result = await self.delete(
+                    rt,
+                    obj["metadata"].get("namespace"),
+                    obj["metadata"]["name"],
+                    user=user,
+                    dry_run=dry_run,
+                    options=options,
+                )
             except StatusError as exc:
                 if exc.code == 404:
                     continue
                 raise
             items.append(result if result.get("kind") != "Status" else to_view(rt.storage, rt.resource, obj))
-        return {"kind": rt.list_kind, "apiVersion": rt.api_version,
-                "metadata": {"resourceVersion": str(self.store.rv)}, "items": items}
+        return {
+            "kind": rt.list_kind,
+            "apiVersion": rt.api_version,
+            "metadata": {"resourceVersion": str(self.store.rv)},
+            "items": items,
+        }

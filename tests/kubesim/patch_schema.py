@@ -85,12 +85,24 @@ class SchemaPatchMeta:
 
 # Fallback: (parent field, field) → merge key, for lists that merge; None merge key = list of primitives (set).
 _FALLBACK: dict[tuple[str, str], str | None] = {
-    ("*", "containers"): "name", ("*", "initContainers"): "name", ("*", "ephemeralContainers"): "name",
-    ("*", "volumes"): "name", ("*", "env"): "name", ("*", "volumeMounts"): "mountPath",
-    ("*", "volumeDevices"): "devicePath", ("*", "imagePullSecrets"): "name", ("*", "hostAliases"): "ip",
-    ("*", "topologySpreadConstraints"): "topologyKey", ("*", "webhooks"): "name", ("*", "ownerReferences"): "uid",
-    ("*", "finalizers"): None, ("*", "conditions"): "type", ("*", "ports"): "containerPort",
-    ("spec", "ports"): "port", ("*", "secrets"): "name", ("*", "resourceClaims"): "name",
+    ("*", "containers"): "name",
+    ("*", "initContainers"): "name",
+    ("*", "ephemeralContainers"): "name",
+    ("*", "volumes"): "name",
+    ("*", "env"): "name",
+    ("*", "volumeMounts"): "mountPath",
+    ("*", "volumeDevices"): "devicePath",
+    ("*", "imagePullSecrets"): "name",
+    ("*", "hostAliases"): "ip",
+    ("*", "topologySpreadConstraints"): "topologyKey",
+    ("*", "webhooks"): "name",
+    ("*", "ownerReferences"): "uid",
+    ("*", "finalizers"): None,
+    ("*", "conditions"): "type",
+    ("*", "ports"): "containerPort",
+    ("spec", "ports"): "port",
+    ("*", "secrets"): "name",
+    ("*", "resourceClaims"): "name",
 }
 
 

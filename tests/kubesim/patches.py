@@ -75,8 +75,11 @@ _DELETE_PRIMITIVES = "$deleteFromPrimitiveList/"
 def _strip(value: Any) -> Any:
     """A value taken as-is from the patch, without directives."""
     if isinstance(value, dict):
-        return {k: _strip(v) for k, v in value.items()
-                if k not in (_DIRECTIVE, _RETAIN) and not k.startswith((_ORDER, _DELETE_PRIMITIVES))}
+        return {
+            k: _strip(v)
+            for k, v in value.items()
+            if k not in (_DIRECTIVE, _RETAIN) and not k.startswith((_ORDER, _DELETE_PRIMITIVES))
+        }
     if isinstance(value, list):
         return [_strip(v) for v in value if not (isinstance(v, dict) and v.get(_DIRECTIVE) in ("delete", "replace"))]
     return value
@@ -113,10 +116,10 @@ class StrategicMerger:
             if key in (_DIRECTIVE, _RETAIN):
                 continue
             if key.startswith(_ORDER):
-                orders[key[len(_ORDER):]] = value
+                orders[key[len(_ORDER) :]] = value
                 continue
             if key.startswith(_DELETE_PRIMITIVES):
-                field = key[len(_DELETE_PRIMITIVES):]
+                field = key[len(_DELETE_PRIMITIVES) :]
                 drop = set(map(_hashable, value or []))
                 if isinstance(result.get(field), list):
                     result[field] = [v for v in result[field] if _hashable(v) not in drop]
@@ -203,10 +206,11 @@ def _normalize(merged: list, patch_order: list, server_order: list, key: str | N
     server_pos: dict[Any, int] = {}
     for i, s in enumerate(server_order):
         server_pos.setdefault(_ident(s, key), i)
-    patch_items = sorted((m for m in merged if _ident(m, key) in in_patch),
-                         key=lambda m: patch_pos[_ident(m, key)])
-    server_only = sorted((m for m in merged if _ident(m, key) not in in_patch),
-                         key=lambda m: server_pos.get(_ident(m, key), len(server_pos)))
+    patch_items = sorted((m for m in merged if _ident(m, key) in in_patch), key=lambda m: patch_pos[_ident(m, key)])
+    server_only = sorted(
+        (m for m in merged if _ident(m, key) not in in_patch),
+        key=lambda m: server_pos.get(_ident(m, key), len(server_pos)),
+    )
     out: list = []
     i = j = 0
     while i < len(server_only) or j < len(patch_items):

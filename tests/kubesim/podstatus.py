@@ -72,9 +72,14 @@ def signature(pod: dict) -> tuple:
     """What the simulated kubelet's output depends on; a change triggers a status refresh."""
     ann = pod["metadata"].get("annotations") or {}
     spec = pod.get("spec") or {}
-    return (ann.get(PHASE), ann.get(READY), ann.get(CRASHLOOP),
-            tuple((c.get("name"), c.get("image")) for c in spec.get("containers") or ()),
-            tuple(c.get("name") for c in spec.get("initContainers") or ()), spec.get("nodeName"))
+    return (
+        ann.get(PHASE),
+        ann.get(READY),
+        ann.get(CRASHLOOP),
+        tuple((c.get("name"), c.get("image")) for c in spec.get("containers") or ()),
+        tuple(c.get("name") for c in spec.get("initContainers") or ()),
+        spec.get("nodeName"),
+    )
 
 
 def pod_status(pod: dict, pod_ip: str, host_ip: str, at: str) -> dict:
@@ -89,8 +94,14 @@ def pod_status(pod: dict, pod_ip: str, host_ip: str, at: str) -> dict:
     for c in spec.get("initContainers") or ():
         name = c.get("name", "")
         sidecar = c.get("restartPolicy") == "Always"
-        base = {"name": name, "image": c.get("image", ""), "imageID": _image_id(c.get("image", "")),
-                "containerID": _cid(uid, name), "restartCount": 0, "lastState": {}}
+        base = {
+            "name": name,
+            "image": c.get("image", ""),
+            "imageID": _image_id(c.get("image", "")),
+            "containerID": _cid(uid, name),
+            "restartCount": 0,
+            "lastState": {},
+        }
         if phase == "Pending" and not init_blocked:
             state = {"waiting": {"reason": "PodInitializing"}}
             st = dict(base, ready=False, started=False, state=state)
@@ -101,48 +112,116 @@ def pod_status(pod: dict, pod_ip: str, host_ip: str, at: str) -> dict:
         elif init_blocked:
             st = dict(base, ready=False, started=False, state={"waiting": {"reason": "PodInitializing"}})
         elif name in crash:
-            st = dict(base, ready=False, started=False, restartCount=5,
-                      state={"waiting": {"reason": "CrashLoopBackOff",
-                                         "message": f"back-off 2m40s restarting failed container={name} "
-                                                    f"pod={pod['metadata'].get('name', '')}_"
-                                                    f"{pod['metadata'].get('namespace', '')}({uid})"}},
-                      lastState={"terminated": {"exitCode": 1, "reason": "Error", "startedAt": at,
-                                                "finishedAt": at, "containerID": _cid(uid, name)}})
+            st = dict(
+                base,
+                ready=False,
+                started=False,
+                restartCount=5,
+                state={
+                    "waiting": {
+                        "reason": "CrashLoopBackOff",
+                        "message": f"back-off 2m40s restarting failed container={name} "
+                        f"pod={pod['metadata'].get('name', '')}_"
+                        f"{pod['metadata'].get('namespace', '')}({uid})",
+                    }
+                },
+                lastState={
+                    "terminated": {
+                        "exitCode": 1,
+                        "reason": "Error",
+                        "startedAt": at,
+                        "finishedAt": at,
+                        "containerID": _cid(uid, name),
+                    }
+                },
+            )
             if not sidecar:
                 init_blocked = True
                 blocking.append(name)
         elif sidecar:
             st = dict(base, ready=not not_ready, started=True, state={"running": {"startedAt": at}})
         else:
-            st = dict(base, ready=True, started=False,
-                      state={"terminated": {"exitCode": 0, "reason": "Completed", "startedAt": at, "finishedAt": at,
-                                            "containerID": _cid(uid, name)}})
+            st = dict(
+                base,
+                ready=True,
+                started=False,
+                state={
+                    "terminated": {
+                        "exitCode": 0,
+                        "reason": "Completed",
+                        "startedAt": at,
+                        "finishedAt": at,
+                        "containerID": _cid(uid, name),
+                    }
+                },
+            )
         init_statuses.append(st)
 
     statuses, unready = [], []
     for c in spec.get("containers") or ():
         name = c.get("name", "")
-        base = {"name": name, "image": c.get("image", ""), "imageID": _image_id(c.get("image", "")),
-                "containerID": _cid(uid, name), "restartCount": 0, "lastState": {}}
+        base = {
+            "name": name,
+            "image": c.get("image", ""),
+            "imageID": _image_id(c.get("image", "")),
+            "containerID": _cid(uid, name),
+            "restartCount": 0,
+            "lastState": {},
+        }
         if phase == "Pending" or init_blocked:
             reason = "PodInitializing" if spec.get("initContainers") else "ContainerCreating"
-            st = {"name": name, "image": c.get("image", ""), "imageID": "", "ready": False, "started": False,
-                  "restartCount": 0, "lastState": {}, "state": {"waiting": {"reason": reason}}}
+            st = {
+                "name": name,
+                "image": c.get("image", ""),
+                "imageID": "",
+                "ready": False,
+                "started": False,
+                "restartCount": 0,
+                "lastState": {},
+                "state": {"waiting": {"reason": reason}},
+            }
             unready.append(name)
         elif phase in ("Succeeded", "Failed"):
             code, reason = (0, "Completed") if phase == "Succeeded" else (1, "Error")
-            st = dict(base, ready=False, started=False, state={"terminated": {
-                "exitCode": code, "reason": reason, "startedAt": at, "finishedAt": at,
-                "containerID": _cid(uid, name)}})
+            st = dict(
+                base,
+                ready=False,
+                started=False,
+                state={
+                    "terminated": {
+                        "exitCode": code,
+                        "reason": reason,
+                        "startedAt": at,
+                        "finishedAt": at,
+                        "containerID": _cid(uid, name),
+                    }
+                },
+            )
             unready.append(name)
         elif name in crash:
-            st = dict(base, ready=False, started=False, restartCount=5,
-                      state={"waiting": {"reason": "CrashLoopBackOff",
-                                         "message": f"back-off 2m40s restarting failed container={name} "
-                                                    f"pod={pod['metadata'].get('name', '')}_"
-                                                    f"{pod['metadata'].get('namespace', '')}({uid})"}},
-                      lastState={"terminated": {"exitCode": 1, "reason": "Error", "startedAt": at,
-                                                "finishedAt": at, "containerID": _cid(uid, name)}})
+            st = dict(
+                base,
+                ready=False,
+                started=False,
+                restartCount=5,
+                state={
+                    "waiting": {
+                        "reason": "CrashLoopBackOff",
+                        "message": f"back-off 2m40s restarting failed container={name} "
+                        f"pod={pod['metadata'].get('name', '')}_"
+                        f"{pod['metadata'].get('namespace', '')}({uid})",
+                    }
+                },
+                lastState={
+                    "terminated": {
+                        "exitCode": 1,
+                        "reason": "Error",
+                        "startedAt": at,
+                        "finishedAt": at,
+                        "containerID": _cid(uid, name),
+                    }
+                },
+            )
             unready.append(name)
         else:
             st = dict(base, ready=not not_ready, started=True, state={"running": {"startedAt": at}})
@@ -157,19 +236,32 @@ def pod_status(pod: dict, pod_ip: str, host_ip: str, at: str) -> dict:
     ready = effective_phase == "Running" and not unready
     conditions = [
         _cond("PodReadyToStartContainers", effective_phase != "Pending" or bool(spec.get("initContainers")), at),
-        _cond("Initialized", initialized, at, None if initialized else "ContainersNotInitialized",
-              None if initialized else f"containers with incomplete status: [{' '.join(blocking)}]"),
+        _cond(
+            "Initialized",
+            initialized,
+            at,
+            None if initialized else "ContainersNotInitialized",
+            None if initialized else f"containers with incomplete status: [{' '.join(blocking)}]",
+        ),
     ]
     if effective_phase in ("Succeeded", "Failed"):
         conditions += [_cond("Ready", False, at, "PodCompleted"), _cond("ContainersReady", False, at, "PodCompleted")]
     else:
         why = None if ready else f"containers with unready status: [{' '.join(unready)}]"
-        conditions += [_cond("Ready", ready, at, None if ready else "ContainersNotReady", why),
-                       _cond("ContainersReady", ready, at, None if ready else "ContainersNotReady", why)]
+        conditions += [
+            _cond("Ready", ready, at, None if ready else "ContainersNotReady", why),
+            _cond("ContainersReady", ready, at, None if ready else "ContainersNotReady", why),
+        ]
     conditions.append(_cond("PodScheduled", True, at))
 
-    status: dict = {"phase": effective_phase, "conditions": conditions, "hostIP": host_ip,
-                    "hostIPs": [{"ip": host_ip}], "startTime": at, "qosClass": qos_class(spec)}
+    status: dict = {
+        "phase": effective_phase,
+        "conditions": conditions,
+        "hostIP": host_ip,
+        "hostIPs": [{"ip": host_ip}],
+        "startTime": at,
+        "qosClass": qos_class(spec),
+    }
     if not spec.get("hostNetwork"):
         status.update(podIP=pod_ip, podIPs=[{"ip": pod_ip}])
     else:
@@ -188,6 +280,7 @@ def is_ready(pod: dict) -> bool:
 
 
 def is_active(pod: dict) -> bool:
-    return (not pod["metadata"].get("deletionTimestamp")
-            and (pod.get("status") or {}).get("phase") not in ("Succeeded", "Failed"))
-
+    return not pod["metadata"].get("deletionTimestamp") and (pod.get("status") or {}).get("phase") not in (
+        "Succeeded",
+        "Failed",
+    )

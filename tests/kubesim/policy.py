@@ -71,23 +71,53 @@ class Rule:
         action = d.get("action", "forbid")
         if action not in ACTIONS:
             raise ValueError(f"unknown policy action {action!r}; expected one of {', '.join(ACTIONS)}")
-        unknown = set(d) - {"action", "verbs", "apiGroups", "groups", "resources", "namespaces", "names", "users",
-                            "paths", "skip", "count", "message", "retryAfterSeconds", "seconds", "status"}
+        unknown = set(d) - {
+            "action",
+            "verbs",
+            "apiGroups",
+            "groups",
+            "resources",
+            "namespaces",
+            "names",
+            "users",
+            "paths",
+            "skip",
+            "count",
+            "message",
+            "retryAfterSeconds",
+            "seconds",
+            "status",
+        }
         if unknown:
             raise ValueError(f"unknown policy rule keys: {', '.join(sorted(unknown))}")
         paths = d.get("paths")
-        return cls(action=action, verbs=_set(d.get("verbs")), groups=_set(d.get("apiGroups", d.get("groups"))),
-                   resources=_set(d.get("resources")), namespaces=_set(d.get("namespaces")),
-                   names=_set(d.get("names")), users=_set(d.get("users")),
-                   paths=tuple([paths] if isinstance(paths, str) else paths) if paths is not None else None,
-                   skip=int(d.get("skip", 0)), count=None if d.get("count") is None else int(d["count"]),
-                   message=str(d.get("message", "")), retry_after=int(d.get("retryAfterSeconds", 1)),
-                   seconds=float(d.get("seconds", 0.0)), status=int(d.get("status", 500)))
+        return cls(
+            action=action,
+            verbs=_set(d.get("verbs")),
+            groups=_set(d.get("apiGroups", d.get("groups"))),
+            resources=_set(d.get("resources")),
+            namespaces=_set(d.get("namespaces")),
+            names=_set(d.get("names")),
+            users=_set(d.get("users")),
+            paths=tuple([paths] if isinstance(paths, str) else paths) if paths is not None else None,
+            skip=int(d.get("skip", 0)),
+            count=None if d.get("count") is None else int(d["count"]),
+            message=str(d.get("message", "")),
+            retry_after=int(d.get("retryAfterSeconds", 1)),
+            seconds=float(d.get("seconds", 0.0)),
+            status=int(d.get("status", 500)),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"action": self.action, "hits": self.hits, "skip": self.skip, "count": self.count}
-        for key, attr in (("verbs", "verbs"), ("apiGroups", "groups"), ("resources", "resources"),
-                          ("namespaces", "namespaces"), ("names", "names"), ("users", "users")):
+        for key, attr in (
+            ("verbs", "verbs"),
+            ("apiGroups", "groups"),
+            ("resources", "resources"),
+            ("namespaces", "namespaces"),
+            ("names", "names"),
+            ("users", "users"),
+        ):
             value = getattr(self, attr)
             if value is not None:
                 out[key] = sorted(value)

@@ -39,9 +39,11 @@ ADMIN = User("kubernetes-admin", ("system:masters", "system:authenticated"))
 
 
 def service_account_user(namespace: str, name: str, authorize: str = "rbac") -> User:
-    return User(f"system:serviceaccount:{namespace}:{name}",
-                ("system:serviceaccounts", f"system:serviceaccounts:{namespace}", "system:authenticated"),
-                authorize=authorize)
+    return User(
+        f"system:serviceaccount:{namespace}:{name}",
+        ("system:serviceaccounts", f"system:serviceaccounts:{namespace}", "system:authenticated"),
+        authorize=authorize,
+    )
 
 
 def controller_user(name: str) -> User:
@@ -86,8 +88,7 @@ def _rule_allows(rule: dict, attrs: Attributes) -> bool:
         return False
     resources = rule.get("resources") or ()
     wanted = f"{attrs.resource}/{attrs.subresource}" if attrs.subresource else attrs.resource
-    ok = "*" in resources or wanted in resources or (
-        attrs.subresource and f"*/{attrs.subresource}" in resources)
+    ok = "*" in resources or wanted in resources or (attrs.subresource and f"*/{attrs.subresource}" in resources)
     if not ok:
         return False
     names = rule.get("resourceNames") or ()
@@ -95,8 +96,9 @@ def _rule_allows(rule: dict, attrs: Attributes) -> bool:
 
 
 def _discovery_path(path: str) -> bool:
-    return path in ("/version", "/api", "/apis", "/healthz", "/livez", "/readyz", "/openapi/v2") or \
-        path.startswith(("/api/", "/apis/", "/openapi/v3"))
+    return path in ("/version", "/api", "/apis", "/healthz", "/livez", "/readyz", "/openapi/v2") or path.startswith(
+        ("/api/", "/apis/", "/openapi/v3")
+    )
 
 
 class Authorizer:
@@ -124,21 +126,31 @@ class Authorizer:
             return True, ""
         if "system:authenticated" in user.groups:
             # Bootstrap bindings every cluster has (not stored as objects here).
-            if attrs.is_resource and attrs.verb == "create" and attrs.group == "authorization.k8s.io" and \
-                    attrs.resource in ("selfsubjectaccessreviews", "selfsubjectrulesreviews"):
-                return True, ('RBAC: allowed by ClusterRoleBinding "system:basic-user" of ClusterRole '
-                              '"system:basic-user" to Group "system:authenticated"')
+            if (
+                attrs.is_resource
+                and attrs.verb == "create"
+                and attrs.group == "authorization.k8s.io"
+                and attrs.resource in ("selfsubjectaccessreviews", "selfsubjectrulesreviews")
+            ):
+                return True, (
+                    'RBAC: allowed by ClusterRoleBinding "system:basic-user" of ClusterRole '
+                    '"system:basic-user" to Group "system:authenticated"'
+                )
             if not attrs.is_resource and attrs.verb == "get" and _discovery_path(attrs.path):
-                return True, ('RBAC: allowed by ClusterRoleBinding "system:discovery" of ClusterRole '
-                              '"system:discovery" to Group "system:authenticated"')
+                return True, (
+                    'RBAC: allowed by ClusterRoleBinding "system:discovery" of ClusterRole '
+                    '"system:discovery" to Group "system:authenticated"'
+                )
         for crb in self.store.objects(CLUSTER_ROLE_BINDINGS):
             if not any(_subject_matches(s, user) for s in crb.get("subjects") or ()):
                 continue
             ref = crb.get("roleRef") or {}
             rules = self._cluster_role_rules(ref.get("name", "")) or []
             if any(_rule_allows(r, attrs) for r in rules):
-                return True, (f'RBAC: allowed by ClusterRoleBinding "{crb["metadata"]["name"]}" of ClusterRole '
-                              f'"{ref.get("name")}" to {self._who(user, crb)}')
+                return True, (
+                    f'RBAC: allowed by ClusterRoleBinding "{crb["metadata"]["name"]}" of ClusterRole '
+                    f'"{ref.get("name")}" to {self._who(user, crb)}'
+                )
         if attrs.namespace:
             for rb in self.store.objects(ROLE_BINDINGS, attrs.namespace):
                 if not any(_subject_matches(s, user) for s in rb.get("subjects") or ()):
@@ -150,8 +162,10 @@ class Authorizer:
                     role = self.store.get(ROLES, attrs.namespace, ref.get("name", ""))
                     rules = list((role or {}).get("rules") or ())
                 if any(_rule_allows(r, attrs) for r in rules):
-                    return True, (f'RBAC: allowed by RoleBinding "{rb["metadata"]["name"]}/{attrs.namespace}" of '
-                                  f'{ref.get("kind")} "{ref.get("name")}" to {self._who(user, rb)}')
+                    return True, (
+                        f'RBAC: allowed by RoleBinding "{rb["metadata"]["name"]}/{attrs.namespace}" of '
+                        f'{ref.get("kind")} "{ref.get("name")}" to {self._who(user, rb)}'
+                    )
         return False, ""
 
     @staticmethod
@@ -167,9 +181,14 @@ class Authorizer:
         """status of a (Self)SubjectAccessReview for `spec` evaluated as `user`."""
         ra, nra = spec.get("resourceAttributes"), spec.get("nonResourceAttributes")
         if ra:
-            attrs = Attributes(verb=ra.get("verb", ""), group=ra.get("group", ""), resource=ra.get("resource", ""),
-                               subresource=ra.get("subresource", ""), namespace=ra.get("namespace", ""),
-                               name=ra.get("name", ""))
+            attrs = Attributes(
+                verb=ra.get("verb", ""),
+                group=ra.get("group", ""),
+                resource=ra.get("resource", ""),
+                subresource=ra.get("subresource", ""),
+                namespace=ra.get("namespace", ""),
+                name=ra.get("name", ""),
+            )
         else:
             nra = nra or {}
             attrs = Attributes(verb=nra.get("verb", ""), path=nra.get("path", ""))

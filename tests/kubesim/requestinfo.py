@@ -10,8 +10,7 @@ from dataclasses import dataclass
 
 from .resources import BY_PATH, GROUP_VERSIONS, ResourceType
 
-_METHOD_VERBS = {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete", "GET": "get",
-                 "HEAD": "get"}
+_METHOD_VERBS = {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete", "GET": "get", "HEAD": "get"}
 
 
 @dataclass
@@ -46,8 +45,15 @@ def parse(method: str, path: str, query: dict[str, str]) -> RequestInfo:
             return non_resource
         group, version, rest = segs[1], segs[2], segs[3:]
         known = version in GROUP_VERSIONS.get(group, ())
-    info = RequestInfo(path=path, verb=_METHOD_VERBS.get(method, method.lower()), is_resource=True,
-                       api_prefix=segs[0], group=group, version=version, known_group_version=known)
+    info = RequestInfo(
+        path=path,
+        verb=_METHOD_VERBS.get(method, method.lower()),
+        is_resource=True,
+        api_prefix=segs[0],
+        group=group,
+        version=version,
+        known_group_version=known,
+    )
     watch_path = False
     if rest and rest[0] == "watch":
         watch_path, rest = True, rest[1:]

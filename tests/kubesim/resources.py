@@ -59,8 +59,9 @@ class ResourceType:
 
 
 def _r(group: str, plural: str, singular: str, kind: str, namespaced: bool = True, **kw: object) -> ResourceType:
-    return ResourceType(group=group, version="v1", plural=plural, singular=singular, kind=kind,
-                        namespaced=namespaced, **kw)  # type: ignore[arg-type]
+    return ResourceType(
+        group=group, version="v1", plural=plural, singular=singular, kind=kind, namespaced=namespaced, **kw
+    )  # type: ignore[arg-type]
 
 
 NS_VERBS = ("create", "delete", "get", "list", "patch", "update", "watch")
@@ -68,12 +69,29 @@ CREATE_ONLY = ("create",)
 
 RESOURCES: tuple[ResourceType, ...] = (
     # core/v1
-    _r("", "namespaces", "namespace", "Namespace", False, verbs=NS_VERBS, short_names=("ns",),
-       subresources=("status",)),
-    _r("", "pods", "pod", "Pod", short_names=("po",), categories=("all",), subresources=("status", "log"),
-       return_deleted=True),
-    _r("", "services", "service", "Service", short_names=("svc",), categories=("all",), subresources=("status",),
-       return_deleted=True),
+    _r(
+        "", "namespaces", "namespace", "Namespace", False, verbs=NS_VERBS, short_names=("ns",), subresources=("status",)
+    ),
+    _r(
+        "",
+        "pods",
+        "pod",
+        "Pod",
+        short_names=("po",),
+        categories=("all",),
+        subresources=("status", "log"),
+        return_deleted=True,
+    ),
+    _r(
+        "",
+        "services",
+        "service",
+        "Service",
+        short_names=("svc",),
+        categories=("all",),
+        subresources=("status",),
+        return_deleted=True,
+    ),
     _r("", "endpoints", "endpoints", "Endpoints", short_names=("ep",)),
     _r("", "configmaps", "configmap", "ConfigMap", short_names=("cm",)),
     _r("", "secrets", "secret", "Secret"),
@@ -83,45 +101,121 @@ RESOURCES: tuple[ResourceType, ...] = (
     _r("", "resourcequotas", "resourcequota", "ResourceQuota", short_names=("quota",), subresources=("status",)),
     _r("", "limitranges", "limitrange", "LimitRange", short_names=("limits",)),
     # apps/v1
-    _r("apps", "deployments", "deployment", "Deployment", short_names=("deploy",), categories=("all",),
-       subresources=("status", "scale"), generation_fields=("spec",)),
-    _r("apps", "replicasets", "replicaset", "ReplicaSet", short_names=("rs",), categories=("all",),
-       subresources=("status", "scale"), generation_fields=("spec",)),
-    _r("apps", "statefulsets", "statefulset", "StatefulSet", short_names=("sts",), categories=("all",),
-       subresources=("status", "scale"), generation_fields=("spec",)),
-    _r("apps", "daemonsets", "daemonset", "DaemonSet", short_names=("ds",), categories=("all",),
-       subresources=("status",), generation_fields=("spec",)),
+    _r(
+        "apps",
+        "deployments",
+        "deployment",
+        "Deployment",
+        short_names=("deploy",),
+        categories=("all",),
+        subresources=("status", "scale"),
+        generation_fields=("spec",),
+    ),
+    _r(
+        "apps",
+        "replicasets",
+        "replicaset",
+        "ReplicaSet",
+        short_names=("rs",),
+        categories=("all",),
+        subresources=("status", "scale"),
+        generation_fields=("spec",),
+    ),
+    _r(
+        "apps",
+        "statefulsets",
+        "statefulset",
+        "StatefulSet",
+        short_names=("sts",),
+        categories=("all",),
+        subresources=("status", "scale"),
+        generation_fields=("spec",),
+    ),
+    _r(
+        "apps",
+        "daemonsets",
+        "daemonset",
+        "DaemonSet",
+        short_names=("ds",),
+        categories=("all",),
+        subresources=("status",),
+        generation_fields=("spec",),
+    ),
     # batch/v1
     _r("batch", "jobs", "job", "Job", categories=("all",), subresources=("status",), generation_fields=("spec",)),
-    _r("batch", "cronjobs", "cronjob", "CronJob", short_names=("cj",), categories=("all",),
-       subresources=("status",), generation_fields=("spec",)),
+    _r(
+        "batch",
+        "cronjobs",
+        "cronjob",
+        "CronJob",
+        short_names=("cj",),
+        categories=("all",),
+        subresources=("status",),
+        generation_fields=("spec",),
+    ),
     # discovery.k8s.io, networking.k8s.io
     _r("discovery.k8s.io", "endpointslices", "endpointslice", "EndpointSlice"),
-    _r("networking.k8s.io", "networkpolicies", "networkpolicy", "NetworkPolicy", short_names=("netpol",),
-       generation_fields=("spec",)),
+    _r(
+        "networking.k8s.io",
+        "networkpolicies",
+        "networkpolicy",
+        "NetworkPolicy",
+        short_names=("netpol",),
+        generation_fields=("spec",),
+    ),
     # admissionregistration.k8s.io
-    _r("admissionregistration.k8s.io", "mutatingwebhookconfigurations", "mutatingwebhookconfiguration",
-       "MutatingWebhookConfiguration", False, generation_fields=("webhooks",)),
-    _r("admissionregistration.k8s.io", "validatingwebhookconfigurations", "validatingwebhookconfiguration",
-       "ValidatingWebhookConfiguration", False, generation_fields=("webhooks",)),
+    _r(
+        "admissionregistration.k8s.io",
+        "mutatingwebhookconfigurations",
+        "mutatingwebhookconfiguration",
+        "MutatingWebhookConfiguration",
+        False,
+        generation_fields=("webhooks",),
+    ),
+    _r(
+        "admissionregistration.k8s.io",
+        "validatingwebhookconfigurations",
+        "validatingwebhookconfiguration",
+        "ValidatingWebhookConfiguration",
+        False,
+        generation_fields=("webhooks",),
+    ),
     # rbac.authorization.k8s.io
     _r("rbac.authorization.k8s.io", "roles", "role", "Role"),
     _r("rbac.authorization.k8s.io", "rolebindings", "rolebinding", "RoleBinding"),
     _r("rbac.authorization.k8s.io", "clusterroles", "clusterrole", "ClusterRole", False),
     _r("rbac.authorization.k8s.io", "clusterrolebindings", "clusterrolebinding", "ClusterRoleBinding", False),
     # authorization.k8s.io (create-only reviews, never stored)
-    _r("authorization.k8s.io", "selfsubjectaccessreviews", "selfsubjectaccessreview", "SelfSubjectAccessReview",
-       False, verbs=CREATE_ONLY),
-    _r("authorization.k8s.io", "subjectaccessreviews", "subjectaccessreview", "SubjectAccessReview", False,
-       verbs=CREATE_ONLY),
+    _r(
+        "authorization.k8s.io",
+        "selfsubjectaccessreviews",
+        "selfsubjectaccessreview",
+        "SelfSubjectAccessReview",
+        False,
+        verbs=CREATE_ONLY,
+    ),
+    _r(
+        "authorization.k8s.io",
+        "subjectaccessreviews",
+        "subjectaccessreview",
+        "SubjectAccessReview",
+        False,
+        verbs=CREATE_ONLY,
+    ),
     # events.k8s.io: a converted view of the core events bucket
     _r("events.k8s.io", "events", "event", "Event", short_names=("ev",), stored_as="v1/events"),
 )
 
 # Group order as kube-apiserver lists them in /apis (aggregator priority order).
 GROUP_ORDER = (
-    "apps", "events.k8s.io", "authorization.k8s.io", "batch", "networking.k8s.io", "rbac.authorization.k8s.io",
-    "admissionregistration.k8s.io", "discovery.k8s.io",
+    "apps",
+    "events.k8s.io",
+    "authorization.k8s.io",
+    "batch",
+    "networking.k8s.io",
+    "rbac.authorization.k8s.io",
+    "admissionregistration.k8s.io",
+    "discovery.k8s.io",
 )
 
 BY_PATH: dict[tuple[str, str, str], ResourceType] = {(r.group, r.version, r.plural): r for r in RESOURCES}

@@ -136,9 +136,20 @@ class Seeder:
 
     def _node(self) -> tuple[str, str]:
         if self._nodes is None:
-            self._nodes = [(n["metadata"]["name"], next(
-                (a["address"] for a in (n.get("status") or {}).get("addresses") or () if a.get("type") == "InternalIP"),
-                "172.18.0.2")) for n in self.store.objects("v1/nodes")]
+            self._nodes = [
+                (
+                    n["metadata"]["name"],
+                    next(
+                        (
+                            a["address"]
+                            for a in (n.get("status") or {}).get("addresses") or ()
+                            if a.get("type") == "InternalIP"
+                        ),
+                        "172.18.0.2",
+                    ),
+                )
+                for n in self.store.objects("v1/nodes")
+            ]
         if not self._nodes:
             return "kubesim-node", "172.18.0.2"
         self._rr += 1
@@ -152,8 +163,10 @@ class Seeder:
             key = (str(obj.get("apiVersion", "")), str(obj.get("kind", "")))
             rt = BY_GVK.get(key)
             if rt is None or rt.verbs == ("create",):
-                raise ValueError(f"kubesim does not serve {key[0]}/{key[1]} (in seed object "
-                                 f"{(obj.get('metadata') or {}).get('name')!r})")
+                raise ValueError(
+                    f"kubesim does not serve {key[0]}/{key[1]} (in seed object "
+                    f"{(obj.get('metadata') or {}).get('name')!r})"
+                )
             if rt.stored_as:
                 obj = events_to_core(obj)
                 rt = BY_STRING[rt.stored_as]
@@ -161,11 +174,18 @@ class Seeder:
         counts: dict[str, int] = {}
         ordered = [s for s in _FIRST if s in grouped] + [s for s in grouped if s not in _FIRST]
         if implicit_namespaces:
-            wanted = {(o.get("metadata") or {}).get("namespace") or "default"
-                      for s, group in grouped.items() if BY_STRING[s].namespaced for o in group}
+            wanted = {
+                (o.get("metadata") or {}).get("namespace") or "default"
+                for s, group in grouped.items()
+                if BY_STRING[s].namespaced
+                for o in group
+            }
             given = {(o.get("metadata") or {}).get("name") for o in grouped.get("v1/namespaces", ())}
-            extra = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}
-                     for ns in sorted(wanted - given) if self.store.get("v1/namespaces", None, ns) is None]
+            extra = [
+                {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}
+                for ns in sorted(wanted - given)
+                if self.store.get("v1/namespaces", None, ns) is None
+            ]
             if extra:
                 grouped.setdefault("v1/namespaces", []).extend(extra)
                 if "v1/namespaces" not in ordered:
@@ -173,14 +193,17 @@ class Seeder:
         for storage in ordered:
             rt = BY_STRING[storage]
             self._nodes = None
-            prepared = [self._prepare(storage, rt.namespaced, bool(rt.generation_fields), obj, stamp, defaults)
-                        for obj in grouped[storage]]
+            prepared = [
+                self._prepare(storage, rt.namespaced, bool(rt.generation_fields), obj, stamp, defaults)
+                for obj in grouped[storage]
+            ]
             self.store.bulk_load(storage, prepared)
             counts[storage] = len(prepared)
         return counts
 
-    def _prepare(self, storage: str, namespaced: bool, has_generation: bool, obj: dict, stamp: str,
-                 defaults: bool) -> dict:
+    def _prepare(
+        self, storage: str, namespaced: bool, has_generation: bool, obj: dict, stamp: str, defaults: bool
+    ) -> dict:
         meta = obj.get("metadata")
         if not isinstance(meta, dict):
             meta = obj["metadata"] = {}

@@ -13,8 +13,10 @@ from typing import Any, Callable
 
 from .errors import bad_request
 
-_KEY_RE = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
-                     r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
+_KEY_RE = re.compile(
+    r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
+    r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$"
+)
 _VALUE_RE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$")
 
 
@@ -63,17 +65,21 @@ def _split_top_level(text: str) -> list[str]:
 
 def _check_key(key: str) -> str:
     if not _KEY_RE.match(key) or len(key.rpartition("/")[2]) > 63:
-        raise bad_request(f'unable to parse requirement: invalid label key "{key}": name part must consist of '
-                          "alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric "
-                          "character")
+        raise bad_request(
+            f'unable to parse requirement: invalid label key "{key}": name part must consist of '
+            "alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric "
+            "character"
+        )
     return key
 
 
 def _check_value(value: str) -> str:
     if not _VALUE_RE.match(value) or len(value) > 63:
-        raise bad_request(f'unable to parse requirement: values[0]: Invalid value: "{value}": a valid label must '
-                          "be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must "
-                          "start and end with an alphanumeric character")
+        raise bad_request(
+            f'unable to parse requirement: values[0]: Invalid value: "{value}": a valid label must '
+            "be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must "
+            "start and end with an alphanumeric character"
+        )
     return value
 
 
@@ -104,12 +110,14 @@ def parse_label_selector(text: str | None) -> LabelSelector:
             op = ">" if ">" in part else "<"
             k, _, v = part.partition(op)
             if not v.strip().lstrip("-").isdigit():
-                raise bad_request(f"unable to parse requirement: for 'Gt', 'Lt' operators, the value must be an "
-                                  f"integer: {v.strip()}")
+                raise bad_request(
+                    f"unable to parse requirement: for 'Gt', 'Lt' operators, the value must be an integer: {v.strip()}"
+                )
             reqs.append(Requirement(_check_key(k.strip()), "gt" if op == ">" else "lt", (v.strip(),)))
         elif " " in part:
-            raise bad_request(f"unable to parse requirement: found '{part.split()[1]}', expected: in, notin, =, "
-                              "==, !=, gt, lt")
+            raise bad_request(
+                f"unable to parse requirement: found '{part.split()[1]}', expected: in, notin, =, ==, !=, gt, lt"
+            )
         else:
             reqs.append(Requirement(_check_key(part), "exists"))
     return tuple(reqs)
@@ -155,6 +163,7 @@ def selector_string(sel: dict[str, Any] | None) -> str:
 
 # ---------------------------------------------------------------- field selectors
 
+
 def _path(*keys: str) -> Callable[[dict], str]:
     def get(obj: dict) -> str:
         cur: Any = obj
@@ -167,29 +176,39 @@ def _path(*keys: str) -> Callable[[dict], str]:
         if isinstance(cur, bool):
             return "true" if cur else "false"
         return str(cur)
+
     return get
 
 
 _COMMON = {"metadata.name": _path("metadata", "name"), "metadata.namespace": _path("metadata", "namespace")}
 _EVENT_FIELDS = {
-    **{f"involvedObject.{k}": _path("involvedObject", k)
-       for k in ("kind", "namespace", "name", "uid", "apiVersion", "resourceVersion", "fieldPath")},
-    "reason": _path("reason"), "type": _path("type"), "source": _path("source", "component"),
+    **{
+        f"involvedObject.{k}": _path("involvedObject", k)
+        for k in ("kind", "namespace", "name", "uid", "apiVersion", "resourceVersion", "fieldPath")
+    },
+    "reason": _path("reason"),
+    "type": _path("type"),
+    "source": _path("source", "component"),
     "reportingComponent": _path("reportingComponent"),
 }
 FIELDS: dict[str, dict[str, Callable[[dict], str]]] = {
-    "v1/pods": {"spec.nodeName": _path("spec", "nodeName"), "spec.restartPolicy": _path("spec", "restartPolicy"),
-                "spec.schedulerName": _path("spec", "schedulerName"),
-                "spec.serviceAccountName": _path("spec", "serviceAccountName"),
-                "spec.hostNetwork": lambda o: "true" if (o.get("spec") or {}).get("hostNetwork") else "false",
-                "status.phase": _path("status", "phase"), "status.podIP": _path("status", "podIP"),
-                "status.nominatedNodeName": _path("status", "nominatedNodeName")},
+    "v1/pods": {
+        "spec.nodeName": _path("spec", "nodeName"),
+        "spec.restartPolicy": _path("spec", "restartPolicy"),
+        "spec.schedulerName": _path("spec", "schedulerName"),
+        "spec.serviceAccountName": _path("spec", "serviceAccountName"),
+        "spec.hostNetwork": lambda o: "true" if (o.get("spec") or {}).get("hostNetwork") else "false",
+        "status.phase": _path("status", "phase"),
+        "status.podIP": _path("status", "podIP"),
+        "status.nominatedNodeName": _path("status", "nominatedNodeName"),
+    },
     "v1/events": _EVENT_FIELDS,
     # events.k8s.io selectors are evaluated on the stored core form; `regarding.*` maps to involvedObject.*.
-    "events.k8s.io/v1/events": {**_EVENT_FIELDS,
-                                **{f"regarding.{k}": _path("involvedObject", k)
-                                   for k in ("kind", "namespace", "name", "uid", "apiVersion")},
-                                "reportingController": _path("reportingComponent")},
+    "events.k8s.io/v1/events": {
+        **_EVENT_FIELDS,
+        **{f"regarding.{k}": _path("involvedObject", k) for k in ("kind", "namespace", "name", "uid", "apiVersion")},
+        "reportingController": _path("reportingComponent"),
+    },
     "v1/secrets": {"type": _path("type")},
     "v1/namespaces": {"status.phase": _path("status", "phase")},
     "v1/nodes": {"spec.unschedulable": lambda o: "true" if (o.get("spec") or {}).get("unschedulable") else "false"},
@@ -246,7 +265,7 @@ def parse_field_selector(text: str | None, resource: str) -> FieldSelector:
         for op, is_equal in (("!=", False), ("==", True), ("=", True)):
             idx = part.find(op)
             if idx > 0:
-                field, value, equal = part[:idx].strip(), _unescape(part[idx + len(op):]), is_equal
+                field, value, equal = part[:idx].strip(), _unescape(part[idx + len(op) :]), is_equal
                 break
         else:
             raise bad_request(f"invalid selector: '{text}'; can't understand '{part}'")

@@ -42,14 +42,34 @@ from .seeding import gc_paused, load_sources
 
 
 class KubeSim:
-    def __init__(self, *, port: int = 0, token: str = "kubesim-token", kubernetes_version: str = "v1.31.4",
-                 policy: Any = None, access_log: str | None = None, seed: Iterable[Any] = (),
-                 reconcile_seed: bool = False, admission: Any = None, admission_resolver: Any = None,
-                 controllers: bool = True, base_objects: bool = True, sync_wait: float = 5.0,
-                 workdir: str | None = None, context: str = "kubesim"):
-        self.config = Config(token=token, kubernetes_version=kubernetes_version, admission=admission,
-                             admission_resolver=admission_resolver, controllers=controllers,
-                             base_objects=base_objects, sync_wait=sync_wait, access_log=access_log)
+    def __init__(
+        self,
+        *,
+        port: int = 0,
+        token: str = "kubesim-token",
+        kubernetes_version: str = "v1.31.4",
+        policy: Any = None,
+        access_log: str | None = None,
+        seed: Iterable[Any] = (),
+        reconcile_seed: bool = False,
+        admission: Any = None,
+        admission_resolver: Any = None,
+        controllers: bool = True,
+        base_objects: bool = True,
+        sync_wait: float = 5.0,
+        workdir: str | None = None,
+        context: str = "kubesim",
+    ):
+        self.config = Config(
+            token=token,
+            kubernetes_version=kubernetes_version,
+            admission=admission,
+            admission_resolver=admission_resolver,
+            controllers=controllers,
+            base_objects=base_objects,
+            sync_wait=sync_wait,
+            access_log=access_log,
+        )
         self._requested_port = port
         self._initial_policy = policy
         self._initial_seed = list(seed)
@@ -169,12 +189,13 @@ class KubeSim:
 
     def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Run a plain function on the server loop (all state lives there) and return its result."""
+
         async def wrapper() -> Any:
             return fn(*args, **kwargs)
+
         return self.run(wrapper())
 
-    def add_service(self, start: Callable[[], Awaitable[Any]], stop: Callable[[], Awaitable[Any]] | None = None
-                    ) -> Any:
+    def add_service(self, start: Callable[[], Awaitable[Any]], stop: Callable[[], Awaitable[Any]] | None = None) -> Any:
         """Start a background service in the server loop now; `stop` runs when the server stops."""
         result = self.run(start())
         if stop is not None:
@@ -183,8 +204,7 @@ class KubeSim:
 
     def add_admin_route(self, method: str, path: str, handler: AdminHandler) -> None:
         assert path.startswith("/_kubesim/"), "admin routes live under /_kubesim/"
-        self._cluster().admin_routes[(method.upper(), path.rstrip("/") if not path.endswith("/*") else path)] = \
-            handler
+        self._cluster().admin_routes[(method.upper(), path.rstrip("/") if not path.endswith("/*") else path)] = handler
 
     def _cluster(self) -> Cluster:
         assert self.cluster is not None, "KubeSim is not running"
@@ -203,9 +223,18 @@ class KubeSim:
         assert self.certs is not None
         name = context or self.context
         doc = {
-            "apiVersion": "v1", "kind": "Config", "preferences": {},
-            "clusters": [{"name": name, "cluster": {
-                "server": self.url, "certificate-authority-data": base64.b64encode(self.certs.ca_pem).decode()}}],
+            "apiVersion": "v1",
+            "kind": "Config",
+            "preferences": {},
+            "clusters": [
+                {
+                    "name": name,
+                    "cluster": {
+                        "server": self.url,
+                        "certificate-authority-data": base64.b64encode(self.certs.ca_pem).decode(),
+                    },
+                }
+            ],
             "users": [{"name": name, "user": {"token": self.token}}],
             "contexts": [{"name": name, "context": {"cluster": name, "user": name}}],
             "current-context": name,
@@ -244,6 +273,7 @@ class KubeSim:
     def warm(self) -> int:
         """Pre-encode every stored object (list pages reuse each object's JSON), so that benchmarks measure
         the client rather than the server's first encoding pass. Returns the number of objects."""
+
         def encode_all() -> int:
             count = 0
             for bucket in self._cluster().store.buckets.values():
@@ -251,6 +281,7 @@ class KubeSim:
                     entry.raw  # noqa: B018 - computes and caches the encoding
                     count += 1
             return count
+
         return int(self.call(encode_all))
 
     def apply(self, *objs: Any) -> list[dict]:
@@ -271,8 +302,9 @@ class KubeSim:
             name = (obj.get("metadata") or {}).get("name")
             user = cluster.config.admin_user
             if name and cluster.store.get(rt.storage, ns if rt.namespaced else None, name) is not None:
-                result, _ = await cluster.api.patch(rt, ns, name, obj, "application/strategic-merge-patch+json",
-                                                    user=user)
+                result, _ = await cluster.api.patch(
+                    rt, ns, name, obj, "application/strategic-merge-patch+json", user=user
+                )
             else:
                 result = await cluster.api.create(rt, ns, obj, user=user)
             out.append(clone(result))
@@ -309,6 +341,7 @@ class KubeSim:
 
         def apply() -> None:
             self._cluster().policy = new
+
         self.call(apply)
 
     def add_rule(self, rule: dict[str, Any] | None = None, **kwargs: Any) -> Rule:
@@ -326,8 +359,10 @@ class KubeSim:
 
     def set_continue_expiry(self, max_age: int | None) -> None:
         """Continue tokens older than `max_age` resourceVersions answer 410 Expired (None: never)."""
+
         def apply() -> None:
             self._cluster().api.continue_max_age = max_age
+
         self.call(apply)
 
     def settle(self, timeout: float = 10.0) -> bool:

@@ -192,8 +192,12 @@ class Store:
                 bucket.add_key(key, bulk=True)
             self._index(storage, key, old_entry.obj if old_entry else None, obj)
             # Into the history too, so that a watch resuming from an older resourceVersion sees seeded objects.
-            self._emit(WatchEvent(self.rv, storage, "MODIFIED" if old_entry else "ADDED", entry,
-                                  old_entry.obj if old_entry else None), False)
+            self._emit(
+                WatchEvent(
+                    self.rv, storage, "MODIFIED" if old_entry else "ADDED", entry, old_entry.obj if old_entry else None
+                ),
+                False,
+            )
 
     def _index(self, storage: str, key: Key, old: dict | None, new: dict | None) -> None:
         loc = (storage, key[0], key[1])

@@ -49,8 +49,12 @@ class Allocator:
 _INITIAL_STATUS: dict[str, dict[str, Any]] = {
     "apps/v1/replicasets": {"replicas": 0},
     "apps/v1/statefulsets": {"replicas": 0, "availableReplicas": 0},
-    "apps/v1/daemonsets": {"currentNumberScheduled": 0, "numberMisscheduled": 0, "desiredNumberScheduled": 0,
-                           "numberReady": 0},
+    "apps/v1/daemonsets": {
+        "currentNumberScheduled": 0,
+        "numberMisscheduled": 0,
+        "desiredNumberScheduled": 0,
+        "numberReady": 0,
+    },
 }
 
 
@@ -60,8 +64,9 @@ def _go_map(labels: dict[str, Any] | None) -> str:
 
 def _fail(storage: str, obj: dict, field: str, message: str, reason: str = "FieldValueInvalid") -> None:
     rt = BY_STRING[storage]
-    raise invalid(rt.kind, rt.qualified, obj["metadata"].get("name", ""),
-                  [{"reason": reason, "message": message, "field": field}])
+    raise invalid(
+        rt.kind, rt.qualified, obj["metadata"].get("name", ""), [{"reason": reason, "message": message, "field": field}]
+    )
 
 
 def prepare_create(storage: str, obj: dict, alloc: Allocator) -> None:
@@ -91,8 +96,14 @@ def prepare_create(storage: str, obj: dict, alloc: Allocator) -> None:
             uid, name = obj["metadata"]["uid"], obj["metadata"]["name"]
             spec["selector"] = {"matchLabels": {"batch.kubernetes.io/controller-uid": uid}}
             labels = spec.setdefault("template", {}).setdefault("metadata", {}).setdefault("labels", {})
-            labels.update({"batch.kubernetes.io/controller-uid": uid, "batch.kubernetes.io/job-name": name,
-                           "controller-uid": uid, "job-name": name})
+            labels.update(
+                {
+                    "batch.kubernetes.io/controller-uid": uid,
+                    "batch.kubernetes.io/job-name": name,
+                    "controller-uid": uid,
+                    "job-name": name,
+                }
+            )
 
 
 def _pod_spec_mutable_view(spec: dict) -> dict:
@@ -119,8 +130,12 @@ def prepare_update(storage: str, old: dict, new: dict) -> None:
         old_ports = {(p.get("port"), p.get("protocol")): p for p in old_spec.get("ports") or ()}
         for port in spec.get("ports") or ():
             prev = old_ports.get((port.get("port"), port.get("protocol")))
-            if prev and "nodePort" in prev and "nodePort" not in port and spec.get("type") in ("NodePort",
-                                                                                                 "LoadBalancer"):
+            if (
+                prev
+                and "nodePort" in prev
+                and "nodePort" not in port
+                and spec.get("type") in ("NodePort", "LoadBalancer")
+            ):
                 port["nodePort"] = prev["nodePort"]
     elif storage == "batch/v1/jobs":
         old_spec, spec = old.get("spec") or {}, new.setdefault("spec", {})
@@ -149,7 +164,11 @@ def validate(storage: str, obj: dict) -> None:
             _fail(storage, obj, "spec.selector", "Required value", "FieldValueRequired")
         labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels")
         if not selector_matches(sel, labels):
-            _fail(storage, obj, "spec.template.metadata.labels",
-                  f"Invalid value: {_go_map(labels)}: `selector` does not match template `labels`")
+            _fail(
+                storage,
+                obj,
+                "spec.template.metadata.labels",
+                f"Invalid value: {_go_map(labels)}: `selector` does not match template `labels`",
+            )
         if not ((spec.get("template") or {}).get("spec") or {}).get("containers"):
             _fail(storage, obj, "spec.template.spec.containers", "Required value", "FieldValueRequired")

@@ -25,8 +25,16 @@ class Reply:
         return json.loads(self.body)
 
 
-def call(sim: KubeSim, method: str, path: str, body: Any = None, *, token: Any = UNSET,
-         content_type: str = "application/json", headers: dict[str, str] | None = None) -> Reply:
+def call(
+    sim: KubeSim,
+    method: str,
+    path: str,
+    body: Any = None,
+    *,
+    token: Any = UNSET,
+    content_type: str = "application/json",
+    headers: dict[str, str] | None = None,
+) -> Reply:
     ctx = ssl.create_default_context(cafile=sim.ca_file)
     conn = http.client.HTTPSConnection("127.0.0.1", sim.port, context=ctx, timeout=30)
     hdrs = dict(headers or {})
@@ -51,24 +59,52 @@ def namespace(name: str, labels: dict[str, str] | None = None) -> dict:
 
 
 def pod(name: str, ns: str = "default", labels: dict[str, str] | None = None, **spec: Any) -> dict:
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": ns, "labels": labels or {}},
-            "spec": {"containers": [{"name": "app", "image": "nginx:1.25"}], **spec}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": ns, "labels": labels or {}},
+        "spec": {"containers": [{"name": "app", "image": "nginx:1.25"}], **spec},
+    }
 
 
-def deployment(name: str, ns: str = "default", replicas: int = 2, labels: dict[str, str] | None = None,
-               annotations: dict[str, str] | None = None, **spec: Any) -> dict:
+def deployment(
+    name: str,
+    ns: str = "default",
+    replicas: int = 2,
+    labels: dict[str, str] | None = None,
+    annotations: dict[str, str] | None = None,
+    **spec: Any,
+) -> dict:
     labels = labels or {"app": name}
     tpl_meta: dict[str, Any] = {"labels": labels}
     if annotations:
         tpl_meta["annotations"] = annotations
-    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "namespace": ns},
-            "spec": {"replicas": replicas, "selector": {"matchLabels": labels},
-                     "template": {"metadata": tpl_meta, "spec": {"containers": [
-                         {"name": "app", "image": "nginx:1.25", "ports": [{"name": "http", "containerPort": 80}]}]}},
-                     **spec}}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "namespace": ns},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": labels},
+            "template": {
+                "metadata": tpl_meta,
+                "spec": {
+                    "containers": [
+                        {"name": "app", "image": "nginx:1.25", "ports": [{"name": "http", "containerPort": 80}]}
+                    ]
+                },
+            },
+            **spec,
+        },
+    }
 
 
-def configmap(name: str, ns: str = "default", data: dict[str, str] | None = None,
-              labels: dict[str, str] | None = None) -> dict:
-    return {"apiVersion": "v1", "kind": "ConfigMap",
-            "metadata": {"name": name, "namespace": ns, "labels": labels or {}}, "data": data or {}}
+def configmap(
+    name: str, ns: str = "default", data: dict[str, str] | None = None, labels: dict[str, str] | None = None
+) -> dict:
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": name, "namespace": ns, "labels": labels or {}},
+        "data": data or {},
+    }

@@ -14,9 +14,11 @@ from tests.kubesim.errors import StatusError
 
 from .helpers import deployment, pod
 
-WEBHOOK_ERROR = ('Internal error occurred: failed calling webhook "namespace.sidecar-injector.istio.io": failed to '
-                 'call webhook: Post "https://istiod.istio-system.svc:443/inject?timeout=10s": tls: failed to verify '
-                 "certificate: x509: certificate signed by unknown authority")
+WEBHOOK_ERROR = (
+    'Internal error occurred: failed calling webhook "namespace.sidecar-injector.istio.io": failed to '
+    'call webhook: Post "https://istiod.istio-system.svc:443/inject?timeout=10s": tls: failed to verify '
+    "certificate: x509: certificate signed by unknown authority"
+)
 
 
 class Gate:
@@ -29,16 +31,25 @@ class Gate:
         self.calls: list[tuple] = []
 
     async def admit(self, *, operation, resource, subresource, namespace, obj, old, dry_run, user):
-        self.calls.append((operation, resource, subresource, namespace, obj["metadata"].get("name", ""), dry_run,
-                           user["username"]))
+        self.calls.append(
+            (operation, resource, subresource, namespace, obj["metadata"].get("name", ""), dry_run, user["username"])
+        )
         if resource == "v1/pods" and operation == "CREATE":
             if self.delay:
                 await asyncio.sleep(self.delay)
             if self.deny:
                 raise StatusError(500, "InternalError", self.deny)
             if self.inject:
-                obj = dict(obj, spec=dict(obj["spec"], containers=[
-                    *obj["spec"]["containers"], {"name": "istio-proxy", "image": "istio/proxyv2:1.22.0"}]))
+                obj = dict(
+                    obj,
+                    spec=dict(
+                        obj["spec"],
+                        containers=[
+                            *obj["spec"]["containers"],
+                            {"name": "istio-proxy", "image": "istio/proxyv2:1.22.0"},
+                        ],
+                    ),
+                )
         return obj
 
 
@@ -64,8 +75,11 @@ def wait_for(predicate, timeout: float = 10.0):
 
 def owned(items: list[dict], owner: dict) -> list[dict]:
     uid = owner["metadata"]["uid"]
-    return [i for i in items if any(r["uid"] == uid and r.get("controller")
-                                    for r in i["metadata"].get("ownerReferences") or ())]
+    return [
+        i
+        for i in items
+        if any(r["uid"] == uid and r.get("controller") for r in i["metadata"].get("ownerReferences") or ())
+    ]
 
 
 def test_deployment_makes_replicaset_and_ready_pods(sim):
@@ -81,12 +95,18 @@ def test_deployment_makes_replicaset_and_ready_pods(sim):
     pods = owned(sim.list("v1/pods", "default"), rs)
     assert len(pods) == 3
     for p in pods:
-        assert p["metadata"]["name"].startswith(f"web-{hash_}-") and len(p["metadata"]["name"]) == len(rs["metadata"][
-            "name"]) + 6
+        assert (
+            p["metadata"]["name"].startswith(f"web-{hash_}-")
+            and len(p["metadata"]["name"]) == len(rs["metadata"]["name"]) + 6
+        )
         assert p["status"]["phase"] == "Running" and p["spec"]["nodeName"] == "kubesim-node-1"
         assert {c["type"]: c["status"] for c in p["status"]["conditions"]} == {
-            "PodReadyToStartContainers": "True", "Initialized": "True", "Ready": "True", "ContainersReady": "True",
-            "PodScheduled": "True"}
+            "PodReadyToStartContainers": "True",
+            "Initialized": "True",
+            "Ready": "True",
+            "ContainersReady": "True",
+            "PodScheduled": "True",
+        }
         (cs,) = p["status"]["containerStatuses"]
         assert cs["ready"] is True and "running" in cs["state"] and cs["containerID"].startswith("containerd://")
     # The fields kubernetes.core's deployment_ready() checks.
@@ -94,8 +114,10 @@ def test_deployment_makes_replicaset_and_ready_pods(sim):
     assert (status["replicas"], status["availableReplicas"], status["readyReplicas"]) == (3, 3, 3)
     assert status["observedGeneration"] == d["metadata"]["generation"] and "unavailableReplicas" not in status
     conditions = {c["type"]: (c["status"], c["reason"]) for c in status["conditions"]}
-    assert conditions == {"Available": ("True", "MinimumReplicasAvailable"),
-                          "Progressing": ("True", "NewReplicaSetAvailable")}
+    assert conditions == {
+        "Available": ("True", "MinimumReplicasAvailable"),
+        "Progressing": ("True", "NewReplicaSetAvailable"),
+    }
 
 
 def test_rollout_restart_replaces_replicaset(sim):
@@ -103,11 +125,20 @@ def test_rollout_restart_replaces_replicaset(sim):
     apps.create_namespaced_deployment("default", deployment("web", replicas=2))
     sim.settle()
     old_pods = {p["metadata"]["name"] for p in sim.list("v1/pods", "default")}
-    apps.patch_namespaced_deployment("web", "default", {"spec": {"template": {"metadata": {"annotations": {
-        "kubectl.kubernetes.io/restartedAt": "2025-01-01T00:00:00Z"}}}}})
+    apps.patch_namespaced_deployment(
+        "web",
+        "default",
+        {
+            "spec": {
+                "template": {"metadata": {"annotations": {"kubectl.kubernetes.io/restartedAt": "2025-01-01T00:00:00Z"}}}
+            }
+        },
+    )
     sim.settle()
-    rss = {rs["metadata"]["annotations"]["deployment.kubernetes.io/revision"]: rs
-           for rs in sim.list("apps/v1/replicasets", "default")}
+    rss = {
+        rs["metadata"]["annotations"]["deployment.kubernetes.io/revision"]: rs
+        for rs in sim.list("apps/v1/replicasets", "default")
+    }
     assert rss["1"]["spec"]["replicas"] == 0 and rss["2"]["spec"]["replicas"] == 2
     pods = sim.list("v1/pods", "default")
     assert len(pods) == 2 and not old_pods & {p["metadata"]["name"] for p in pods}
@@ -125,11 +156,21 @@ def test_rejected_pods_become_failed_create_events_and_recover(sim, gate):
     apps.create_namespaced_deployment("default", deployment("web", replicas=2))
     sim.settle()
     gate.deny = WEBHOOK_ERROR
-    apps.patch_namespaced_deployment("web", "default", {"spec": {"template": {"metadata": {"annotations": {
-        "kubectl.kubernetes.io/restartedAt": "2025-01-01T00:00:00Z"}}}}})
+    apps.patch_namespaced_deployment(
+        "web",
+        "default",
+        {
+            "spec": {
+                "template": {"metadata": {"annotations": {"kubectl.kubernetes.io/restartedAt": "2025-01-01T00:00:00Z"}}}
+            }
+        },
+    )
     sim.settle()
-    new_rs = next(rs for rs in sim.list("apps/v1/replicasets", "default")
-                  if rs["metadata"]["annotations"]["deployment.kubernetes.io/revision"] == "2")
+    new_rs = next(
+        rs
+        for rs in sim.list("apps/v1/replicasets", "default")
+        if rs["metadata"]["annotations"]["deployment.kubernetes.io/revision"] == "2"
+    )
     events = [e for e in sim.list("v1/events", "default") if e["reason"] == "FailedCreate"]
     assert events, "no FailedCreate event"
     event = events[0]
@@ -151,10 +192,12 @@ def test_rejected_pods_become_failed_create_events_and_recover(sim, gate):
     def rolled_out():
         cur = sim.get("apps/v1/deployments", "default", "web")["status"]
         return cur.get("updatedReplicas") == 2 and cur.get("replicas") == 2 and cur.get("availableReplicas") == 2
+
     wait_for(rolled_out)
     sim.settle()
-    assert not any(c["type"] == "ReplicaFailure"
-                   for c in sim.get("apps/v1/deployments", "default", "web")["status"]["conditions"])
+    assert not any(
+        c["type"] == "ReplicaFailure" for c in sim.get("apps/v1/deployments", "default", "web")["status"]["conditions"]
+    )
 
 
 def test_admission_sees_controller_pods_and_dry_runs(sim, gate):
@@ -191,8 +234,9 @@ def test_writes_do_not_wait_for_stalled_controllers(sim, gate):
 
 def test_pod_state_annotations(kubesim):
     apps = client.AppsV1Api(kubesim.kube_client())
-    apps.create_namespaced_deployment("default", deployment(
-        "pending", replicas=1, annotations={"kubesim.meshops.io/pod-phase": "Pending"}))
+    apps.create_namespaced_deployment(
+        "default", deployment("pending", replicas=1, annotations={"kubesim.meshops.io/pod-phase": "Pending"})
+    )
     kubesim.settle()
     (p,) = kubesim.list("v1/pods", "default")
     assert p["status"]["phase"] == "Pending"
@@ -214,21 +258,28 @@ def test_pod_state_annotations(kubesim):
 
     core.create_namespaced_pod("default", pod("flaky"))
     kubesim.settle()
-    assert next(c for c in kubesim.get("v1/pods", "default", "flaky")["status"]["conditions"]
-                if c["type"] == "Ready")["status"] == "True"
-    core.patch_namespaced_pod("flaky", "default", {"metadata": {"annotations": {
-        "kubesim.meshops.io/pod-ready": "false"}}})
+    assert (
+        next(c for c in kubesim.get("v1/pods", "default", "flaky")["status"]["conditions"] if c["type"] == "Ready")[
+            "status"
+        ]
+        == "True"
+    )
+    core.patch_namespaced_pod(
+        "flaky", "default", {"metadata": {"annotations": {"kubesim.meshops.io/pod-ready": "false"}}}
+    )
     kubesim.settle()
     ready = next(c for c in kubesim.get("v1/pods", "default", "flaky")["status"]["conditions"] if c["type"] == "Ready")
     assert (ready["status"], ready["reason"]) == ("False", "ContainersNotReady")
 
 
 def test_seeded_pods_keep_their_status(kubesim):
-    kubesim.seed([{**pod("given", labels={"a": "1"}), "status": {"phase": "Failed", "reason": "Evicted"}},
-                  pod("filled")])
+    kubesim.seed(
+        [{**pod("given", labels={"a": "1"}), "status": {"phase": "Failed", "reason": "Evicted"}}, pod("filled")]
+    )
     assert kubesim.get("v1/pods", "default", "filled")["status"]["phase"] == "Running"
-    client.CoreV1Api(kubesim.kube_client()).patch_namespaced_pod("given", "default",
-                                                                 {"metadata": {"labels": {"a": "2"}}})
+    client.CoreV1Api(kubesim.kube_client()).patch_namespaced_pod(
+        "given", "default", {"metadata": {"labels": {"a": "2"}}}
+    )
     kubesim.settle()
     assert kubesim.get("v1/pods", "default", "given")["status"] == {"phase": "Failed", "reason": "Evicted"}
 
@@ -240,23 +291,36 @@ def test_pod_spec_is_immutable(kubesim):
         core.patch_namespaced_pod("p", "default", {"spec": {"containers": [{"name": "sidecar", "image": "x"}]}})
     assert err.value.status == 422
     assert json.loads(err.value.body)["message"].startswith(
-        'Pod "p" is invalid: spec: Forbidden: pod updates may not change fields other than `spec.containers[*].image`')
-    assert core.patch_namespaced_pod("p", "default", {"spec": {"containers": [
-        {"name": "app", "image": "nginx:1.27"}]}}).spec.containers[0].image == "nginx:1.27"
+        'Pod "p" is invalid: spec: Forbidden: pod updates may not change fields other than `spec.containers[*].image`'
+    )
+    assert (
+        core.patch_namespaced_pod("p", "default", {"spec": {"containers": [{"name": "app", "image": "nginx:1.27"}]}})
+        .spec.containers[0]
+        .image
+        == "nginx:1.27"
+    )
 
 
 def test_endpoints_follow_ready_pods(kubesim):
     apps = client.AppsV1Api(kubesim.kube_client())
     core = client.CoreV1Api(kubesim.kube_client())
-    core.create_namespaced_service("default", {"metadata": {"name": "web"}, "spec": {
-        "selector": {"app": "web"}, "ports": [{"name": "http", "port": 80, "targetPort": "http"}]}})
+    core.create_namespaced_service(
+        "default",
+        {
+            "metadata": {"name": "web"},
+            "spec": {"selector": {"app": "web"}, "ports": [{"name": "http", "port": 80, "targetPort": "http"}]},
+        },
+    )
     apps.create_namespaced_deployment("default", deployment("web", replicas=2))
     kubesim.settle()
     ep = core.read_namespaced_endpoints("web", "default")
     assert len(ep.subsets[0].addresses) == 2 and ep.subsets[0].ports[0].port == 80
     assert ep.subsets[0].addresses[0].target_ref.kind == "Pod"
-    (eps,) = client.DiscoveryV1Api(kubesim.kube_client()).list_namespaced_endpoint_slice(
-        "default", label_selector="kubernetes.io/service-name=web").items
+    (eps,) = (
+        client.DiscoveryV1Api(kubesim.kube_client())
+        .list_namespaced_endpoint_slice("default", label_selector="kubernetes.io/service-name=web")
+        .items
+    )
     assert eps.metadata.name.startswith("web-") and len(eps.endpoints) == 2
     assert all(e.conditions.ready for e in eps.endpoints) and eps.ports[0].port == 80
     # One pod turns unready: it moves to notReadyAddresses.
@@ -276,15 +340,43 @@ def test_endpoints_follow_ready_pods(kubesim):
 def test_statefulset_daemonset_and_job(kubesim):
     kubesim.seed([{"apiVersion": "v1", "kind": "Node", "metadata": {"name": "worker-2"}}])
     apps = client.AppsV1Api(kubesim.kube_client())
-    apps.create_namespaced_stateful_set("default", {"metadata": {"name": "db"}, "spec": {
-        "serviceName": "db", "replicas": 2, "selector": {"matchLabels": {"app": "db"}},
-        "template": {"metadata": {"labels": {"app": "db"}}, "spec": {"containers": [{"name": "db", "image": "pg"}]}}}})
-    apps.create_namespaced_daemon_set("default", {"metadata": {"name": "agent"}, "spec": {
-        "selector": {"matchLabels": {"app": "agent"}},
-        "template": {"metadata": {"labels": {"app": "agent"}},
-                     "spec": {"containers": [{"name": "agent", "image": "agent"}]}}}})
-    client.BatchV1Api(kubesim.kube_client()).create_namespaced_job("default", {"metadata": {"name": "once"}, "spec": {
-        "template": {"spec": {"restartPolicy": "Never", "containers": [{"name": "run", "image": "busybox"}]}}}})
+    apps.create_namespaced_stateful_set(
+        "default",
+        {
+            "metadata": {"name": "db"},
+            "spec": {
+                "serviceName": "db",
+                "replicas": 2,
+                "selector": {"matchLabels": {"app": "db"}},
+                "template": {
+                    "metadata": {"labels": {"app": "db"}},
+                    "spec": {"containers": [{"name": "db", "image": "pg"}]},
+                },
+            },
+        },
+    )
+    apps.create_namespaced_daemon_set(
+        "default",
+        {
+            "metadata": {"name": "agent"},
+            "spec": {
+                "selector": {"matchLabels": {"app": "agent"}},
+                "template": {
+                    "metadata": {"labels": {"app": "agent"}},
+                    "spec": {"containers": [{"name": "agent", "image": "agent"}]},
+                },
+            },
+        },
+    )
+    client.BatchV1Api(kubesim.kube_client()).create_namespaced_job(
+        "default",
+        {
+            "metadata": {"name": "once"},
+            "spec": {
+                "template": {"spec": {"restartPolicy": "Never", "containers": [{"name": "run", "image": "busybox"}]}}
+            },
+        },
+    )
     kubesim.settle()
     pods = {p["metadata"]["name"]: p for p in kubesim.list("v1/pods", "default")}
     assert {"db-0", "db-1"} <= set(pods)

@@ -19,7 +19,8 @@ PLAYBOOK_BIN = Path(sys.executable).with_name("ansible-playbook")
 pytestmark = pytest.mark.skipif(
     COLLECTIONS is None or not PLAYBOOK_BIN.exists(),
     reason="kubernetes.core is not installed (run `make setup`, or unzip ansible_collections/kubernetes/core/* from "
-           ".cache/wheels/ansible-12.3.0-py3-none-any.whl into /tmp/kc) or ansible-playbook is missing")
+    ".cache/wheels/ansible-12.3.0-py3-none-any.whl into /tmp/kc) or ansible-playbook is missing",
+)
 
 PLAYBOOK = """
 - hosts: localhost
@@ -143,12 +144,22 @@ def test_kubernetes_core_modules(kubesim, tmp_path):
         ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS),
         K8S_AUTH_KUBECONFIG=kubesim.kubeconfig_path,
         # A private temp dir keeps kubernetes.core's discovery cache (k8srcp-*.json) away from other servers.
-        TMPDIR=str(tmp_path), ANSIBLE_LOCAL_TEMP=str(tmp_path / "tmp"), ANSIBLE_HOME=str(tmp_path / "home"),
-        ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0",
+        TMPDIR=str(tmp_path),
+        ANSIBLE_LOCAL_TEMP=str(tmp_path / "tmp"),
+        ANSIBLE_HOME=str(tmp_path / "home"),
+        ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_FORCE_COLOR="0",
         ANSIBLE_PIPELINING="1",
     )
-    result = subprocess.run([str(PLAYBOOK_BIN), "-i", "localhost,", "play.yml"], cwd=tmp_path, env=env,
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [str(PLAYBOOK_BIN), "-i", "localhost,", "play.yml"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert "failed=0" in result.stdout
     paths = [(r["method"], r["path"]) for r in kubesim.requests]
@@ -156,10 +167,12 @@ def test_kubernetes_core_modules(kubesim, tmp_path):
     assert ("POST", "/api/v1/namespaces/mesh/configmaps?dryRun=All") in paths
     assert ("PUT", "/api/v1/namespaces/mesh/configmaps/cfg") in paths
     assert any(m == "PATCH" and p.startswith("/apis/apps/v1/namespaces/mesh/deployments/web/scale") for m, p in paths)
-    assert ("GET", "/api/v1/namespaces/mesh/secrets", 403) in [(r["method"], r["path"], r["status"])
-                                                               for r in kubesim.requests]
+    assert ("GET", "/api/v1/namespaces/mesh/secrets", 403) in [
+        (r["method"], r["path"], r["status"]) for r in kubesim.requests
+    ]
     assert kubesim.get("v1/namespaces", None, "mesh") is None
     # The check-mode object never reached the store (the watch history records every stored change).
-    stored = kubesim.call(lambda: {e.entry.obj["metadata"]["name"] for e in kubesim.cluster.store.history
-                                   if e.storage == "v1/configmaps"})
+    stored = kubesim.call(
+        lambda: {e.entry.obj["metadata"]["name"] for e in kubesim.cluster.store.history if e.storage == "v1/configmaps"}
+    )
     assert {"cfg", "ssa"} <= stored and "dry" not in stored

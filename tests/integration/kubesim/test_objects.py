@@ -32,9 +32,16 @@ def test_create_fills_system_fields_and_conflicts(core):
     with pytest.raises(client.ApiException) as err:
         core.create_namespaced_config_map("default", configmap("c1"))
     assert err.value.status == 409
-    assert body(err.value) == {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-                               "message": 'configmaps "c1" already exists', "reason": "AlreadyExists",
-                               "details": {"name": "c1", "kind": "configmaps"}, "code": 409}
+    assert body(err.value) == {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": 'configmaps "c1" already exists',
+        "reason": "AlreadyExists",
+        "details": {"name": "c1", "kind": "configmaps"},
+        "code": 409,
+    }
 
 
 def test_generate_name_and_missing_namespace(core, apps):
@@ -47,8 +54,9 @@ def test_generate_name_and_missing_namespace(core, apps):
     with pytest.raises(client.ApiException) as err:
         core.create_namespaced_config_map("default", {"metadata": {}})
     assert err.value.status == 422
-    assert body(err.value)["message"] == ('ConfigMap "" is invalid: metadata.name: Required value: name or '
-                                          "generateName is required")
+    assert body(err.value)["message"] == (
+        'ConfigMap "" is invalid: metadata.name: Required value: name or generateName is required'
+    )
 
 
 def test_not_found_messages(core, apps):
@@ -67,7 +75,8 @@ def test_invalid_name_is_422(core):
         core.create_namespace(namespace("Bad_Name"))
     assert err.value.status == 422
     assert body(err.value)["message"].startswith(
-        'Namespace "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 label')
+        'Namespace "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 label'
+    )
 
 
 def test_replace_requires_current_resource_version(core):
@@ -82,8 +91,10 @@ def test_replace_requires_current_resource_version(core):
         core.replace_namespaced_config_map("c", "default", cm)
     assert err.value.status == 409
     assert body(err.value)["reason"] == "Conflict"
-    assert body(err.value)["message"] == ('Operation cannot be fulfilled on configmaps "c": the object has been '
-                                          "modified; please apply your changes to the latest version and try again")
+    assert body(err.value)["message"] == (
+        'Operation cannot be fulfilled on configmaps "c": the object has been '
+        "modified; please apply your changes to the latest version and try again"
+    )
     # Without a resourceVersion the update is unconditional.
     cm.metadata.resource_version = None
     assert core.replace_namespaced_config_map("c", "default", cm).data == {"a": "3"}
@@ -117,19 +128,24 @@ def test_generation_counts_spec_changes_only(kubesim, apps):
     d = apps.patch_namespaced_deployment("web", "default", {"spec": {"replicas": 2}})
     assert d.metadata.generation == 2
     # Pods have no generation in 1.31.
-    assert client.CoreV1Api(kubesim.kube_client()).create_namespaced_pod(
-        "default", pod("p")).metadata.generation is None
+    assert (
+        client.CoreV1Api(kubesim.kube_client()).create_namespaced_pod("default", pod("p")).metadata.generation is None
+    )
 
 
 def test_status_subresource_separates_spec_and_status(core):
     # (ResourceQuota: no simulated controller rewrites its status behind the test's back.)
-    core.create_namespaced_resource_quota("default", {"metadata": {"name": "q"}, "spec": {"hard": {"pods": "5"}},
-                                                      "status": {"hard": {"pods": "1"}}})
-    assert core.read_namespaced_resource_quota("q", "default").status is None or \
-        core.read_namespaced_resource_quota("q", "default").status.hard is None
+    core.create_namespaced_resource_quota(
+        "default", {"metadata": {"name": "q"}, "spec": {"hard": {"pods": "5"}}, "status": {"hard": {"pods": "1"}}}
+    )
+    assert (
+        core.read_namespaced_resource_quota("q", "default").status is None
+        or core.read_namespaced_resource_quota("q", "default").status.hard is None
+    )
     # A status write cannot change spec; a main-resource write cannot change status.
     patched = core.patch_namespaced_resource_quota_status(
-        "q", "default", {"spec": {"hard": {"pods": "9"}}, "status": {"hard": {"pods": "5"}, "used": {"pods": "2"}}})
+        "q", "default", {"spec": {"hard": {"pods": "9"}}, "status": {"hard": {"pods": "5"}, "used": {"pods": "2"}}}
+    )
     assert patched.spec.hard == {"pods": "5"} and patched.status.used == {"pods": "2"}
     patched = core.patch_namespaced_resource_quota("q", "default", {"status": {"used": {"pods": "0"}}})
     assert patched.status.used == {"pods": "2"}
@@ -175,8 +191,10 @@ def test_finalizers_hold_deletion(kubesim, core):
     assert held.metadata.deletion_timestamp is not None
     cm["metadata"]["name"] = "held-too"
     core.create_namespaced_config_map("default", cm)
-    assert call(kubesim, "DELETE", "/api/v1/namespaces/default/configmaps/held-too",
-                {"orphanDependents": False}).status == 202
+    assert (
+        call(kubesim, "DELETE", "/api/v1/namespaces/default/configmaps/held-too", {"orphanDependents": False}).status
+        == 202
+    )
     core.patch_namespaced_config_map("held", "default", {"metadata": {"finalizers": None}})
     with pytest.raises(client.ApiException) as err:
         core.read_namespaced_config_map("held", "default")
@@ -185,11 +203,13 @@ def test_finalizers_hold_deletion(kubesim, core):
 
 def test_delete_preconditions(kubesim, core):
     core.create_namespaced_config_map("default", configmap("c"))
-    reply = call(kubesim, "DELETE", "/api/v1/namespaces/default/configmaps/c",
-                 {"preconditions": {"resourceVersion": "1"}})
+    reply = call(
+        kubesim, "DELETE", "/api/v1/namespaces/default/configmaps/c", {"preconditions": {"resourceVersion": "1"}}
+    )
     assert reply.status == 409
-    assert reply.json["message"].startswith('Operation cannot be fulfilled on configmaps "c": Precondition failed: '
-                                            "ResourceVersion in precondition: 1")
+    assert reply.json["message"].startswith(
+        'Operation cannot be fulfilled on configmaps "c": Precondition failed: ResourceVersion in precondition: 1'
+    )
 
 
 def test_deletecollection_honours_selector(kubesim, core):
@@ -242,8 +262,10 @@ def test_namespace_delete_removes_contents(kubesim, core, apps):
     with pytest.raises(client.ApiException) as err:
         core.create_namespaced_config_map("closing", configmap("new", "closing"))
     assert err.value.status == 403
-    assert body(err.value)["message"] == ('configmaps "new" is forbidden: unable to create new content in namespace '
-                                          "closing because it is being terminated")
+    assert body(err.value)["message"] == (
+        'configmaps "new" is forbidden: unable to create new content in namespace '
+        "closing because it is being terminated"
+    )
 
 
 def test_dry_run_stores_nothing(kubesim, core):
@@ -260,19 +282,30 @@ def test_dry_run_stores_nothing(kubesim, core):
     core.delete_namespaced_config_map("real", "default", dry_run="All")
     assert core.read_namespaced_config_map("real", "default").data == {"a": "1"}
     assert kubesim.resource_version == rv
-    assert call(kubesim, "POST", "/api/v1/namespaces/default/configmaps?dryRun=Some",
-                configmap("x")).status == 400
+    assert call(kubesim, "POST", "/api/v1/namespaces/default/configmaps?dryRun=Some", configmap("x")).status == 400
 
 
 def test_events_k8s_io_is_a_view_of_core_events(kubesim, core):
-    core.create_namespaced_event("default", {
-        "metadata": {"name": "e1"}, "involvedObject": {"kind": "Pod", "name": "p", "namespace": "default"},
-        "reason": "FailedCreate", "message": "Error creating: boom", "type": "Warning", "count": 2})
+    core.create_namespaced_event(
+        "default",
+        {
+            "metadata": {"name": "e1"},
+            "involvedObject": {"kind": "Pod", "name": "p", "namespace": "default"},
+            "reason": "FailedCreate",
+            "message": "Error creating: boom",
+            "type": "Warning",
+            "count": 2,
+        },
+    )
     events = call(kubesim, "GET", "/apis/events.k8s.io/v1/namespaces/default/events").json
     assert events["kind"] == "EventList" and events["apiVersion"] == "events.k8s.io/v1"
     (e,) = events["items"]
     assert (e["reason"], e["note"], e["regarding"]["name"], e["deprecatedCount"]) == (
-        "FailedCreate", "Error creating: boom", "p", 2)
+        "FailedCreate",
+        "Error creating: boom",
+        "p",
+        2,
+    )
     # Legacy events have no eventTime, and kube-apiserver shows it as null in this view; the typed
     # kubernetes client (EventsV1Api) cannot deserialize that, exactly as against a real cluster.
     assert e["eventTime"] is None
@@ -283,27 +316,38 @@ def test_events_k8s_io_is_a_view_of_core_events(kubesim, core):
 def test_self_subject_access_review(kubesim):
     authz = client.AuthorizationV1Api(kubesim.kube_client())
     review = authz.create_self_subject_access_review(
-        {"spec": {"resourceAttributes": {"verb": "list", "resource": "pods", "namespace": "default"}}})
+        {"spec": {"resourceAttributes": {"verb": "list", "resource": "pods", "namespace": "default"}}}
+    )
     assert review.status.allowed is True
-    kubesim.seed([
-        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
-         "metadata": {"name": "pod-reader", "namespace": "mesh"},
-         "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list"]}]},
-        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
-         "metadata": {"name": "diag-pods", "namespace": "mesh"},
-         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "pod-reader"},
-         "subjects": [{"kind": "ServiceAccount", "name": "diag", "namespace": "mesh"}]},
-    ])
+    kubesim.seed(
+        [
+            {
+                "apiVersion": "rbac.authorization.k8s.io/v1",
+                "kind": "Role",
+                "metadata": {"name": "pod-reader", "namespace": "mesh"},
+                "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list"]}],
+            },
+            {
+                "apiVersion": "rbac.authorization.k8s.io/v1",
+                "kind": "RoleBinding",
+                "metadata": {"name": "diag-pods", "namespace": "mesh"},
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "pod-reader"},
+                "subjects": [{"kind": "ServiceAccount", "name": "diag", "namespace": "mesh"}],
+            },
+        ]
+    )
     sa = "system:serviceaccount:mesh:diag"
 
     def sar(verb: str, ns: str, resource: str = "pods") -> object:
-        return authz.create_subject_access_review({"spec": {"user": sa, "resourceAttributes": {
-            "verb": verb, "resource": resource, "namespace": ns}}}).status
+        return authz.create_subject_access_review(
+            {"spec": {"user": sa, "resourceAttributes": {"verb": verb, "resource": resource, "namespace": ns}}}
+        ).status
 
     allowed = sar("list", "mesh")
     assert allowed.allowed is True
-    assert allowed.reason == ('RBAC: allowed by RoleBinding "diag-pods/mesh" of Role "pod-reader" to '
-                              'ServiceAccount "diag/mesh"')
+    assert allowed.reason == (
+        'RBAC: allowed by RoleBinding "diag-pods/mesh" of Role "pod-reader" to ServiceAccount "diag/mesh"'
+    )
     assert sar("delete", "mesh").allowed is False
     assert sar("list", "other").allowed is False
     assert sar("list", "mesh", "secrets").allowed is False
@@ -317,8 +361,9 @@ def test_dynamic_client_verbs(kubesim):
     cms = dyn.resources.get(api_version="v1", kind="ConfigMap")
     created = cms.create(body=configmap("dyn", data={"a": "1"}), namespace="default")
     assert created.metadata.uid
-    patched = cms.patch(name="dyn", namespace="default", body={"data": {"b": "2"}},
-                        content_type="application/merge-patch+json")
+    patched = cms.patch(
+        name="dyn", namespace="default", body={"data": {"b": "2"}}, content_type="application/merge-patch+json"
+    )
     assert dict(patched.data) == {"a": "1", "b": "2"}
     body = patched.to_dict()
     body["data"] = {"c": "3"}
@@ -332,6 +377,8 @@ def test_dynamic_client_verbs(kubesim):
     cms.delete(name="dyn", namespace="default")
     with pytest.raises(NotFoundError):
         cms.get(name="dyn", namespace="default")
-    events = [(e["type"], e["object"].metadata.name)
-              for e in cms.watch(namespace="default", field_selector="metadata.name=none", timeout=1)]
+    events = [
+        (e["type"], e["object"].metadata.name)
+        for e in cms.watch(namespace="default", field_selector="metadata.name=none", timeout=1)
+    ]
     assert events == []

@@ -21,66 +21,99 @@ def body(exc: client.ApiException) -> dict:
 
 def test_forbid_rule_messages(kubesim):
     kubesim.add_rule(action="forbid", verbs=["list"], resources=["pods"])
-    kubesim.add_rule(action="forbid", verbs=["get"], apiGroups=["apps"], resources=["deployments"],
-                     namespaces=["mesh"])
+    kubesim.add_rule(action="forbid", verbs=["get"], apiGroups=["apps"], resources=["deployments"], namespaces=["mesh"])
     cluster_wide = call(kubesim, "GET", "/api/v1/pods")
     assert cluster_wide.status == 403
     assert cluster_wide.json == {
-        "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
         "message": 'pods is forbidden: User "kubernetes-admin" cannot list resource "pods" in API group "" at the '
-                   "cluster scope",
-        "reason": "Forbidden", "details": {"kind": "pods"}, "code": 403}
+        "cluster scope",
+        "reason": "Forbidden",
+        "details": {"kind": "pods"},
+        "code": 403,
+    }
     namespaced = call(kubesim, "GET", "/api/v1/namespaces/mesh/pods")
-    assert namespaced.json["message"] == ('pods is forbidden: User "kubernetes-admin" cannot list resource "pods" in '
-                                          'API group "" in the namespace "mesh"')
+    assert namespaced.json["message"] == (
+        'pods is forbidden: User "kubernetes-admin" cannot list resource "pods" in API group "" in the namespace "mesh"'
+    )
     named = call(kubesim, "GET", "/apis/apps/v1/namespaces/mesh/deployments/web")
-    assert named.json["message"] == ('deployments.apps "web" is forbidden: User "kubernetes-admin" cannot get '
-                                     'resource "deployments" in API group "apps" in the namespace "mesh"')
+    assert named.json["message"] == (
+        'deployments.apps "web" is forbidden: User "kubernetes-admin" cannot get '
+        'resource "deployments" in API group "apps" in the namespace "mesh"'
+    )
     assert named.json["details"] == {"name": "web", "group": "apps", "kind": "deployments"}
     assert call(kubesim, "GET", "/apis/apps/v1/namespaces/other/deployments/web").status == 404  # not matched
 
 
 def test_limited_token_is_authorized_by_rbac_objects(kubesim_factory):
     sim = kubesim_factory(policy={"users": [{"token": "diag-token", "user": SA}]})
-    sim.seed([
-        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": "pod-reader"},
-         "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "watch"]}]},
-        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
-         "metadata": {"name": "diag", "namespace": "mesh"},
-         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "pod-reader"},
-         "subjects": [{"kind": "ServiceAccount", "name": "diag", "namespace": "mesh"}]},
-    ])
+    sim.seed(
+        [
+            {
+                "apiVersion": "rbac.authorization.k8s.io/v1",
+                "kind": "ClusterRole",
+                "metadata": {"name": "pod-reader"},
+                "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "watch"]}],
+            },
+            {
+                "apiVersion": "rbac.authorization.k8s.io/v1",
+                "kind": "RoleBinding",
+                "metadata": {"name": "diag", "namespace": "mesh"},
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "pod-reader"},
+                "subjects": [{"kind": "ServiceAccount", "name": "diag", "namespace": "mesh"}],
+            },
+        ]
+    )
     assert call(sim, "GET", "/api/v1/namespaces/mesh/pods", token="diag-token").status == 200
     denied = call(sim, "GET", "/api/v1/pods", token="diag-token")
     assert denied.status == 403
-    assert denied.json["message"] == (f'pods is forbidden: User "{SA}" cannot list resource "pods" in API group "" at '
-                                      "the cluster scope")
+    assert denied.json["message"] == (
+        f'pods is forbidden: User "{SA}" cannot list resource "pods" in API group "" at the cluster scope'
+    )
     secrets = call(sim, "GET", "/api/v1/namespaces/mesh/secrets", token="diag-token")
-    assert secrets.json["message"] == (f'secrets is forbidden: User "{SA}" cannot list resource "secrets" in API '
-                                       'group "" in the namespace "mesh"')
+    assert secrets.json["message"] == (
+        f'secrets is forbidden: User "{SA}" cannot list resource "secrets" in API group "" in the namespace "mesh"'
+    )
     assert call(sim, "GET", "/version", token="diag-token").status == 200  # discovery stays open
     # The admin can impersonate the service account and gets the same answer.
     as_sa = call(sim, "GET", "/api/v1/pods", headers={"Impersonate-User": SA})
     assert as_sa.status == 403 and f'User "{SA}"' in as_sa.json["message"]
-    review = call(sim, "POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
-                  {"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview", "spec": {
-                      "resourceAttributes": {"verb": "list", "resource": "pods", "namespace": "mesh"}}},
-                  token="diag-token")
+    review = call(
+        sim,
+        "POST",
+        "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+        {
+            "apiVersion": "authorization.k8s.io/v1",
+            "kind": "SelfSubjectAccessReview",
+            "spec": {"resourceAttributes": {"verb": "list", "resource": "pods", "namespace": "mesh"}},
+        },
+        token="diag-token",
+    )
     assert review.status == 201 and review.json["status"]["allowed"] is True
 
 
 def test_internal_error_fault_with_count(kubesim):
     core = client.CoreV1Api(kubesim.kube_client())
-    kubesim.add_rule(action="error", verbs=["list"], resources=["configmaps"], count=2,
-                     message="etcdserver: request timed out")
+    kubesim.add_rule(
+        action="error", verbs=["list"], resources=["configmaps"], count=2, message="etcdserver: request timed out"
+    )
     for _ in range(2):
         with pytest.raises(client.ApiException) as err:
             core.list_namespaced_config_map("default")
         assert err.value.status == 500
         assert body(err.value) == {
-            "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-            "message": "Internal error occurred: etcdserver: request timed out", "reason": "InternalError",
-            "details": {"causes": [{"message": "etcdserver: request timed out"}]}, "code": 500}
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Failure",
+            "message": "Internal error occurred: etcdserver: request timed out",
+            "reason": "InternalError",
+            "details": {"causes": [{"message": "etcdserver: request timed out"}]},
+            "code": 500,
+        }
     assert core.list_namespaced_config_map("default").items == []  # the third one passes
     assert kubesim.policy.rules[0].hits == 2
 
@@ -145,11 +178,21 @@ def test_discovery_only_matches_rules_with_paths(kubesim):
 
 
 def test_policy_changes_at_run_time_through_admin_endpoints(kubesim):
-    assert call(kubesim, "PUT", "/_kubesim/policy", "rules:\n- action: forbid\n  resources: [secrets]\n",
-                content_type="application/yaml", token=None).status == 200
+    assert (
+        call(
+            kubesim,
+            "PUT",
+            "/_kubesim/policy",
+            "rules:\n- action: forbid\n  resources: [secrets]\n",
+            content_type="application/yaml",
+            token=None,
+        ).status
+        == 200
+    )
     assert call(kubesim, "GET", "/api/v1/secrets").status == 403
-    rules = call(kubesim, "POST", "/_kubesim/policy/rules", {"action": "error", "resources": ["configmaps"]},
-                 token=None).json["rules"]
+    rules = call(
+        kubesim, "POST", "/_kubesim/policy/rules", {"action": "error", "resources": ["configmaps"]}, token=None
+    ).json["rules"]
     assert [r["action"] for r in rules] == ["forbid", "error"]
     assert call(kubesim, "GET", "/api/v1/configmaps").status == 500
     assert call(kubesim, "GET", "/_kubesim/policy", token=None).json["rules"][0]["hits"] == 1

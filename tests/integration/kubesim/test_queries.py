@@ -22,22 +22,27 @@ LABELS = {
 
 @pytest.fixture
 def pods(kubesim):
-    kubesim.seed([pod(name, "default", labels) for name, labels in LABELS.items()]
-                 + [{**pod("e", "other", {"app": "web"}), "status": {"phase": "Pending"}}])
+    kubesim.seed(
+        [pod(name, "default", labels) for name, labels in LABELS.items()]
+        + [{**pod("e", "other", {"app": "web"}), "status": {"phase": "Pending"}}]
+    )
     return client.CoreV1Api(kubesim.kube_client())
 
 
-@pytest.mark.parametrize(("selector", "expected"), [
-    ("app=web", ["a", "b"]),
-    ("app==web", ["a", "b"]),
-    ("app!=web", ["c", "d"]),  # != also matches pods without the label
-    ("app in (web,db)", ["a", "b", "c"]),
-    ("env notin (prod)", ["b", "c", "d"]),
-    ("tier", ["a", "b"]),
-    ("!tier", ["c", "d"]),
-    ("app=web,env", ["a"]),
-    ("app=web,tier in (back, front),!env", ["b"]),
-])
+@pytest.mark.parametrize(
+    ("selector", "expected"),
+    [
+        ("app=web", ["a", "b"]),
+        ("app==web", ["a", "b"]),
+        ("app!=web", ["c", "d"]),  # != also matches pods without the label
+        ("app in (web,db)", ["a", "b", "c"]),
+        ("env notin (prod)", ["b", "c", "d"]),
+        ("tier", ["a", "b"]),
+        ("!tier", ["c", "d"]),
+        ("app=web,env", ["a"]),
+        ("app=web,tier in (back, front),!env", ["b"]),
+    ],
+)
 def test_label_selectors(pods, selector, expected):
     got = pods.list_namespaced_pod("default", label_selector=selector).items
     assert [p.metadata.name for p in got] == expected
@@ -49,14 +54,17 @@ def test_label_selector_parse_error(kubesim):
     assert reply.json["message"].startswith("unable to parse requirement")
 
 
-@pytest.mark.parametrize(("selector", "expected"), [
-    ("metadata.name=b", ["default/b"]),
-    ("metadata.name!=b,metadata.namespace=default", ["default/a", "default/c", "default/d"]),
-    ("metadata.namespace==other", ["other/e"]),
-    ("status.phase=Pending", ["other/e"]),
-    ("status.phase!=Pending", ["default/a", "default/b", "default/c", "default/d"]),
-    ("spec.nodeName=kubesim-node-1,metadata.name=a", ["default/a"]),
-])
+@pytest.mark.parametrize(
+    ("selector", "expected"),
+    [
+        ("metadata.name=b", ["default/b"]),
+        ("metadata.name!=b,metadata.namespace=default", ["default/a", "default/c", "default/d"]),
+        ("metadata.namespace==other", ["other/e"]),
+        ("status.phase=Pending", ["other/e"]),
+        ("status.phase!=Pending", ["default/a", "default/b", "default/c", "default/d"]),
+        ("spec.nodeName=kubesim-node-1,metadata.name=a", ["default/a"]),
+    ],
+)
 def test_field_selectors_on_pods(pods, selector, expected):
     got = pods.list_pod_for_all_namespaces(field_selector=selector).items
     assert [f"{p.metadata.namespace}/{p.metadata.name}" for p in got] == expected
@@ -64,11 +72,20 @@ def test_field_selectors_on_pods(pods, selector, expected):
 
 def test_field_selectors_on_events(kubesim):
     core = client.CoreV1Api(kubesim.kube_client())
-    for name, (kind, obj, reason) in {"e1": ("ReplicaSet", "web-1", "FailedCreate"),
-                                      "e2": ("ReplicaSet", "web-2", "SuccessfulCreate"),
-                                      "e3": ("Pod", "web-1", "FailedCreate")}.items():
-        core.create_namespaced_event("default", {"metadata": {"name": name}, "reason": reason, "type": "Warning",
-                                                 "involvedObject": {"kind": kind, "name": obj, "namespace": "default"}})
+    for name, (kind, obj, reason) in {
+        "e1": ("ReplicaSet", "web-1", "FailedCreate"),
+        "e2": ("ReplicaSet", "web-2", "SuccessfulCreate"),
+        "e3": ("Pod", "web-1", "FailedCreate"),
+    }.items():
+        core.create_namespaced_event(
+            "default",
+            {
+                "metadata": {"name": name},
+                "reason": reason,
+                "type": "Warning",
+                "involvedObject": {"kind": kind, "name": obj, "namespace": "default"},
+            },
+        )
     found = core.list_namespaced_event("default", field_selector="involvedObject.kind=ReplicaSet,reason=FailedCreate")
     assert [e.metadata.name for e in found.items] == ["e1"]
     found = core.list_namespaced_event("default", field_selector="involvedObject.name=web-1,type=Warning")

@@ -22,22 +22,44 @@ ISTIO_FIXTURES = REPO.parent / "shared" / "fixtures" / "istio"
 
 
 def test_seed_files_of_every_shape(kubesim, tmp_path):
-    (tmp_path / "multi.yaml").write_text(yaml.safe_dump_all([
-        {"apiVersion": "v1", "kind": "Namespace",
-         "metadata": {"name": "mesh", "labels": {"istio-injection": "enabled"}}},
-        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "from-yaml", "namespace": "mesh"}},
-        None,
-    ]))
-    (tmp_path / "list.json").write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": [
-        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "from-json", "namespace": "mesh"}},
-        {"apiVersion": "events.k8s.io/v1", "kind": "Event", "metadata": {"name": "ev", "namespace": "mesh"},
-         "reason": "FailedCreate", "note": "Error creating: x", "type": "Warning",
-         "regarding": {"kind": "ReplicaSet", "name": "web-1", "namespace": "mesh"}},
-    ]}))
+    (tmp_path / "multi.yaml").write_text(
+        yaml.safe_dump_all(
+            [
+                {
+                    "apiVersion": "v1",
+                    "kind": "Namespace",
+                    "metadata": {"name": "mesh", "labels": {"istio-injection": "enabled"}},
+                },
+                {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "from-yaml", "namespace": "mesh"}},
+                None,
+            ]
+        )
+    )
+    (tmp_path / "list.json").write_text(
+        json.dumps(
+            {
+                "apiVersion": "v1",
+                "kind": "List",
+                "items": [
+                    {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "from-json", "namespace": "mesh"}},
+                    {
+                        "apiVersion": "events.k8s.io/v1",
+                        "kind": "Event",
+                        "metadata": {"name": "ev", "namespace": "mesh"},
+                        "reason": "FailedCreate",
+                        "note": "Error creating: x",
+                        "type": "Warning",
+                        "regarding": {"kind": "ReplicaSet", "name": "web-1", "namespace": "mesh"},
+                    },
+                ],
+            }
+        )
+    )
     nested = tmp_path / "nested"
     nested.mkdir()
-    (nested / "pods.yml").write_text(yaml.safe_dump({"apiVersion": "v1", "kind": "PodList", "items": [
-        pod("p1", "implicit")]}))
+    (nested / "pods.yml").write_text(
+        yaml.safe_dump({"apiVersion": "v1", "kind": "PodList", "items": [pod("p1", "implicit")]})
+    )
     (nested / "notes.txt").write_text("ignored")
     counts = kubesim.seed(str(tmp_path))
     assert counts == {"v1/namespaces": 2, "v1/configmaps": 2, "v1/events": 1, "v1/pods": 1}
@@ -65,17 +87,26 @@ def test_seed_keeps_given_identity_and_rejects_unknown_kinds(kubesim):
 
 @pytest.mark.skipif(not ISTIO_FIXTURES.is_dir(), reason="shared istio fixtures not available")
 def test_seed_istio_fixtures(kubesim):
-    counts = kubesim.seed(str(ISTIO_FIXTURES / "istio-sidecar-injector.mwc.golden.yaml"),
-                          str(ISTIO_FIXTURES / "istiod.service.golden.yaml"))
+    counts = kubesim.seed(
+        str(ISTIO_FIXTURES / "istio-sidecar-injector.mwc.golden.yaml"),
+        str(ISTIO_FIXTURES / "istiod.service.golden.yaml"),
+    )
     assert counts["admissionregistration.k8s.io/v1/mutatingwebhookconfigurations"] == 1
     mwc = client.AdmissionregistrationV1Api(kubesim.kube_client()).read_mutating_webhook_configuration(
-        "istio-sidecar-injector")
+        "istio-sidecar-injector"
+    )
     assert {w.client_config.service.name for w in mwc.webhooks} == {"istiod"}
 
 
 def test_admin_seed_and_reset(kubesim):
-    reply = call(kubesim, "POST", "/_kubesim/seed?reconcile=true", yaml.safe_dump(deployment("web", replicas=1)),
-                 content_type="application/yaml", token=None)
+    reply = call(
+        kubesim,
+        "POST",
+        "/_kubesim/seed?reconcile=true",
+        yaml.safe_dump(deployment("web", replicas=1)),
+        content_type="application/yaml",
+        token=None,
+    )
     assert reply.json == {"seeded": {"apps/v1/deployments": 1}}
     assert call(kubesim, "POST", "/_kubesim/settle", token=None).json == {"settled": True}
     assert len(kubesim.list("v1/pods", "default")) == 1
@@ -83,7 +114,11 @@ def test_admin_seed_and_reset(kubesim):
     kubesim.reset()
     assert kubesim.list("apps/v1/deployments") == [] and kubesim.list("v1/pods") == []
     assert [n["metadata"]["name"] for n in kubesim.list("v1/namespaces")] == [
-        "default", "kube-node-lease", "kube-public", "kube-system"]
+        "default",
+        "kube-node-lease",
+        "kube-public",
+        "kube-system",
+    ]
     assert kubesim.resource_version > rv  # resourceVersions never go back
     assert kubesim.requests == []
 
@@ -110,17 +145,43 @@ def test_seeding_and_paging_many_pods_is_fast(kubesim):
 @pytest.fixture
 def process(tmp_path):
     seed = tmp_path / "seed.yaml"
-    seed.write_text(yaml.safe_dump_all([
-        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "mesh"}},
-        deployment("web", "mesh", replicas=1)]))
+    seed.write_text(
+        yaml.safe_dump_all(
+            [
+                {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "mesh"}},
+                deployment("web", "mesh", replicas=1),
+            ]
+        )
+    )
     policy = tmp_path / "policy.yaml"
     policy.write_text(yaml.safe_dump({"rules": [{"action": "forbid", "verbs": ["list"], "resources": ["secrets"]}]}))
     kubeconfig, access_log = tmp_path / "kubeconfig", tmp_path / "access.log"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.kubesim", "--seed", str(seed), "--write-kubeconfig", str(kubeconfig),
-         "--port", "0", "--token", "t0k3n", "--kubernetes-version", "v1.30.2", "--policy", str(policy),
-         "--access-log", str(access_log), "--reconcile-seed"],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "tests.kubesim",
+            "--seed",
+            str(seed),
+            "--write-kubeconfig",
+            str(kubeconfig),
+            "--port",
+            "0",
+            "--token",
+            "t0k3n",
+            "--kubernetes-version",
+            "v1.30.2",
+            "--policy",
+            str(policy),
+            "--access-log",
+            str(access_log),
+            "--reconcile-seed",
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     url = proc.stdout.readline().strip()
     try:
         yield proc, url, kubeconfig, access_log
@@ -146,7 +207,9 @@ def test_process_mode(process):
     lines = [json.loads(line) for line in access_log.read_text().splitlines()]
     assert {"method", "path", "status", "ms"} <= set(lines[-1])
     assert [(e["method"], e["path"], e["status"]) for e in lines[-2:]] == [
-        ("GET", "/api/v1/namespaces/mesh/pods", 200), ("GET", "/api/v1/secrets", 403)]
+        ("GET", "/api/v1/namespaces/mesh/pods", 200),
+        ("GET", "/api/v1/secrets", 403),
+    ]
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(15) == 0
 

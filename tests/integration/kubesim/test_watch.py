@@ -15,6 +15,7 @@ def _later(delay: float, fn) -> threading.Thread:
     def run() -> None:
         time.sleep(delay)
         fn()
+
     thread = threading.Thread(target=run)
     thread.start()
     return thread
@@ -28,14 +29,21 @@ def test_watch_streams_changes_and_ends_at_timeout(kubesim):
         core.create_namespaced_config_map("default", configmap("c1", data={"a": "1"}))
         core.patch_namespaced_config_map("c1", "default", {"data": {"a": "2"}})
         core.delete_namespaced_config_map("c1", "default")
+
     worker = _later(0.2, changes)
     started = time.monotonic()
-    events = [(e["type"], e["object"].metadata.name, e["object"].data)
-              for e in watch.Watch().stream(core.list_namespaced_config_map, "default", timeout_seconds=1)]
+    events = [
+        (e["type"], e["object"].metadata.name, e["object"].data)
+        for e in watch.Watch().stream(core.list_namespaced_config_map, "default", timeout_seconds=1)
+    ]
     elapsed = time.monotonic() - started
     worker.join()
-    assert events == [("ADDED", "before", None), ("ADDED", "c1", {"a": "1"}), ("MODIFIED", "c1", {"a": "2"}),
-                      ("DELETED", "c1", {"a": "2"})]
+    assert events == [
+        ("ADDED", "before", None),
+        ("ADDED", "c1", {"a": "1"}),
+        ("MODIFIED", "c1", {"a": "2"}),
+        ("DELETED", "c1", {"a": "2"}),
+    ]
     assert 0.9 <= elapsed < 3, elapsed
 
 
@@ -69,10 +77,14 @@ def test_watch_with_label_selector_reports_objects_leaving_it(kubesim):
         core.create_namespaced_config_map("default", configmap("c", labels={"team": "a"}))
         core.patch_namespaced_config_map("c", "default", {"metadata": {"labels": {"team": "b"}}})
         core.create_namespaced_config_map("default", configmap("other", labels={"team": "b"}))
+
     worker = _later(0.2, changes)
-    events = [(e["type"], e["object"].metadata.name, e["object"].metadata.labels)
-              for e in watch.Watch().stream(core.list_namespaced_config_map, "default", label_selector="team=a",
-                                            timeout_seconds=1)]
+    events = [
+        (e["type"], e["object"].metadata.name, e["object"].metadata.labels)
+        for e in watch.Watch().stream(
+            core.list_namespaced_config_map, "default", label_selector="team=a", timeout_seconds=1
+        )
+    ]
     worker.join()
     assert events == [("ADDED", "c", {"team": "a"}), ("DELETED", "c", {"team": "b"})]
 
@@ -82,9 +94,12 @@ def test_watch_single_object_by_field_selector(kubesim):
     core.create_namespaced_config_map("default", configmap("a"))
     core.create_namespaced_config_map("default", configmap("b"))
     worker = _later(0.2, lambda: core.patch_namespaced_config_map("b", "default", {"data": {"k": "v"}}))
-    events = [(e["type"], e["object"].metadata.name)
-              for e in watch.Watch().stream(core.list_namespaced_config_map, "default",
-                                            field_selector="metadata.name=b", timeout_seconds=1)]
+    events = [
+        (e["type"], e["object"].metadata.name)
+        for e in watch.Watch().stream(
+            core.list_namespaced_config_map, "default", field_selector="metadata.name=b", timeout_seconds=1
+        )
+    ]
     worker.join()
     assert events == [("ADDED", "b"), ("MODIFIED", "b")]
 

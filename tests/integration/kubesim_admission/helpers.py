@@ -19,18 +19,32 @@ SHARED = Path(__file__).resolve().parents[4] / "shared"
 FIXTURES = SHARED / "fixtures"
 
 _RESOURCES = {
-    ("v1", "Namespace"): "v1/namespaces", ("v1", "Pod"): "v1/pods", ("v1", "Service"): "v1/services",
-    ("v1", "Endpoints"): "v1/endpoints", ("v1", "ConfigMap"): "v1/configmaps", ("v1", "Secret"): "v1/secrets",
-    ("v1", "Event"): "v1/events", ("v1", "LimitRange"): "v1/limitranges", ("v1", "ResourceQuota"): "v1/resourcequotas",
-    ("apps/v1", "Deployment"): "apps/v1/deployments", ("apps/v1", "ReplicaSet"): "apps/v1/replicasets",
+    ("v1", "Namespace"): "v1/namespaces",
+    ("v1", "Pod"): "v1/pods",
+    ("v1", "Service"): "v1/services",
+    ("v1", "Endpoints"): "v1/endpoints",
+    ("v1", "ConfigMap"): "v1/configmaps",
+    ("v1", "Secret"): "v1/secrets",
+    ("v1", "Event"): "v1/events",
+    ("v1", "LimitRange"): "v1/limitranges",
+    ("v1", "ResourceQuota"): "v1/resourcequotas",
+    ("apps/v1", "Deployment"): "apps/v1/deployments",
+    ("apps/v1", "ReplicaSet"): "apps/v1/replicasets",
     ("discovery.k8s.io/v1", "EndpointSlice"): "discovery.k8s.io/v1/endpointslices",
-    ("admissionregistration.k8s.io/v1", "MutatingWebhookConfiguration"):
-        "admissionregistration.k8s.io/v1/mutatingwebhookconfigurations",
-    ("admissionregistration.k8s.io/v1", "ValidatingWebhookConfiguration"):
-        "admissionregistration.k8s.io/v1/validatingwebhookconfigurations",
+    (
+        "admissionregistration.k8s.io/v1",
+        "MutatingWebhookConfiguration",
+    ): "admissionregistration.k8s.io/v1/mutatingwebhookconfigurations",
+    (
+        "admissionregistration.k8s.io/v1",
+        "ValidatingWebhookConfiguration",
+    ): "admissionregistration.k8s.io/v1/validatingwebhookconfigurations",
 }
-CLUSTER_SCOPED = {"v1/namespaces", "admissionregistration.k8s.io/v1/mutatingwebhookconfigurations",
-                  "admissionregistration.k8s.io/v1/validatingwebhookconfigurations"}
+CLUSTER_SCOPED = {
+    "v1/namespaces",
+    "admissionregistration.k8s.io/v1/mutatingwebhookconfigurations",
+    "admissionregistration.k8s.io/v1/validatingwebhookconfigurations",
+}
 MWC = "admissionregistration.k8s.io/v1/mutatingwebhookconfigurations"
 VWC = "admissionregistration.k8s.io/v1/validatingwebhookconfigurations"
 
@@ -81,8 +95,9 @@ def namespace(name: str, labels: dict | None = None, annotations: dict | None = 
     return {"apiVersion": "v1", "kind": "Namespace", "metadata": meta}
 
 
-def pod(name: str = "web", ns: str = "demo", labels: dict | None = None, annotations: dict | None = None,
-        **spec: Any) -> dict:
+def pod(
+    name: str = "web", ns: str = "demo", labels: dict | None = None, annotations: dict | None = None, **spec: Any
+) -> dict:
     meta: dict[str, Any] = {"namespace": ns, "labels": labels or {"app": "web"}}
     if name.endswith("-"):
         meta["generateName"] = name
@@ -96,36 +111,55 @@ def pod(name: str = "web", ns: str = "demo", labels: dict | None = None, annotat
 
 
 def service(name: str, ns: str, port: int = 443, target: int | str = 15017, port_name: str = "https-webhook") -> dict:
-    return {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "namespace": ns},
-            "spec": {"selector": {"app": name}, "ports": [{"name": port_name, "port": port, "targetPort": target}]}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name, "namespace": ns},
+        "spec": {"selector": {"app": name}, "ports": [{"name": port_name, "port": port, "targetPort": target}]},
+    }
 
 
-def endpoint_slice(svc: str, ns: str, ip: str = "10.244.0.7", port: int = 15017, port_name: str = "https-webhook",
-                   ready: bool = True) -> dict:
-    return {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
-            "metadata": {"name": f"{svc}-abcde", "namespace": ns, "labels": {"kubernetes.io/service-name": svc}},
-            "addressType": "IPv4", "ports": [{"name": port_name, "port": port, "protocol": "TCP"}],
-            "endpoints": [{"addresses": [ip], "conditions": {"ready": ready}}]}
+def endpoint_slice(
+    svc: str, ns: str, ip: str = "10.244.0.7", port: int = 15017, port_name: str = "https-webhook", ready: bool = True
+) -> dict:
+    return {
+        "apiVersion": "discovery.k8s.io/v1",
+        "kind": "EndpointSlice",
+        "metadata": {"name": f"{svc}-abcde", "namespace": ns, "labels": {"kubernetes.io/service-name": svc}},
+        "addressType": "IPv4",
+        "ports": [{"name": port_name, "port": port, "protocol": "TCP"}],
+        "endpoints": [{"addresses": [ip], "conditions": {"ready": ready}}],
+    }
 
 
-def istio_mwc(name: str = "istio-sidecar-injector", rev: str = "default", service_name: str = "istiod",
-              **hook: Any) -> dict:
+def istio_mwc(
+    name: str = "istio-sidecar-injector", rev: str = "default", service_name: str = "istiod", **hook: Any
+) -> dict:
     """A one-webhook Istio injector configuration (namespace.sidecar-injector.istio.io)."""
     webhook: dict[str, Any] = {
-        "name": "namespace.sidecar-injector.istio.io", "admissionReviewVersions": ["v1"], "sideEffects": "None",
-        "clientConfig": {"service": {"name": service_name, "namespace": "istio-system", "path": "/inject",
-                                     "port": 443}},
-        "failurePolicy": "Fail", "reinvocationPolicy": "Never",
-        "namespaceSelector": {"matchExpressions": [{"key": "istio-injection", "operator": "In",
-                                                    "values": ["enabled"]}]},
-        "objectSelector": {"matchExpressions": [{"key": "sidecar.istio.io/inject", "operator": "NotIn",
-                                                 "values": ["false"]}]},
+        "name": "namespace.sidecar-injector.istio.io",
+        "admissionReviewVersions": ["v1"],
+        "sideEffects": "None",
+        "clientConfig": {
+            "service": {"name": service_name, "namespace": "istio-system", "path": "/inject", "port": 443}
+        },
+        "failurePolicy": "Fail",
+        "reinvocationPolicy": "Never",
+        "namespaceSelector": {
+            "matchExpressions": [{"key": "istio-injection", "operator": "In", "values": ["enabled"]}]
+        },
+        "objectSelector": {
+            "matchExpressions": [{"key": "sidecar.istio.io/inject", "operator": "NotIn", "values": ["false"]}]
+        },
         "rules": [{"operations": ["CREATE"], "apiGroups": [""], "apiVersions": ["v1"], "resources": ["pods"]}],
     }
     webhook.update(hook)
-    return {"apiVersion": "admissionregistration.k8s.io/v1", "kind": "MutatingWebhookConfiguration",
-            "metadata": {"name": name, "labels": {"istio.io/rev": rev, "app": "sidecar-injector"}},
-            "webhooks": [webhook]}
+    return {
+        "apiVersion": "admissionregistration.k8s.io/v1",
+        "kind": "MutatingWebhookConfiguration",
+        "metadata": {"name": name, "labels": {"istio.io/rev": rev, "app": "sidecar-injector"}},
+        "webhooks": [webhook],
+    }
 
 
 class IstioCluster:
@@ -136,9 +170,13 @@ class IstioCluster:
         self.resolver = ServiceResolver(self.store)
         self.chain = AdmissionChain(self.store, self.resolver)
         self.registry = InjectorRegistry(self.store, self.resolver, auto=False)
-        self.store.add(namespace("istio-system"), namespace("demo", {"istio-injection": "enabled"}),
-                       service("istiod", "istio-system"), endpoint_slice("istiod", "istio-system"),
-                       istio_mwc(**hook))
+        self.store.add(
+            namespace("istio-system"),
+            namespace("demo", {"istio-injection": "enabled"}),
+            service("istiod", "istio-system"),
+            endpoint_slice("istiod", "istio-system"),
+            istio_mwc(**hook),
+        )
 
     async def __aenter__(self) -> IstioCluster:
         self.injector = await self.registry.start_istio("istio-system")
@@ -148,9 +186,16 @@ class IstioCluster:
         await self.registry.close()
 
     async def create(self, obj: dict, dry_run: bool = False) -> dict:
-        return await self.chain.admit(operation="CREATE", resource=resource_of(obj), subresource=None,
-                                      namespace=obj["metadata"].get("namespace"), obj=obj, old=None,
-                                      dry_run=dry_run, user={"username": "system:admin", "groups": ["system:masters"]})
+        return await self.chain.admit(
+            operation="CREATE",
+            resource=resource_of(obj),
+            subresource=None,
+            namespace=obj["metadata"].get("namespace"),
+            obj=obj,
+            old=None,
+            dry_run=dry_run,
+            user={"username": "system:admin", "groups": ["system:masters"]},
+        )
 
 
 def load_fixture(relative: str) -> list[dict]:

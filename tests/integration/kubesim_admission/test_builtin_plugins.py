@@ -13,10 +13,22 @@ from tests.kubesim.errors import StatusError
 from .helpers import IstioCluster, MemStore, container_names, namespace, pod, run
 
 
-@pytest.mark.parametrize(("raw", "shown"), [
-    ("2000m", "2"), ("1024Mi", "1Gi"), ("100m", "100m"), ("1000", "1k"), ("1500", "1500"), ("0.5", "500m"),
-    ("1.5Gi", "1536Mi"), ("128974848", "128974848"), ("1e3", "1e3"), ("0", "0"), ("0.1m", "100u"),
-])
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("2000m", "2"),
+        ("1024Mi", "1Gi"),
+        ("100m", "100m"),
+        ("1000", "1k"),
+        ("1500", "1500"),
+        ("0.5", "500m"),
+        ("1.5Gi", "1536Mi"),
+        ("128974848", "128974848"),
+        ("1e3", "1e3"),
+        ("0", "0"),
+        ("0.1m", "100u"),
+    ],
+)
 def test_quantity_canonical_form(raw: str, shown: str) -> None:
     assert str(Quantity.parse(raw)) == shown
 
@@ -28,23 +40,39 @@ def test_quantity_addition_keeps_the_first_format() -> None:
 
 
 def limit_range(name: str = "limits", **item: Any) -> dict:
-    return {"apiVersion": "v1", "kind": "LimitRange", "metadata": {"name": name, "namespace": "demo"},
-            "spec": {"limits": [dict(type="Container", **item)]}}
+    return {
+        "apiVersion": "v1",
+        "kind": "LimitRange",
+        "metadata": {"name": name, "namespace": "demo"},
+        "spec": {"limits": [dict(type="Container", **item)]},
+    }
 
 
 def quota(name: str, hard: dict) -> dict:
-    return {"apiVersion": "v1", "kind": "ResourceQuota", "metadata": {"name": name, "namespace": "demo"},
-            "spec": {"hard": hard}}
+    return {
+        "apiVersion": "v1",
+        "kind": "ResourceQuota",
+        "metadata": {"name": name, "namespace": "demo"},
+        "spec": {"hard": hard},
+    }
 
 
 def _create(chain: AdmissionChain, obj: dict, dry_run: bool = False) -> Any:
     async def go() -> Any:
         try:
-            return await chain.admit_with_warnings(operation="CREATE", resource="v1/pods", subresource=None,
-                                                   namespace="demo", obj=obj, old=None, dry_run=dry_run,
-                                                   user={"username": "u"})
+            return await chain.admit_with_warnings(
+                operation="CREATE",
+                resource="v1/pods",
+                subresource=None,
+                namespace="demo",
+                obj=obj,
+                old=None,
+                dry_run=dry_run,
+                user={"username": "u"},
+            )
         except StatusError as exc:
             return exc
+
     return run(go())
 
 
@@ -58,19 +86,26 @@ def test_limit_ranger_defaults_containers_and_init_containers() -> None:
     chain = _plain_chain(limit_range(default={"cpu": "500m"}, defaultRequest={"cpu": "100m", "memory": "64Mi"}))
     obj = pod(initContainers=[{"name": "setup", "image": "busybox", "resources": {"requests": {"cpu": "50m"}}}])
     result = _create(chain, obj).obj
-    assert result["spec"]["containers"][0]["resources"] == {"limits": {"cpu": "500m"},
-                                                            "requests": {"cpu": "100m", "memory": "64Mi"}}
-    assert result["spec"]["initContainers"][0]["resources"] == {"limits": {"cpu": "500m"},
-                                                                "requests": {"cpu": "50m", "memory": "64Mi"}}
+    assert result["spec"]["containers"][0]["resources"] == {
+        "limits": {"cpu": "500m"},
+        "requests": {"cpu": "100m", "memory": "64Mi"},
+    }
+    assert result["spec"]["initContainers"][0]["resources"] == {
+        "limits": {"cpu": "500m"},
+        "requests": {"cpu": "50m", "memory": "64Mi"},
+    }
     assert result["metadata"]["annotations"]["kubernetes.io/limit-ranger"] == (
         "LimitRanger plugin set: cpu, memory request for container web; cpu limit for container web; "
-        "memory request for init container setup; cpu limit for init container setup")
+        "memory request for init container setup; cpu limit for init container setup"
+    )
 
 
 def test_limit_range_max_alone_defaults_limit_and_request() -> None:
     chain = _plain_chain(limit_range(max={"cpu": "1"}))
-    assert _create(chain, pod()).obj["spec"]["containers"][0]["resources"] == {"limits": {"cpu": "1"},
-                                                                               "requests": {"cpu": "1"}}
+    assert _create(chain, pod()).obj["spec"]["containers"][0]["resources"] == {
+        "limits": {"cpu": "1"},
+        "requests": {"cpu": "1"},
+    }
 
 
 def test_limit_range_max_rejects_the_injected_sidecar() -> None:
@@ -84,6 +119,7 @@ def test_limit_range_max_rejects_the_injected_sidecar() -> None:
             except StatusError as exc:
                 return exc
         raise AssertionError("admitted")
+
     err = run(go())
     assert (err.code, err.reason) == (403, "Forbidden")
     # istio-proxy and istio-init were added after LimitRanger defaulting, so they keep limits.cpu 2; their two
@@ -95,13 +131,16 @@ def test_limit_range_max_rejects_the_injected_sidecar() -> None:
 def test_limit_range_messages() -> None:
     chain = _plain_chain(limit_range(min={"memory": "64Mi"}, max={"cpu": "1"}, maxLimitRequestRatio={"cpu": "2"}))
     obj = pod()
-    obj["spec"]["containers"][0]["resources"] = {"limits": {"cpu": "1500m"}, "requests": {"cpu": "500m",
-                                                                                          "memory": "32Mi"}}
+    obj["spec"]["containers"][0]["resources"] = {
+        "limits": {"cpu": "1500m"},
+        "requests": {"cpu": "500m", "memory": "32Mi"},
+    }
     err = _create(chain, obj)
     assert err.message == (
         'pods "web" is forbidden: [minimum memory usage per Container is 64Mi, but request is 32Mi, '
         "maximum cpu usage per Container is 1, but limit is 1500m, "
-        "cpu max limit to request ratio per Container is 2, but provided ratio is 3.000000]")
+        "cpu max limit to request ratio per Container is 2, but provided ratio is 3.000000]"
+    )
 
 
 def test_generate_name_pods_are_named_before_validation() -> None:
@@ -131,9 +170,12 @@ def test_quota_exceeded_counts_the_sidecar_and_running_pods() -> None:
             except StatusError as exc:
                 return exc
         raise AssertionError("admitted")
+
     err = run(go())
-    assert err.message == ('pods "web" is forbidden: exceeded quota: compute, requested: limits.cpu=2100m, '
-                           "used: limits.cpu=500m, limited: limits.cpu=2")
+    assert err.message == (
+        'pods "web" is forbidden: exceeded quota: compute, requested: limits.cpu=2100m, '
+        "used: limits.cpu=500m, limited: limits.cpu=2"
+    )
 
 
 def test_quota_requires_limits_on_every_container() -> None:
@@ -147,22 +189,26 @@ def test_quota_requires_limits_on_every_container() -> None:
             except StatusError as exc:
                 return exc
         raise AssertionError("admitted")
-    assert run(go()).message == ('pods "web" is forbidden: failed quota: compute: must specify limits.cpu for: web; '
-                                 "requests.memory for: web")
+
+    assert run(go()).message == (
+        'pods "web" is forbidden: failed quota: compute: must specify limits.cpu for: web; requests.memory for: web'
+    )
 
 
 def test_quota_allows_within_limits_and_dry_run() -> None:
     chain = _plain_chain(quota("count", {"pods": "1"}))
     assert _create(chain, pod(), dry_run=True).obj is not None
     chain.store.add(dict(pod("other"), status={"phase": "Running"}))
-    assert _create(chain, pod()).message == ('pods "web" is forbidden: exceeded quota: count, requested: pods=1, '
-                                             "used: pods=1, limited: pods=1")
+    assert _create(chain, pod()).message == (
+        'pods "web" is forbidden: exceeded quota: count, requested: pods=1, used: pods=1, limited: pods=1'
+    )
 
 
 def test_pod_security_baseline_rejects_istio_init() -> None:
     cluster = IstioCluster()
-    cluster.store.add(namespace("demo", {"istio-injection": "enabled",
-                                         "pod-security.kubernetes.io/enforce": "baseline"}))
+    cluster.store.add(
+        namespace("demo", {"istio-injection": "enabled", "pod-security.kubernetes.io/enforce": "baseline"})
+    )
 
     async def go() -> StatusError:
         async with cluster:
@@ -171,21 +217,38 @@ def test_pod_security_baseline_rejects_istio_init() -> None:
             except StatusError as exc:
                 return exc
         raise AssertionError("admitted")
+
     err = run(go())
     assert (err.code, err.reason) == (403, "Forbidden")
-    assert err.message == ('pods "web" is forbidden: violates PodSecurity "baseline:latest": non-default capabilities '
-                           '(container "istio-init" must not include "NET_ADMIN", "NET_RAW" in '
-                           "securityContext.capabilities.add)")
+    assert err.message == (
+        'pods "web" is forbidden: violates PodSecurity "baseline:latest": non-default capabilities '
+        '(container "istio-init" must not include "NET_ADMIN", "NET_RAW" in '
+        "securityContext.capabilities.add)"
+    )
 
 
 def test_pod_security_restricted_lists_every_failed_check() -> None:
-    chain = _plain_chain(ns_labels={"pod-security.kubernetes.io/enforce": "restricted",
-                                    "pod-security.kubernetes.io/enforce-version": "v1.31"})
-    obj = pod(hostNetwork=True, initContainers=[{
-        "name": "istio-init", "image": "proxyv2",
-        "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"add": ["NET_ADMIN", "NET_RAW"],
-                                                                                "drop": ["ALL"]},
-                            "runAsNonRoot": False, "runAsUser": 0}}])
+    chain = _plain_chain(
+        ns_labels={
+            "pod-security.kubernetes.io/enforce": "restricted",
+            "pod-security.kubernetes.io/enforce-version": "v1.31",
+        }
+    )
+    obj = pod(
+        hostNetwork=True,
+        initContainers=[
+            {
+                "name": "istio-init",
+                "image": "proxyv2",
+                "securityContext": {
+                    "allowPrivilegeEscalation": False,
+                    "capabilities": {"add": ["NET_ADMIN", "NET_RAW"], "drop": ["ALL"]},
+                    "runAsNonRoot": False,
+                    "runAsUser": 0,
+                },
+            }
+        ],
+    )
     err = _create(chain, obj)
     assert err.message == (
         'pods "web" is forbidden: violates PodSecurity "restricted:v1.31": host namespaces (hostNetwork=true), '
@@ -195,7 +258,8 @@ def test_pod_security_restricted_lists_every_failed_check() -> None:
         'runAsNonRoot != true (container "istio-init" must not set securityContext.runAsNonRoot=false), '
         'runAsUser=0 (container "istio-init" must not set runAsUser=0), '
         'seccompProfile (pod or containers "istio-init", "web" must set securityContext.seccompProfile.type to '
-        '"RuntimeDefault" or "Localhost")')
+        '"RuntimeDefault" or "Localhost")'
+    )
 
 
 def test_pod_security_privileged_and_warn_mode() -> None:
@@ -203,18 +267,25 @@ def test_pod_security_privileged_and_warn_mode() -> None:
     obj = pod()
     obj["spec"]["containers"][0]["securityContext"] = {"privileged": True}
     result = _create(chain, obj)
-    assert result.warnings == ['would violate PodSecurity "baseline:latest": privileged (container "web" must not '
-                               "set securityContext.privileged=true)"]
+    assert result.warnings == [
+        'would violate PodSecurity "baseline:latest": privileged (container "web" must not '
+        "set securityContext.privileged=true)"
+    ]
     chain = _plain_chain(ns_labels={"pod-security.kubernetes.io/enforce": "strict"})  # invalid level = restricted
     assert 'violates PodSecurity "restricted:latest"' in _create(chain, pod()).message
 
 
 def test_native_sidecar_counts_in_pod_requests() -> None:
     chain = _plain_chain(quota("cpu", {"requests.cpu": "1"}))
-    obj = pod(initContainers=[{"name": "proxy", "image": "p", "restartPolicy": "Always",
-                               "resources": {"requests": {"cpu": "600m"}}},
-                              {"name": "setup", "image": "s", "resources": {"requests": {"cpu": "900m"}}}])
+    obj = pod(
+        initContainers=[
+            {"name": "proxy", "image": "p", "restartPolicy": "Always", "resources": {"requests": {"cpu": "600m"}}},
+            {"name": "setup", "image": "s", "resources": {"requests": {"cpu": "900m"}}},
+        ]
+    )
     obj["spec"]["containers"][0]["resources"] = {"requests": {"cpu": "500m"}}
-    assert _create(chain, obj).message == ('pods "web" is forbidden: exceeded quota: cpu, requested: '
-                                           "requests.cpu=1500m, used: requests.cpu=0, limited: requests.cpu=1")
+    assert _create(chain, obj).message == (
+        'pods "web" is forbidden: exceeded quota: cpu, requested: '
+        "requests.cpu=1500m, used: requests.cpu=0, limited: requests.cpu=1"
+    )
     assert container_names(obj) == ["web"]

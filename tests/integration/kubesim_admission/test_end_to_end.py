@@ -23,27 +23,54 @@ resources = pytest.importorskip("tests.kubesim.resources")
 rbac = pytest.importorskip("tests.kubesim.rbac")
 
 MERGE = "application/merge-patch+json"
-X509 = ('Error creating: Internal error occurred: failed calling webhook "namespace.sidecar-injector.istio.io": '
-        'failed to call webhook: Post "https://istiod.istio-system.svc:443/inject?timeout={t}s": {err}')
+X509 = (
+    'Error creating: Internal error occurred: failed calling webhook "namespace.sidecar-injector.istio.io": '
+    'failed to call webhook: Post "https://istiod.istio-system.svc:443/inject?timeout={t}s": {err}'
+)
 
 
 def _istiod() -> dict:
-    return {"apiVersion": "apps/v1", "kind": "Deployment",
-            "metadata": {"name": "istiod", "namespace": "istio-system",
-                         "labels": {"app": "istiod", "istio.io/rev": "default"}},
-            "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "istiod", "istio": "pilot"}},
-                     "template": {"metadata": {"labels": {"app": "istiod", "istio": "pilot",
-                                                          "sidecar.istio.io/inject": "false"}},
-                                  "spec": {"containers": [{"name": "discovery", "image": "istio/pilot:1.24.2",
-                                                           "ports": [{"name": "https-webhooks",
-                                                                      "containerPort": 15017}]}]}}}}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {
+            "name": "istiod",
+            "namespace": "istio-system",
+            "labels": {"app": "istiod", "istio.io/rev": "default"},
+        },
+        "spec": {
+            "replicas": 1,
+            "selector": {"matchLabels": {"app": "istiod", "istio": "pilot"}},
+            "template": {
+                "metadata": {"labels": {"app": "istiod", "istio": "pilot", "sidecar.istio.io/inject": "false"}},
+                "spec": {
+                    "containers": [
+                        {
+                            "name": "discovery",
+                            "image": "istio/pilot:1.24.2",
+                            "ports": [{"name": "https-webhooks", "containerPort": 15017}],
+                        }
+                    ]
+                },
+            },
+        },
+    }
 
 
 def _app() -> dict:
-    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "demo"},
-            "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}},
-                     "template": {"metadata": {"labels": {"app": "web"}},
-                                  "spec": {"containers": [{"name": "web", "image": "nginx"}]}}}}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "web", "namespace": "demo"},
+        "spec": {
+            "replicas": 2,
+            "selector": {"matchLabels": {"app": "web"}},
+            "template": {
+                "metadata": {"labels": {"app": "web"}},
+                "spec": {"containers": [{"name": "web", "image": "nginx"}]},
+            },
+        },
+    }
 
 
 class Scenario:
@@ -53,7 +80,11 @@ class Scenario:
         self.objects = [
             {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "istio-system"}},
             {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "demo"}},
-            *golden_svc, *golden_mwc, _istiod(), _app()]
+            *golden_svc,
+            *golden_mwc,
+            _istiod(),
+            _app(),
+        ]
         self.cluster = core.Cluster(core.Config(admission="chain"))
         self.api = self.cluster.api
         self.user = rbac.ADMIN
@@ -75,28 +106,41 @@ class Scenario:
         await self.api.patch(resources.lookup(resource), ns, name, doc, MERGE, user=self.user)
 
     async def restart(self, stamp: str) -> None:
-        await self.patch("apps/v1/deployments", "demo", "web", {"spec": {"template": {"metadata": {
-            "annotations": {"kubectl.kubernetes.io/restartedAt": stamp}}}}})
+        await self.patch(
+            "apps/v1/deployments",
+            "demo",
+            "web",
+            {"spec": {"template": {"metadata": {"annotations": {"kubectl.kubernetes.io/restartedAt": stamp}}}}},
+        )
         await self.cluster.settle()
 
     def pods(self) -> list[dict]:
         return self.cluster.view.list("v1/pods", "demo")
 
     def restarted(self, stamp: str) -> list[dict]:
-        return [p for p in self.pods() if (p["metadata"].get("annotations") or {}).get(
-            "kubectl.kubernetes.io/restartedAt") == stamp and not p["metadata"].get("deletionTimestamp")]
+        return [
+            p
+            for p in self.pods()
+            if (p["metadata"].get("annotations") or {}).get("kubectl.kubernetes.io/restartedAt") == stamp
+            and not p["metadata"].get("deletionTimestamp")
+        ]
 
     def failed_creates(self) -> list[str]:
         return [e["message"] for e in self.cluster.view.list("v1/events", "demo") if e.get("reason") == "FailedCreate"]
 
     async def set_hook(self, **fields: Any) -> None:
-        config = self.cluster.view.get("admissionregistration.k8s.io/v1/mutatingwebhookconfigurations", None,
-                                       "istio-sidecar-injector")
+        config = self.cluster.view.get(
+            "admissionregistration.k8s.io/v1/mutatingwebhookconfigurations", None, "istio-sidecar-injector"
+        )
         webhooks = copy.deepcopy(config["webhooks"])
         for hook in webhooks:
             hook.update(fields)
-        await self.patch("admissionregistration.k8s.io/v1/mutatingwebhookconfigurations", None,
-                         "istio-sidecar-injector", {"webhooks": webhooks})
+        await self.patch(
+            "admissionregistration.k8s.io/v1/mutatingwebhookconfigurations",
+            None,
+            "istio-sidecar-injector",
+            {"webhooks": webhooks},
+        )
 
 
 def _proxied(pod: dict) -> bool:
@@ -113,15 +157,17 @@ def test_rollouts_follow_the_injector() -> None:
             restarted = s.restarted("1")
             assert len(restarted) == 2 and all(_proxied(p) for p in restarted)
             assert restarted[0]["metadata"]["annotations"]["sidecar.istio.io/status"].startswith(
-                '{"initContainers":["istio-init"],"containers":["istio-proxy"]')
+                '{"initContainers":["istio-init"],"containers":["istio-proxy"]'
+            )
             assert s.failed_creates() == []
 
             s.registry.istio().serve_foreign_ca()
             await s.restart("2")
             failures = s.failed_creates()
             assert failures, "the rollout should fail"
-            assert failures[0] == X509.format(t=10, err="tls: failed to verify certificate: x509: certificate "
-                                                        "signed by unknown authority")
+            assert failures[0] == X509.format(
+                t=10, err="tls: failed to verify certificate: x509: certificate signed by unknown authority"
+            )
             assert s.restarted("2") == []
 
             s.registry.istio().serve_valid()
@@ -129,6 +175,7 @@ def test_rollouts_follow_the_injector() -> None:
             await s.set_hook(timeoutSeconds=1)
             await s.restart("3")
             assert X509.format(t=1, err="context deadline exceeded") in s.failed_creates()
+
     run(go())
 
 
@@ -144,4 +191,5 @@ def test_failure_policy_ignore_creates_pods_without_sidecar() -> None:
             assert len(restarted) == 2 and not any(_proxied(p) for p in restarted)
             assert s.failed_creates() == []
             assert any("failing open namespace.sidecar-injector.istio.io" in line for line in s.cluster.admission.log)
+
     run(go())

@@ -22,26 +22,42 @@ from .helpers import MWC, MemStore, container_names, endpoint_slice, load_fixtur
 POLICY_ENABLED: dict = {"policy": "enabled"}
 
 
-@pytest.mark.parametrize(("ns", "labels", "annotations", "spec", "config", "expected"), [
-    ("demo", {}, {}, {}, POLICY_ENABLED, True),
-    ("demo", {}, {}, {"hostNetwork": True}, POLICY_ENABLED, False),
-    ("kube-system", {}, {}, {}, POLICY_ENABLED, False),
-    ("local-path-storage", {"sidecar.istio.io/inject": "true"}, {}, {}, POLICY_ENABLED, False),
-    ("demo", {"sidecar.istio.io/inject": "false"}, {}, {}, POLICY_ENABLED, False),
-    ("demo", {}, {"sidecar.istio.io/inject": "false"}, {}, POLICY_ENABLED, False),
-    ("demo", {"sidecar.istio.io/inject": "true"}, {"sidecar.istio.io/inject": "false"}, {}, POLICY_ENABLED, True),
-    ("demo", {"sidecar.istio.io/inject": "False"}, {}, {}, POLICY_ENABLED, True),  # invalid -> default policy
-    ("demo", {}, {}, {}, {"policy": "disabled"}, False),
-    ("demo", {"sidecar.istio.io/inject": "true"}, {}, {}, {"policy": "disabled"}, True),
-    ("demo", {"sidecar.istio.io/inject": "true"}, {}, {}, {"policy": "off"}, False),
-    ("demo", {"app": "db"}, {}, {}, {"policy": "enabled", "neverInjectSelector": [{"matchLabels": {"app": "db"}}]},
-     False),
-    ("demo", {"app": "db"}, {}, {}, {"policy": "disabled", "alwaysInjectSelector": [{"matchLabels": {"app": "db"}}]},
-     True),
-    ("demo", {"app": "db"}, {}, {}, {"policy": "enabled", "neverInjectSelector": [{}]}, True),  # empty ignored
-])
-def test_istio_inject_required(ns: str, labels: dict, annotations: dict, spec: dict, config: dict,
-                               expected: bool) -> None:
+@pytest.mark.parametrize(
+    ("ns", "labels", "annotations", "spec", "config", "expected"),
+    [
+        ("demo", {}, {}, {}, POLICY_ENABLED, True),
+        ("demo", {}, {}, {"hostNetwork": True}, POLICY_ENABLED, False),
+        ("kube-system", {}, {}, {}, POLICY_ENABLED, False),
+        ("local-path-storage", {"sidecar.istio.io/inject": "true"}, {}, {}, POLICY_ENABLED, False),
+        ("demo", {"sidecar.istio.io/inject": "false"}, {}, {}, POLICY_ENABLED, False),
+        ("demo", {}, {"sidecar.istio.io/inject": "false"}, {}, POLICY_ENABLED, False),
+        ("demo", {"sidecar.istio.io/inject": "true"}, {"sidecar.istio.io/inject": "false"}, {}, POLICY_ENABLED, True),
+        ("demo", {"sidecar.istio.io/inject": "False"}, {}, {}, POLICY_ENABLED, True),  # invalid -> default policy
+        ("demo", {}, {}, {}, {"policy": "disabled"}, False),
+        ("demo", {"sidecar.istio.io/inject": "true"}, {}, {}, {"policy": "disabled"}, True),
+        ("demo", {"sidecar.istio.io/inject": "true"}, {}, {}, {"policy": "off"}, False),
+        (
+            "demo",
+            {"app": "db"},
+            {},
+            {},
+            {"policy": "enabled", "neverInjectSelector": [{"matchLabels": {"app": "db"}}]},
+            False,
+        ),
+        (
+            "demo",
+            {"app": "db"},
+            {},
+            {},
+            {"policy": "disabled", "alwaysInjectSelector": [{"matchLabels": {"app": "db"}}]},
+            True,
+        ),
+        ("demo", {"app": "db"}, {}, {}, {"policy": "enabled", "neverInjectSelector": [{}]}, True),  # empty ignored
+    ],
+)
+def test_istio_inject_required(
+    ns: str, labels: dict, annotations: dict, spec: dict, config: dict, expected: bool
+) -> None:
     obj = {"metadata": {"labels": labels, "annotations": annotations}, "spec": spec}
     assert inject_required(obj, ns, config) is expected
 
@@ -51,15 +67,22 @@ def _golden_template(name: str) -> dict:
 
 
 def _as_pod(template: dict) -> dict:
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": copy.deepcopy(template["metadata"]),
-            "spec": copy.deepcopy(template["spec"])}
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": copy.deepcopy(template["metadata"]),
+        "spec": copy.deepcopy(template["spec"]),
+    }
 
 
-@pytest.mark.parametrize(("golden", "options"), [
-    ("hello-old-version.yaml.injected", {"native_sidecars": False}),
-    ("hello.yaml.injected", {"native_sidecars": True}),
-    ("hello.yaml.cni.injected", {"native_sidecars": True, "cni": True}),
-])
+@pytest.mark.parametrize(
+    ("golden", "options"),
+    [
+        ("hello-old-version.yaml.injected", {"native_sidecars": False}),
+        ("hello.yaml.injected", {"native_sidecars": True}),
+        ("hello.yaml.cni.injected", {"native_sidecars": True, "cni": True}),
+    ],
+)
 def test_istio_output_matches_the_upstream_goldens(golden: str, options: dict) -> None:
     original = _as_pod(_golden_template("../injected-pods/hello.yaml"))
     expected = _golden_template(golden)
@@ -77,13 +100,21 @@ def test_istio_output_matches_the_upstream_goldens(golden: str, options: dict) -
                 assert got.get(key) == want.get(key), (field, got["name"], key)
     assert [v["name"] for v in out["spec"]["volumes"]] == [v["name"] for v in expected["spec"]["volumes"]]
     want_annotations = expected["metadata"]["annotations"]
-    for key in ("sidecar.istio.io/status", "istio.io/rev", "kubectl.kubernetes.io/default-container",
-                "prometheus.io/port"):
+    for key in (
+        "sidecar.istio.io/status",
+        "istio.io/rev",
+        "kubectl.kubernetes.io/default-container",
+        "prometheus.io/port",
+    ):
         assert out["metadata"]["annotations"][key] == want_annotations[key]
     for key in ("security.istio.io/tlsMode", "service.istio.io/canonical-name", "service.istio.io/canonical-revision"):
         assert out["metadata"]["labels"][key] == expected["metadata"]["labels"][key]
-    env = {e["name"]: e.get("value") for e in next(c for c in out["spec"]["containers"] + out["spec"]["initContainers"]
-                                                    if c["name"] == "istio-proxy")["env"]}
+    env = {
+        e["name"]: e.get("value")
+        for e in next(
+            c for c in out["spec"]["containers"] + out["spec"]["initContainers"] if c["name"] == "istio-proxy"
+        )["env"]
+    }
     assert env["ISTIO_META_WORKLOAD_NAME"] == "hello"
     assert env["ISTIO_META_OWNER"] == "kubernetes://apis/apps/v1/namespaces/default/deployments/hello"
 
@@ -95,17 +126,22 @@ def test_istio_settings_from_the_injector_configmap() -> None:
 
     async def settings() -> tuple[dict, dict]:
         return await injector._settings()
+
     config, values = run(settings())
     assert config["policy"] == "enabled"
     out = injector.inject(pod(), "demo", values)
     proxy = out["spec"]["containers"][-1]
     assert proxy["image"] == "registry.istio.io/release/proxyv2:1.1.4"
     # the values say 2000m / 1024Mi; the pod carries the canonical forms
-    assert proxy["resources"] == {"limits": {"cpu": "2", "memory": "1Gi"}, "requests": {"cpu": "100m",
-                                                                                        "memory": "128Mi"}}
+    assert proxy["resources"] == {
+        "limits": {"cpu": "2", "memory": "1Gi"},
+        "requests": {"cpu": "100m", "memory": "128Mi"},
+    }
     annotated = pod(annotations={"sidecar.istio.io/proxyCPU": "50m", "sidecar.istio.io/proxyMemoryLimit": "256Mi"})
     assert injector.inject(annotated, "demo", values)["spec"]["containers"][-1]["resources"] == {
-        "limits": {"memory": "256Mi"}, "requests": {"cpu": "50m"}}
+        "limits": {"memory": "256Mi"},
+        "requests": {"cpu": "50m"},
+    }
 
 
 def test_ca_patcher_only_touches_its_revision() -> None:
@@ -119,6 +155,7 @@ def test_ca_patcher_only_touches_its_revision() -> None:
         injector = await registry.start_istio("istio-system")
         await registry.close()
         return injector
+
     injector = run(go())
     patched = store.obj(MWC, None, "istio-sidecar-injector")
     assert {w["clientConfig"].get("caBundle") for w in patched["webhooks"]} == {injector.ca.cert_b64}
@@ -131,9 +168,15 @@ def test_registry_follows_deployments_in_the_store() -> None:
     store = MemStore()
     resolver = ServiceResolver(store)
     registry = InjectorRegistry(store, resolver)
-    deploy = {"apiVersion": "apps/v1", "kind": "Deployment",
-              "metadata": {"name": "istiod-canary", "namespace": "istio-system",
-                           "labels": {"app": "istiod", "istio.io/rev": "canary"}}}
+    deploy = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {
+            "name": "istiod-canary",
+            "namespace": "istio-system",
+            "labels": {"app": "istiod", "istio.io/rev": "canary"},
+        },
+    }
 
     async def go() -> tuple[list[str], list[str], list[str]]:
         await registry.sync()
@@ -146,6 +189,7 @@ def test_registry_follows_deployments_in_the_store() -> None:
         after = list(registry.injectors)
         await registry.close()
         return before, during, after
+
     before, during, after = run(go())
     assert before == [] and during == ["istiod-canary.istio-system.svc:443"] and after == []
 
@@ -160,24 +204,30 @@ def test_start_spec() -> None:
         names = sorted(registry.injectors)
         await registry.close()
         return names
+
     assert run(go()) == ["istiod.istio-system.svc:443", "linkerd-proxy-injector.linkerd.svc:443"]
 
 
-@pytest.mark.parametrize(("pod_annotation", "ns_annotation", "spec", "expected"), [
-    ("enabled", "", {}, []),
-    ("ingress", "", {}, []),
-    ("", "enabled", {}, []),
-    ("disabled", "enabled", {}, ["injection_disable_annotation_present"]),
-    ("", "", {}, ["injection_enable_annotation_absent"]),
-    ("", "disabled", {}, ["injection_enable_annotation_absent"]),
-    ("enabled", "true", {}, ["invalid_inject_annotation_at_ns"]),
-    ("Enabled", "enabled", {}, ["invalid_inject_annotation_at_workload"]),
-    ("enabled", "", {"hostNetwork": True}, ["host_network_enabled"]),
-    ("enabled", "", {"initContainers": [{"name": "istio-init"}]}, ["sidecar_already_exists"]),
-])
+@pytest.mark.parametrize(
+    ("pod_annotation", "ns_annotation", "spec", "expected"),
+    [
+        ("enabled", "", {}, []),
+        ("ingress", "", {}, []),
+        ("", "enabled", {}, []),
+        ("disabled", "enabled", {}, ["injection_disable_annotation_present"]),
+        ("", "", {}, ["injection_enable_annotation_absent"]),
+        ("", "disabled", {}, ["injection_enable_annotation_absent"]),
+        ("enabled", "true", {}, ["invalid_inject_annotation_at_ns"]),
+        ("Enabled", "enabled", {}, ["invalid_inject_annotation_at_workload"]),
+        ("enabled", "", {"hostNetwork": True}, ["host_network_enabled"]),
+        ("enabled", "", {"initContainers": [{"name": "istio-init"}]}, ["sidecar_already_exists"]),
+    ],
+)
 def test_linkerd_skip_reasons(pod_annotation: str, ns_annotation: str, spec: dict, expected: list[str]) -> None:
-    obj = {"metadata": {"annotations": {"linkerd.io/inject": pod_annotation} if pod_annotation else {}},
-           "spec": dict({"containers": [{"name": "web"}]}, **spec)}
+    obj = {
+        "metadata": {"annotations": {"linkerd.io/inject": pod_annotation} if pod_annotation else {}},
+        "spec": dict({"containers": [{"name": "web"}]}, **spec),
+    }
     assert skip_reasons(obj, {"linkerd.io/inject": ns_annotation} if ns_annotation else {}) == expected
 
 
@@ -185,12 +235,13 @@ class LinkerdCluster:
     def __init__(self, case: str):
         docs = load_fixture(f"linkerd/synthetic/proxy-injector-webhook-tls.{case}.yaml")
         self.store = MemStore()
-        self.store.add(namespace("linkerd", {"config.linkerd.io/admission-webhooks": "disabled"}),
-                       namespace("apps", annotations={"linkerd.io/inject": "enabled"}),
-                       service("linkerd-proxy-injector", "linkerd", target="proxy-injector",
-                               port_name="proxy-injector"),
-                       endpoint_slice("linkerd-proxy-injector", "linkerd", ip="10.244.1.4", port=8443,
-                                      port_name="proxy-injector"), *docs)
+        self.store.add(
+            namespace("linkerd", {"config.linkerd.io/admission-webhooks": "disabled"}),
+            namespace("apps", annotations={"linkerd.io/inject": "enabled"}),
+            service("linkerd-proxy-injector", "linkerd", target="proxy-injector", port_name="proxy-injector"),
+            endpoint_slice("linkerd-proxy-injector", "linkerd", ip="10.244.1.4", port=8443, port_name="proxy-injector"),
+            *docs,
+        )
         hook = self.store.obj(MWC, None, "linkerd-proxy-injector-webhook-config")["webhooks"][0]
         hook["failurePolicy"] = "Fail"
         self.resolver = ServiceResolver(self.store)
@@ -203,18 +254,29 @@ class LinkerdCluster:
             try:
                 if before is not None:
                     before(injector)
-                return await self.chain.admit(operation="CREATE", resource="v1/pods", subresource=None,
-                                              namespace="apps", obj=obj, old=None, dry_run=False, user={})
+                return await self.chain.admit(
+                    operation="CREATE",
+                    resource="v1/pods",
+                    subresource=None,
+                    namespace="apps",
+                    obj=obj,
+                    old=None,
+                    dry_run=False,
+                    user={},
+                )
             except StatusError as exc:
                 return exc
             finally:
                 await self.registry.close()
+
         return run(go())
 
 
-LINKERD_PREFIX = ('Internal error occurred: failed calling webhook "linkerd-proxy-injector.linkerd.io": failed to call '
-                  'webhook: Post "https://linkerd-proxy-injector.linkerd.svc:443/?timeout=10s": '
-                  "tls: failed to verify certificate: ")
+LINKERD_PREFIX = (
+    'Internal error occurred: failed calling webhook "linkerd-proxy-injector.linkerd.io": failed to call '
+    'webhook: Post "https://linkerd-proxy-injector.linkerd.svc:443/?timeout=10s": '
+    "tls: failed to verify certificate: "
+)
 
 
 def test_linkerd_injects_with_the_secret_certificate() -> None:
@@ -241,7 +303,8 @@ def test_linkerd_certificate_failures() -> None:
     assert err.message == LINKERD_PREFIX + (
         'x509: certificate signed by unknown authority (possibly because of "x509: invalid signature: parent '
         'certificate cannot sign this kind of certificate" while trying to verify candidate authority certificate '
-        '"linkerd-proxy-injector.linkerd.svc")')
+        '"linkerd-proxy-injector.linkerd.svc")'
+    )
 
 
 def test_linkerd_reloads_a_rotated_secret() -> None:
@@ -251,31 +314,47 @@ def test_linkerd_reloads_a_rotated_secret() -> None:
 
     def rotate(_: Any) -> None:
         cluster.store.add(rotated)  # the MWC still trusts the old certificate
+
     err = cluster.create(pod(ns="apps"), before=rotate)
     assert err.message == LINKERD_PREFIX + (
         'x509: certificate signed by unknown authority (possibly because of "x509: invalid signature: parent '
         'certificate cannot sign this kind of certificate" while trying to verify candidate authority certificate '
-        '"linkerd-proxy-injector.linkerd.svc")')
+        '"linkerd-proxy-injector.linkerd.svc")'
+    )
 
 
 def test_linkerd_events_on_the_owner() -> None:
     cluster = LinkerdCluster("valid")
     cluster.store.add(
         {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "apps", "uid": "d1"}},
-        {"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {
-            "name": "web-5d7b8c", "namespace": "apps", "uid": "r1",
-            "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": "web", "uid": "d1"}]}})
+        {
+            "apiVersion": "apps/v1",
+            "kind": "ReplicaSet",
+            "metadata": {
+                "name": "web-5d7b8c",
+                "namespace": "apps",
+                "uid": "r1",
+                "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": "web", "uid": "d1"}],
+            },
+        },
+    )
     obj = pod("web-5d7b8c-", ns="apps", annotations={"linkerd.io/inject": "disabled"})
     obj["metadata"]["ownerReferences"] = [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-5d7b8c"}]
     cluster.create(obj)
     events = cluster.store.list("v1/events", "apps")
     assert [(e["reason"], e["message"], e["involvedObject"]["kind"], e["involvedObject"]["name"]) for e in events] == [
-        ("InjectionSkipped", 'Linkerd sidecar proxy injection skipped: pod has the annotation '
-                             '"linkerd.io/inject:disabled"', "Deployment", "web")]
+        (
+            "InjectionSkipped",
+            'Linkerd sidecar proxy injection skipped: pod has the annotation "linkerd.io/inject:disabled"',
+            "Deployment",
+            "web",
+        )
+    ]
 
 
 def test_linkerd_secret_shape_is_what_the_injector_reads() -> None:
-    secret = next(d for d in load_fixture("linkerd/synthetic/proxy-injector-webhook-tls.valid.yaml")
-                  if d["kind"] == "Secret")
+    secret = next(
+        d for d in load_fixture("linkerd/synthetic/proxy-injector-webhook-tls.valid.yaml") if d["kind"] == "Secret"
+    )
     assert base64.b64decode(secret["data"]["tls.crt"]).startswith(b"-----BEGIN CERTIFICATE-----")
     assert yaml.safe_load(json.dumps(secret))["metadata"]["name"] == "linkerd-proxy-injector-k8s-tls"

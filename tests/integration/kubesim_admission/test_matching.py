@@ -12,55 +12,86 @@ from tests.kubesim.errors import StatusError
 from .helpers import MemStore, load_fixture, namespace, run
 
 NEVER_MATCH = {"matchLabels": {"istio.io/deactivated": "never-match"}}
-LINKERD_NS = {"matchExpressions": [
-    {"key": "config.linkerd.io/admission-webhooks", "operator": "NotIn", "values": ["disabled"]},
-    {"key": "kubernetes.io/metadata.name", "operator": "NotIn", "values": ["kube-system", "cert-manager"]}]}
+LINKERD_NS = {
+    "matchExpressions": [
+        {"key": "config.linkerd.io/admission-webhooks", "operator": "NotIn", "values": ["disabled"]},
+        {"key": "kubernetes.io/metadata.name", "operator": "NotIn", "values": ["kube-system", "cert-manager"]},
+    ]
+}
 
 
-@pytest.mark.parametrize(("selector", "labels", "expected"), [
-    (None, {}, True),
-    ({}, {"a": "b"}, True),
-    ({"matchLabels": {"a": "b"}}, {"a": "b", "c": "d"}, True),
-    ({"matchLabels": {"a": "b"}}, {"a": "c"}, False),
-    ({"matchExpressions": [{"key": "a", "operator": "In", "values": ["x", "y"]}]}, {"a": "y"}, True),
-    ({"matchExpressions": [{"key": "a", "operator": "In", "values": ["x"]}]}, {}, False),
-    ({"matchExpressions": [{"key": "a", "operator": "NotIn", "values": ["x"]}]}, {}, True),
-    ({"matchExpressions": [{"key": "a", "operator": "NotIn", "values": ["x"]}]}, {"a": "x"}, False),
-    ({"matchExpressions": [{"key": "a", "operator": "Exists"}]}, {"a": ""}, True),
-    ({"matchExpressions": [{"key": "a", "operator": "Exists"}]}, {}, False),
-    ({"matchExpressions": [{"key": "a", "operator": "DoesNotExist"}]}, {"b": "1"}, True),
-    ({"matchExpressions": [{"key": "a", "operator": "DoesNotExist"}]}, {"a": "1"}, False),
-    # sidecar.istio.io/inject values are case-sensitive
-    ({"matchExpressions": [{"key": "sidecar.istio.io/inject", "operator": "In", "values": ["true"]}]},
-     {"sidecar.istio.io/inject": "True"}, False),
-    (NEVER_MATCH, {}, False),
-    (NEVER_MATCH, {"istio-injection": "enabled", "istio.io/rev": "default"}, False),
-    (LINKERD_NS, {"kubernetes.io/metadata.name": "kube-system"}, False),
-    (LINKERD_NS, {"kubernetes.io/metadata.name": "cert-manager"}, False),
-    (LINKERD_NS, {"kubernetes.io/metadata.name": "apps", "config.linkerd.io/admission-webhooks": "disabled"}, False),
-    (LINKERD_NS, {"kubernetes.io/metadata.name": "apps"}, True),
-    (LINKERD_NS, {"kubernetes.io/metadata.name": "apps", "config.linkerd.io/admission-webhooks": "enabled"}, True),
-])
+@pytest.mark.parametrize(
+    ("selector", "labels", "expected"),
+    [
+        (None, {}, True),
+        ({}, {"a": "b"}, True),
+        ({"matchLabels": {"a": "b"}}, {"a": "b", "c": "d"}, True),
+        ({"matchLabels": {"a": "b"}}, {"a": "c"}, False),
+        ({"matchExpressions": [{"key": "a", "operator": "In", "values": ["x", "y"]}]}, {"a": "y"}, True),
+        ({"matchExpressions": [{"key": "a", "operator": "In", "values": ["x"]}]}, {}, False),
+        ({"matchExpressions": [{"key": "a", "operator": "NotIn", "values": ["x"]}]}, {}, True),
+        ({"matchExpressions": [{"key": "a", "operator": "NotIn", "values": ["x"]}]}, {"a": "x"}, False),
+        ({"matchExpressions": [{"key": "a", "operator": "Exists"}]}, {"a": ""}, True),
+        ({"matchExpressions": [{"key": "a", "operator": "Exists"}]}, {}, False),
+        ({"matchExpressions": [{"key": "a", "operator": "DoesNotExist"}]}, {"b": "1"}, True),
+        ({"matchExpressions": [{"key": "a", "operator": "DoesNotExist"}]}, {"a": "1"}, False),
+        # sidecar.istio.io/inject values are case-sensitive
+        (
+            {"matchExpressions": [{"key": "sidecar.istio.io/inject", "operator": "In", "values": ["true"]}]},
+            {"sidecar.istio.io/inject": "True"},
+            False,
+        ),
+        (NEVER_MATCH, {}, False),
+        (NEVER_MATCH, {"istio-injection": "enabled", "istio.io/rev": "default"}, False),
+        (LINKERD_NS, {"kubernetes.io/metadata.name": "kube-system"}, False),
+        (LINKERD_NS, {"kubernetes.io/metadata.name": "cert-manager"}, False),
+        (
+            LINKERD_NS,
+            {"kubernetes.io/metadata.name": "apps", "config.linkerd.io/admission-webhooks": "disabled"},
+            False,
+        ),
+        (LINKERD_NS, {"kubernetes.io/metadata.name": "apps"}, True),
+        (LINKERD_NS, {"kubernetes.io/metadata.name": "apps", "config.linkerd.io/admission-webhooks": "enabled"}, True),
+    ],
+)
 def test_label_selector_semantics(selector: dict | None, labels: dict, expected: bool) -> None:
     assert selectors.matches(selector, labels) is expected
 
 
-@pytest.mark.parametrize(("expr", "message"), [
-    ({"key": "a", "operator": "Equals", "values": ["x"]}, '"Equals" is not a valid label selector operator'),
-    ({"key": "a", "operator": "In", "values": []},
-     "values: Invalid value: []string(nil): for 'in', 'notin' operators, values set can't be empty"),
-])
+@pytest.mark.parametrize(
+    ("expr", "message"),
+    [
+        ({"key": "a", "operator": "Equals", "values": ["x"]}, '"Equals" is not a valid label selector operator'),
+        (
+            {"key": "a", "operator": "In", "values": []},
+            "values: Invalid value: []string(nil): for 'in', 'notin' operators, values set can't be empty",
+        ),
+    ],
+)
 def test_invalid_selectors_are_errors(expr: dict, message: str) -> None:
     with pytest.raises(selectors.SelectorError) as err:
         selectors.matches({"matchExpressions": [expr]}, {})
     assert str(err.value) == message
 
 
-def _attrs(resource: str = "v1/pods", ns: str | None = "demo", operation: str = "CREATE", obj: dict | None = None,
-           subresource: str | None = None) -> Attributes:
+def _attrs(
+    resource: str = "v1/pods",
+    ns: str | None = "demo",
+    operation: str = "CREATE",
+    obj: dict | None = None,
+    subresource: str | None = None,
+) -> Attributes:
     obj = obj if obj is not None else {"kind": "Pod", "metadata": {"name": "p", "labels": {"app": "x"}}}
-    return Attributes.build(operation=operation, resource=resource, subresource=subresource, namespace=ns, obj=obj,
-                            old=None, dry_run=False, user={})
+    return Attributes.build(
+        operation=operation,
+        resource=resource,
+        subresource=subresource,
+        namespace=ns,
+        obj=obj,
+        old=None,
+        dry_run=False,
+        user={},
+    )
 
 
 def _hook(**spec: object) -> Hook:
@@ -88,8 +119,11 @@ def test_rules_operations_groups_resources_and_subresources() -> None:
     only_status = [{"operations": ["*"], "apiGroups": [""], "apiVersions": ["v1"], "resources": ["pods/status"]}]
     assert run(should_call(store, _hook(rules=only_status), _attrs())) is None
     wildcard = [{"operations": ["*"], "apiGroups": ["*"], "apiVersions": ["*"], "resources": ["*"]}]
-    assert run(should_call(store, _hook(rules=wildcard), _attrs("apps/v1/deployments"))) == \
-        ("apps", "v1", "deployments")
+    assert run(should_call(store, _hook(rules=wildcard), _attrs("apps/v1/deployments"))) == (
+        "apps",
+        "v1",
+        "deployments",
+    )
 
 
 def test_rule_scope() -> None:
@@ -130,12 +164,20 @@ def test_missing_namespace_is_404_only_when_the_rules_match() -> None:
 
 def test_object_selector_matches_new_or_old_object() -> None:
     store = _store(namespace("demo"))
-    hook = _hook(objectSelector={"matchLabels": {"app": "old"}},
-                 rules=[{"operations": ["UPDATE"], "apiGroups": [""], "apiVersions": ["v1"], "resources": ["pods"]}])
-    attrs = Attributes.build(operation="UPDATE", resource="v1/pods", subresource=None, namespace="demo",
-                             obj={"kind": "Pod", "metadata": {"name": "p", "labels": {"app": "new"}}},
-                             old={"kind": "Pod", "metadata": {"name": "p", "labels": {"app": "old"}}},
-                             dry_run=False, user={})
+    hook = _hook(
+        objectSelector={"matchLabels": {"app": "old"}},
+        rules=[{"operations": ["UPDATE"], "apiGroups": [""], "apiVersions": ["v1"], "resources": ["pods"]}],
+    )
+    attrs = Attributes.build(
+        operation="UPDATE",
+        resource="v1/pods",
+        subresource=None,
+        namespace="demo",
+        obj={"kind": "Pod", "metadata": {"name": "p", "labels": {"app": "new"}}},
+        old={"kind": "Pod", "metadata": {"name": "p", "labels": {"app": "old"}}},
+        dry_run=False,
+        user={},
+    )
     assert run(should_call(store, hook, attrs)) is not None
 
 
@@ -149,8 +191,11 @@ def test_invalid_object_selector_is_internal_error() -> None:
 
 
 def test_webhook_configurations_are_exempt() -> None:
-    attrs = _attrs("admissionregistration.k8s.io/v1/mutatingwebhookconfigurations", None,
-                   obj={"kind": "MutatingWebhookConfiguration", "metadata": {"name": "x"}})
+    attrs = _attrs(
+        "admissionregistration.k8s.io/v1/mutatingwebhookconfigurations",
+        None,
+        obj={"kind": "MutatingWebhookConfiguration", "metadata": {"name": "x"}},
+    )
     assert is_exempt(attrs)
     assert not is_exempt(_attrs())
 
@@ -160,17 +205,20 @@ def _golden_hooks(relative: str) -> list[Hook]:
     return [Hook(config["metadata"]["name"], i, w) for i, w in enumerate(config["webhooks"])]
 
 
-@pytest.mark.parametrize(("ns_labels", "pod_labels", "expected"), [
-    ({}, {}, []),
-    ({}, {"sidecar.istio.io/inject": "true"}, ["object.sidecar-injector.istio.io"]),
-    ({}, {"sidecar.istio.io/inject": "True"}, []),
-    ({"istio-injection": "enabled"}, {}, ["namespace.sidecar-injector.istio.io"]),
-    ({"istio-injection": "enabled"}, {"sidecar.istio.io/inject": "false"}, []),
-    ({"istio-injection": "disabled"}, {"sidecar.istio.io/inject": "true"}, []),
-    ({"istio.io/rev": "default"}, {}, ["rev.namespace.sidecar-injector.istio.io"]),
-    ({}, {"istio.io/rev": "default"}, ["rev.object.sidecar-injector.istio.io"]),
-    ({"istio-injection": "enabled", "istio.io/rev": "canary"}, {}, ["namespace.sidecar-injector.istio.io"]),
-])
+@pytest.mark.parametrize(
+    ("ns_labels", "pod_labels", "expected"),
+    [
+        ({}, {}, []),
+        ({}, {"sidecar.istio.io/inject": "true"}, ["object.sidecar-injector.istio.io"]),
+        ({}, {"sidecar.istio.io/inject": "True"}, []),
+        ({"istio-injection": "enabled"}, {}, ["namespace.sidecar-injector.istio.io"]),
+        ({"istio-injection": "enabled"}, {"sidecar.istio.io/inject": "false"}, []),
+        ({"istio-injection": "disabled"}, {"sidecar.istio.io/inject": "true"}, []),
+        ({"istio.io/rev": "default"}, {}, ["rev.namespace.sidecar-injector.istio.io"]),
+        ({}, {"istio.io/rev": "default"}, ["rev.object.sidecar-injector.istio.io"]),
+        ({"istio-injection": "enabled", "istio.io/rev": "canary"}, {}, ["namespace.sidecar-injector.istio.io"]),
+    ],
+)
 def test_golden_istio_webhooks(ns_labels: dict, pod_labels: dict, expected: list[str]) -> None:
     hooks = _golden_hooks("istio/istio-sidecar-injector.mwc.golden.yaml")
     store = _store(namespace("demo", ns_labels))
@@ -182,8 +230,11 @@ def test_golden_istio_webhooks(ns_labels: dict, pod_labels: dict, expected: list
 def test_golden_linkerd_webhook_null_object_selector_matches_everything() -> None:
     hooks = _golden_hooks("linkerd/upstream-v2.18/mwc-linkerd-proxy-injector-webhook-config.yaml")
     assert hooks[0].spec["objectSelector"] is None
-    store = _store(namespace("apps"), namespace("kube-system"),
-                   namespace("off", {"config.linkerd.io/admission-webhooks": "disabled"}))
+    store = _store(
+        namespace("apps"),
+        namespace("kube-system"),
+        namespace("off", {"config.linkerd.io/admission-webhooks": "disabled"}),
+    )
     assert run(should_call(store, hooks[0], _attrs(ns="apps"))) is not None
     assert run(should_call(store, hooks[0], _attrs(ns="kube-system"))) is None
     assert run(should_call(store, hooks[0], _attrs(ns="off"))) is None

@@ -16,8 +16,10 @@ from tests.kubesim.injectors.server import AdmissionServer, response_for
 from .helpers import MWC, VWC, IstioCluster, container_names, endpoint_slice, pod, run, service
 
 URL = "https://istiod.istio-system.svc:443/inject?timeout=10s"
-PREFIX = f'Internal error occurred: failed calling webhook "namespace.sidecar-injector.istio.io": ' \
-         f'failed to call webhook: Post "{URL}": '
+PREFIX = (
+    f'Internal error occurred: failed calling webhook "namespace.sidecar-injector.istio.io": '
+    f'failed to call webhook: Post "{URL}": '
+)
 
 
 def _fails(cluster: IstioCluster, obj: dict | None = None, **kw: Any) -> StatusError:
@@ -27,6 +29,7 @@ def _fails(cluster: IstioCluster, obj: dict | None = None, **kw: Any) -> StatusE
         except StatusError as exc:
             return exc
         raise AssertionError("admission succeeded")
+
     return run_in(cluster, attempt)
 
 
@@ -34,6 +37,7 @@ def run_in(cluster: IstioCluster, factory: Any) -> Any:
     async def main() -> Any:
         async with cluster:
             return await factory()
+
     return run(main())
 
 
@@ -46,6 +50,7 @@ def test_success_injects_sidecar_and_patches_ca_bundle() -> None:
 
     async def go() -> dict:
         return await cluster.create(pod())
+
     out = run_in(cluster, go)
     assert container_names(out) == ["web", "istio-proxy"]
     assert container_names(out, "initContainers") == ["istio-init"]
@@ -74,12 +79,14 @@ def test_certificate_from_another_ca() -> None:
         except StatusError as exc:
             return exc
         raise AssertionError("admitted")
+
     err = run_in(cluster, go)
     assert (err.code, err.reason) == (500, "InternalError")
     assert err.message == PREFIX + "tls: failed to verify certificate: x509: certificate signed by unknown authority"
     assert err.details == {"causes": [{"message": err.message.removeprefix("Internal error occurred: ")}]}
     assert cluster.chain.log[-1].startswith(
-        "Failed calling webhook, failing closed namespace.sidecar-injector.istio.io")
+        "Failed calling webhook, failing closed namespace.sidecar-injector.istio.io"
+    )
 
 
 def test_foreign_ca_with_the_same_name_gives_gos_hint() -> None:
@@ -92,9 +99,11 @@ def test_foreign_ca_with_the_same_name_gives_gos_hint() -> None:
         except StatusError as exc:
             return exc
         raise AssertionError("admitted")
+
     assert run_in(cluster, go).message == PREFIX + (
         "tls: failed to verify certificate: x509: certificate signed by unknown authority (possibly because of "
-        '"x509: ECDSA verification failure" while trying to verify candidate authority certificate "cluster.local")')
+        '"x509: ECDSA verification failure" while trying to verify candidate authority certificate "cluster.local")'
+    )
 
 
 def test_expired_certificate() -> None:
@@ -107,12 +116,19 @@ def test_expired_certificate() -> None:
         except StatusError as exc:
             return exc
         raise AssertionError("admitted")
+
     err = run_in(cluster, go)
     from cryptography import x509
+
     not_after = x509.load_pem_x509_certificate(cluster.injector.serving.cert_pem).not_valid_after_utc
-    expected = re.escape(PREFIX + "tls: failed to verify certificate: x509: certificate has expired or is not yet "
-                                  "valid: current time ") + r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ" + \
-        re.escape(f" is after {not_after:%Y-%m-%dT%H:%M:%SZ}")
+    expected = (
+        re.escape(
+            PREFIX + "tls: failed to verify certificate: x509: certificate has expired or is not yet "
+            "valid: current time "
+        )
+        + r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"
+        + re.escape(f" is after {not_after:%Y-%m-%dT%H:%M:%SZ}")
+    )
     assert re.fullmatch(expected, err.message), err.message
 
 
@@ -126,8 +142,11 @@ def test_wrong_dns_name() -> None:
         except StatusError as exc:
             return exc
         raise AssertionError("admitted")
-    assert run_in(cluster, go).message == PREFIX + "tls: failed to verify certificate: " \
+
+    assert (
+        run_in(cluster, go).message == PREFIX + "tls: failed to verify certificate: "
         "x509: certificate is valid for istiod.other.svc, not istiod.istio-system.svc"
+    )
 
 
 def test_timeout_honours_timeout_seconds() -> None:
@@ -141,6 +160,7 @@ def test_timeout_honours_timeout_seconds() -> None:
         except StatusError as exc:
             return exc, time.monotonic() - start
         raise AssertionError("admitted")
+
     err, took = run_in(cluster, go)
     assert err.message == PREFIX.replace("timeout=10s", "timeout=1s") + "context deadline exceeded"
     assert 0.9 < took < 1.8
@@ -156,6 +176,7 @@ def test_connection_refused_shows_the_endpoint_address() -> None:
         except StatusError as exc:
             return exc
         raise AssertionError("admitted")
+
     assert run_in(cluster, go).message == PREFIX + "dial tcp 10.244.0.7:15017: connect: connection refused"
 
 
@@ -180,8 +201,7 @@ def test_endpoints_derived_from_ready_pods_when_no_endpoint_objects_exist() -> N
     del cluster.store.data["discovery.k8s.io/v1/endpointslices"]
     istiod = pod("istiod-abc", "istio-system", labels={"app": "istiod"})
     istiod["spec"]["containers"][0]["ports"] = [{"name": "https-webhooks", "containerPort": 15017}]
-    istiod["status"] = {"phase": "Running", "podIP": "10.244.3.3",
-                        "conditions": [{"type": "Ready", "status": "True"}]}
+    istiod["status"] = {"phase": "Running", "podIP": "10.244.3.3", "conditions": [{"type": "Ready", "status": "True"}]}
     cluster.store.add(istiod)
 
     async def go() -> StatusError:
@@ -191,14 +211,18 @@ def test_endpoints_derived_from_ready_pods_when_no_endpoint_objects_exist() -> N
         except StatusError as exc:
             return exc
         raise AssertionError("admitted")
+
     assert run_in(cluster, go).message == PREFIX + "dial tcp 10.244.3.3:15017: connect: connection refused"
 
 
-@pytest.mark.parametrize(("mode", "error"), [
-    ("eof", "EOF"),
-    ("plaintext", "tls: first record does not look like a TLS handshake"),
-    ("garbage", 'net/http: HTTP/1.x transport connection broken: malformed HTTP response "garbage"'),
-])
+@pytest.mark.parametrize(
+    ("mode", "error"),
+    [
+        ("eof", "EOF"),
+        ("plaintext", "tls: first record does not look like a TLS handshake"),
+        ("garbage", 'net/http: HTTP/1.x transport connection broken: malformed HTTP response "garbage"'),
+    ],
+)
 def test_broken_servers(mode: str, error: str) -> None:
     cluster = IstioCluster()
 
@@ -209,6 +233,7 @@ def test_broken_servers(mode: str, error: str) -> None:
         except StatusError as exc:
             return exc
         raise AssertionError("admitted")
+
     assert run_in(cluster, go).message == PREFIX + error
 
 
@@ -224,10 +249,13 @@ def test_ca_bundle_that_is_not_pem_and_empty_ca_bundle() -> None:
             except StatusError as exc:
                 messages.append(exc.message)
         return messages
+
     not_pem, empty = run_in(cluster, go)
-    assert not_pem == ('Internal error occurred: failed calling webhook "namespace.sidecar-injector.istio.io": '
-                       "could not get REST client: unable to load root certificates: "
-                       "unable to parse bytes as PEM block")
+    assert not_pem == (
+        'Internal error occurred: failed calling webhook "namespace.sidecar-injector.istio.io": '
+        "could not get REST client: unable to load root certificates: "
+        "unable to parse bytes as PEM block"
+    )
     assert empty == PREFIX + "tls: failed to verify certificate: x509: certificate signed by unknown authority"
 
 
@@ -237,12 +265,14 @@ def test_failure_policy_ignore_admits_unmutated() -> None:
     async def go() -> dict:
         await cluster.injector.stop()
         return await cluster.create(pod())
+
     out = run_in(cluster, go)
     assert container_names(out) == ["web"] and "initContainers" not in out["spec"]
     assert cluster.chain.log == [
         "Failed calling webhook, failing open namespace.sidecar-injector.istio.io: failed calling webhook "
         '"namespace.sidecar-injector.istio.io": failed to call webhook: Post "' + URL + '": '
-        "dial tcp 10.244.0.7:15017: connect: connection refused"]
+        "dial tcp 10.244.0.7:15017: connect: connection refused"
+    ]
 
 
 def test_denial_keeps_the_webhook_message_and_defaults_code_to_400() -> None:
@@ -255,14 +285,18 @@ def test_denial_keeps_the_webhook_message_and_defaults_code_to_400() -> None:
         except StatusError as exc:
             return exc
         raise AssertionError("admitted")
+
     err = run_in(cluster, go)
     assert (err.code, err.reason) == (400, "")
-    assert err.message == ('admission webhook "namespace.sidecar-injector.istio.io" denied the request: '
-                           "Injection failed due to invalid annotations")
+    assert err.message == (
+        'admission webhook "namespace.sidecar-injector.istio.io" denied the request: '
+        "Injection failed due to invalid annotations"
+    )
 
 
-@pytest.mark.parametrize(("effects", "allowed"), [("None", True), ("NoneOnDryRun", True), ("Some", False),
-                                                  ("Unknown", False)])
+@pytest.mark.parametrize(
+    ("effects", "allowed"), [("None", True), ("NoneOnDryRun", True), ("Some", False), ("Unknown", False)]
+)
 def test_dry_run_and_side_effects(effects: str, allowed: bool) -> None:
     cluster = IstioCluster(sideEffects=effects, failurePolicy="Ignore")
 
@@ -271,6 +305,7 @@ def test_dry_run_and_side_effects(effects: str, allowed: bool) -> None:
             return await cluster.create(pod(), dry_run=True)
         except StatusError as exc:
             return exc
+
     result = run_in(cluster, go)
     if allowed:
         assert container_names(result) == ["web", "istio-proxy"]
@@ -287,6 +322,7 @@ def test_v1beta1_review_when_listed_first() -> None:
 
     async def go() -> dict:
         return await cluster.create(pod())
+
     out = run_in(cluster, go)
     assert "istio-proxy" in container_names(out)
     assert cluster.injector.server.requests[-1]["apiVersion"] == "admission.k8s.io/v1beta1"
@@ -296,7 +332,8 @@ def test_unknown_review_versions() -> None:
     cluster = IstioCluster(admissionReviewVersions=["v2"])
     assert _fails(cluster).message == (
         'Internal error occurred: failed calling webhook "namespace.sidecar-injector.istio.io": could not create '
-        "admission objects: webhook does not accept known AdmissionReview versions (v1, v1beta1)")
+        "admission objects: webhook does not accept known AdmissionReview versions (v1, v1beta1)"
+    )
 
 
 def test_url_client_config_through_the_resolver_table() -> None:
@@ -305,12 +342,14 @@ def test_url_client_config_through_the_resolver_table() -> None:
     async def go() -> dict:
         _hook_spec(cluster)["clientConfig"]["caBundle"] = cluster.injector.ca.cert_b64
         return await cluster.create(pod())
+
     assert "istio-proxy" in container_names(run_in(cluster, go))
     cluster = IstioCluster(clientConfig={"url": "https://injector.example.com/inject"})
     assert _fails(cluster).message == (
         'Internal error occurred: failed calling webhook "namespace.sidecar-injector.istio.io": failed to call '
         'webhook: Post "https://injector.example.com/inject?timeout=10s": dial tcp: lookup injector.example.com: '
-        "no such host")
+        "no such host"
+    )
 
 
 async def _custom_webhook(cluster: IstioCluster, name: str, handler: Any) -> tuple[AdmissionServer, str]:
@@ -319,20 +358,28 @@ async def _custom_webhook(cluster: IstioCluster, name: str, handler: Any) -> tup
 
     async def ctx() -> Any:
         return context
+
     server = AdmissionServer(name, handler, ctx)
     await server.start()
-    cluster.store.add(service(name, "demo", target=8443, port_name="https"),
-                      endpoint_slice(name, "demo", ip="10.244.9.9", port=8443, port_name="https"))
+    cluster.store.add(
+        service(name, "demo", target=8443, port_name="https"),
+        endpoint_slice(name, "demo", ip="10.244.9.9", port=8443, port_name="https"),
+    )
     cluster.resolver.register(f"{name}.demo.svc:443", server.address)
     return server, ca.cert_b64
 
 
 def _labeling_hook(name: str, bundle: str, label: str, policy: str) -> dict:
-    return {"name": f"{name}.example.com", "admissionReviewVersions": ["v1"], "sideEffects": "None",
-            "reinvocationPolicy": policy, "matchPolicy": "Exact",
-            "clientConfig": {"service": {"name": name, "namespace": "demo", "path": "/mutate"}, "caBundle": bundle},
-            "rules": [{"operations": ["CREATE"], "apiGroups": [""], "apiVersions": ["v1"], "resources": ["pods"]}],
-            "_label": label}
+    return {
+        "name": f"{name}.example.com",
+        "admissionReviewVersions": ["v1"],
+        "sideEffects": "None",
+        "reinvocationPolicy": policy,
+        "matchPolicy": "Exact",
+        "clientConfig": {"service": {"name": name, "namespace": "demo", "path": "/mutate"}, "caBundle": bundle},
+        "rules": [{"operations": ["CREATE"], "apiGroups": [""], "apiVersions": ["v1"], "resources": ["pods"]}],
+        "_label": label,
+    }
 
 
 def _labeler(label: str) -> Any:
@@ -342,6 +389,7 @@ def _labeler(label: str) -> Any:
             return response_for(review)
         patch = [{"op": "add", "path": f"/metadata/labels/{label}", "value": "yes"}]
         return response_for(review, patch=json.dumps(patch).encode(), warnings=[f"{label} added"])
+
     return handler
 
 
@@ -355,16 +403,30 @@ def test_reinvocation(policy: str, calls: int) -> None:
         hooks = [_labeling_hook("alpha", bundle_a, "alpha", policy), _labeling_hook("beta", bundle_b, "beta", "Never")]
         for hook in hooks:
             hook.pop("_label")
-        cluster.store.add({"apiVersion": "admissionregistration.k8s.io/v1", "kind": "MutatingWebhookConfiguration",
-                           "metadata": {"name": "a-labelers"}, "webhooks": hooks})
+        cluster.store.add(
+            {
+                "apiVersion": "admissionregistration.k8s.io/v1",
+                "kind": "MutatingWebhookConfiguration",
+                "metadata": {"name": "a-labelers"},
+                "webhooks": hooks,
+            }
+        )
         try:
             result = await cluster.chain.admit_with_warnings(
-                operation="CREATE", resource="v1/pods", subresource=None, namespace="demo", obj=pod(), old=None,
-                dry_run=False, user={"username": "u"})
+                operation="CREATE",
+                resource="v1/pods",
+                subresource=None,
+                namespace="demo",
+                obj=pod(),
+                old=None,
+                dry_run=False,
+                user={"username": "u"},
+            )
             return result, len(first.requests)
         finally:
             await first.close()
             await second.close()
+
     result, alpha_calls = run_in(cluster, go)
     assert alpha_calls == calls
     assert result.obj["metadata"]["labels"]["alpha"] == "yes" and result.obj["metadata"]["labels"]["beta"] == "yes"
@@ -382,13 +444,26 @@ def test_validating_webhooks_run_after_mutation_and_can_deny() -> None:
         async def handler(review: dict, path: str) -> dict:
             seen.append([c["name"] for c in review["request"]["object"]["spec"]["containers"]])
             return response_for(review, allowed=False, message="sidecars are not welcome", code=403)
+
         server, bundle = await _custom_webhook(cluster, "policy", handler)
-        cluster.store.add({"apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingWebhookConfiguration",
-                           "metadata": {"name": "policy"}, "webhooks": [{
-                               "name": "policy.example.com", "admissionReviewVersions": ["v1"], "sideEffects": "None",
-                               "clientConfig": {"service": {"name": "policy", "namespace": "demo"}, "caBundle": bundle},
-                               "rules": [{"operations": ["CREATE"], "apiGroups": [""], "apiVersions": ["v1"],
-                                          "resources": ["pods"]}]}]})
+        cluster.store.add(
+            {
+                "apiVersion": "admissionregistration.k8s.io/v1",
+                "kind": "ValidatingWebhookConfiguration",
+                "metadata": {"name": "policy"},
+                "webhooks": [
+                    {
+                        "name": "policy.example.com",
+                        "admissionReviewVersions": ["v1"],
+                        "sideEffects": "None",
+                        "clientConfig": {"service": {"name": "policy", "namespace": "demo"}, "caBundle": bundle},
+                        "rules": [
+                            {"operations": ["CREATE"], "apiGroups": [""], "apiVersions": ["v1"], "resources": ["pods"]}
+                        ],
+                    }
+                ],
+            }
+        )
         try:
             await cluster.create(pod())
         except StatusError as exc:
@@ -397,9 +472,12 @@ def test_validating_webhooks_run_after_mutation_and_can_deny() -> None:
         finally:
             await server.close()
         raise AssertionError("admitted")
+
     err = run_in(cluster, go)
-    assert (err.code, err.message) == (403, 'admission webhook "policy.example.com" denied the request: '
-                                            "sidecars are not welcome")
+    assert (err.code, err.message) == (
+        403,
+        'admission webhook "policy.example.com" denied the request: sidecars are not welcome',
+    )
     assert cluster.store.list(VWC)
 
 
@@ -409,14 +487,26 @@ def test_validating_webhook_may_not_patch() -> None:
     async def go() -> StatusError:
         async def handler(review: dict, path: str) -> dict:
             return response_for(review, patch=b'[{"op":"add","path":"/metadata/labels/x","value":"y"}]')
+
         server, bundle = await _custom_webhook(cluster, "checker", handler)
-        cluster.store.add({"apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingWebhookConfiguration",
-                           "metadata": {"name": "checker"}, "webhooks": [{
-                               "name": "checker.example.com", "admissionReviewVersions": ["v1"], "sideEffects": "None",
-                               "clientConfig": {"service": {"name": "checker", "namespace": "demo"},
-                                                "caBundle": bundle},
-                               "rules": [{"operations": ["CREATE"], "apiGroups": [""], "apiVersions": ["v1"],
-                                          "resources": ["pods"]}]}]})
+        cluster.store.add(
+            {
+                "apiVersion": "admissionregistration.k8s.io/v1",
+                "kind": "ValidatingWebhookConfiguration",
+                "metadata": {"name": "checker"},
+                "webhooks": [
+                    {
+                        "name": "checker.example.com",
+                        "admissionReviewVersions": ["v1"],
+                        "sideEffects": "None",
+                        "clientConfig": {"service": {"name": "checker", "namespace": "demo"}, "caBundle": bundle},
+                        "rules": [
+                            {"operations": ["CREATE"], "apiGroups": [""], "apiVersions": ["v1"], "resources": ["pods"]}
+                        ],
+                    }
+                ],
+            }
+        )
         try:
             await cluster.create(pod())
         except StatusError as exc:
@@ -424,6 +514,8 @@ def test_validating_webhook_may_not_patch() -> None:
         finally:
             await server.close()
         raise AssertionError("admitted")
+
     assert run_in(cluster, go).message == (
         'Internal error occurred: failed calling webhook "checker.example.com": received invalid webhook response: '
-        "validating webhook may not return response.patch")
+        "validating webhook may not return response.patch"
+    )

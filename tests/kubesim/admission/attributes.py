@@ -6,13 +6,29 @@ from dataclasses import dataclass, field
 from typing import Any
 
 _KINDS = {
-    "pods": "Pod", "services": "Service", "namespaces": "Namespace", "configmaps": "ConfigMap",
-    "secrets": "Secret", "endpoints": "Endpoints", "events": "Event", "nodes": "Node",
-    "serviceaccounts": "ServiceAccount", "resourcequotas": "ResourceQuota", "limitranges": "LimitRange",
-    "deployments": "Deployment", "replicasets": "ReplicaSet", "statefulsets": "StatefulSet",
-    "daemonsets": "DaemonSet", "jobs": "Job", "cronjobs": "CronJob", "endpointslices": "EndpointSlice",
-    "networkpolicies": "NetworkPolicy", "roles": "Role", "rolebindings": "RoleBinding",
-    "clusterroles": "ClusterRole", "clusterrolebindings": "ClusterRoleBinding",
+    "pods": "Pod",
+    "services": "Service",
+    "namespaces": "Namespace",
+    "configmaps": "ConfigMap",
+    "secrets": "Secret",
+    "endpoints": "Endpoints",
+    "events": "Event",
+    "nodes": "Node",
+    "serviceaccounts": "ServiceAccount",
+    "resourcequotas": "ResourceQuota",
+    "limitranges": "LimitRange",
+    "deployments": "Deployment",
+    "replicasets": "ReplicaSet",
+    "statefulsets": "StatefulSet",
+    "daemonsets": "DaemonSet",
+    "jobs": "Job",
+    "cronjobs": "CronJob",
+    "endpointslices": "EndpointSlice",
+    "networkpolicies": "NetworkPolicy",
+    "roles": "Role",
+    "rolebindings": "RoleBinding",
+    "clusterroles": "ClusterRole",
+    "clusterrolebindings": "ClusterRoleBinding",
     "mutatingwebhookconfigurations": "MutatingWebhookConfiguration",
     "validatingwebhookconfigurations": "ValidatingWebhookConfiguration",
 }
@@ -37,8 +53,18 @@ class Attributes:
     warnings: list[str] = field(default_factory=list)
 
     @classmethod
-    def build(cls, *, operation: str, resource: str, subresource: str | None, namespace: str | None,
-              obj: dict | None, old: dict | None, dry_run: bool, user: dict | None) -> Attributes:
+    def build(
+        cls,
+        *,
+        operation: str,
+        resource: str,
+        subresource: str | None,
+        namespace: str | None,
+        obj: dict | None,
+        old: dict | None,
+        dry_run: bool,
+        user: dict | None,
+    ) -> Attributes:
         parts = resource.split("/")
         group, version, plural = (parts[0], parts[1], parts[2]) if len(parts) == 3 else ("", parts[0], parts[-1])
         source = obj if obj is not None else old
@@ -50,9 +76,20 @@ class Attributes:
         kind = str((source or {}).get("kind") or _KINDS.get(plural, plural[:1].upper() + plural[1:]))
         if subresource:
             kind = (source or {}).get("kind") or kind
-        return cls(operation=operation.upper(), group=group, version=version, plural=plural,
-                   subresource=subresource or "", namespace=namespace or "", name=name, kind=kind,
-                   obj=obj, old=old, dry_run=dry_run, user=dict(user or {}))
+        return cls(
+            operation=operation.upper(),
+            group=group,
+            version=version,
+            plural=plural,
+            subresource=subresource or "",
+            namespace=namespace or "",
+            name=name,
+            kind=kind,
+            obj=obj,
+            old=old,
+            dry_run=dry_run,
+            user=dict(user or {}),
+        )
 
     @property
     def resource(self) -> str:

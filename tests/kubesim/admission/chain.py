@@ -56,23 +56,57 @@ class AdmissionChain:
         self.pod_security = PodSecurity(store)
         self.resource_quota = ResourceQuota(store)
 
-    async def admit(self, *, operation: str, resource: str, subresource: str | None, namespace: str | None,
-                    obj: dict, old: dict | None, dry_run: bool, user: dict) -> dict:
-        result = await self.admit_with_warnings(operation=operation, resource=resource, subresource=subresource,
-                                                namespace=namespace, obj=obj, old=old, dry_run=dry_run, user=user)
+    async def admit(
+        self,
+        *,
+        operation: str,
+        resource: str,
+        subresource: str | None,
+        namespace: str | None,
+        obj: dict,
+        old: dict | None,
+        dry_run: bool,
+        user: dict,
+    ) -> dict:
+        result = await self.admit_with_warnings(
+            operation=operation,
+            resource=resource,
+            subresource=subresource,
+            namespace=namespace,
+            obj=obj,
+            old=old,
+            dry_run=dry_run,
+            user=user,
+        )
         return result.obj if result.obj is not None else obj
 
-    async def admit_with_warnings(self, *, operation: str, resource: str, subresource: str | None,
-                                  namespace: str | None, obj: dict | None, old: dict | None, dry_run: bool,
-                                  user: dict) -> AdmissionResult:
+    async def admit_with_warnings(
+        self,
+        *,
+        operation: str,
+        resource: str,
+        subresource: str | None,
+        namespace: str | None,
+        obj: dict | None,
+        old: dict | None,
+        dry_run: bool,
+        user: dict,
+    ) -> AdmissionResult:
         operation = operation.upper()
         new = copy.deepcopy(obj) if obj is not None else None
         if operation == "DELETE":
             # A DELETE carries no object, only the one being deleted (as oldObject).
             old, new = (old if old is not None else new), None
-        attrs = Attributes.build(operation=operation, resource=resource, subresource=subresource, namespace=namespace,
-                                 obj=new, old=copy.deepcopy(old) if old is not None else None, dry_run=dry_run,
-                                 user=user)
+        attrs = Attributes.build(
+            operation=operation,
+            resource=resource,
+            subresource=subresource,
+            namespace=namespace,
+            obj=new,
+            old=copy.deepcopy(old) if old is not None else None,
+            dry_run=dry_run,
+            user=user,
+        )
         if attrs.is_pod and attrs.obj is not None:
             podspec.normalize(attrs.obj)
 

@@ -74,16 +74,16 @@ def _url(hook: rules.Hook) -> tuple[str, str, str, int, str]:
         return f"https://{host}{path}", server_name, host, port, path
     parsed = urlsplit(str(client.get("url") or ""))
     port = parsed.port or 443
-    return (f"{parsed.scheme}://{parsed.netloc}{parsed.path}", parsed.hostname or "", parsed.netloc, port,
-            parsed.path)
+    return (f"{parsed.scheme}://{parsed.netloc}{parsed.path}", parsed.hostname or "", parsed.netloc, port, parsed.path)
 
 
 async def _target(resolver: ServiceResolver, hook: rules.Hook) -> transport.Target:
     client = hook.spec.get("clientConfig") or {}
     service = client.get("service")
     if service:
-        return await resolver.resolve_service(str(service.get("namespace")), str(service.get("name")),
-                                              int(service.get("port") or 443))
+        return await resolver.resolve_service(
+            str(service.get("namespace")), str(service.get("name")), int(service.get("port") or 443)
+        )
     parsed = urlsplit(str(client.get("url") or ""))
     return resolver.resolve_url(parsed.hostname or "", parsed.port or 443)
 
@@ -99,8 +99,7 @@ class WebhookDispatcher:
         if self.on_log is not None:
             self.on_log(message)
 
-    async def _call(self, hook: rules.Hook, attrs: Attributes, invocation: tuple[str, str, str],
-                    mutating: bool) -> Any:
+    async def _call(self, hook: rules.Hook, attrs: Attributes, invocation: tuple[str, str, str], mutating: bool) -> Any:
         name = hook.name
         if attrs.dry_run:
             effects = hook.spec.get("sideEffects")
@@ -126,21 +125,26 @@ class WebhookDispatcher:
         body = json.dumps(review).encode()
         try:
             target = await _target(self.resolver, hook)
-            response = await transport.post(target, server_name, (path or "/") + query, host_header, body, roots,
-                                            hook.timeout)
+            response = await transport.post(
+                target, server_name, (path or "/") + query, host_header, body, roots, hook.timeout
+            )
         except (ResolveError, transport.CallError) as exc:
             raise CallingWebhookError(name, f'failed to call webhook: Post "{url}{query}": {exc}') from None
         if response.status == 404:
             raise CallingWebhookError(name, "failed to call webhook: the server could not find the requested resource")
         if not 200 <= response.status < 300:
-            raise CallingWebhookError(name, f"failed to call webhook: an error on the server "
-                                            f"({response.body.decode(errors='replace').strip()!r}) has prevented "
-                                            f"the request from succeeding")
+            raise CallingWebhookError(
+                name,
+                f"failed to call webhook: an error on the server "
+                f"({response.body.decode(errors='replace').strip()!r}) has prevented "
+                f"the request from succeeding",
+            )
         try:
             decoded = response.json()
         except ValueError as exc:
-            raise CallingWebhookError(name, f"failed to call webhook: couldn't get version/kind; json parse error: "
-                                            f"{exc}") from None
+            raise CallingWebhookError(
+                name, f"failed to call webhook: couldn't get version/kind; json parse error: {exc}"
+            ) from None
         try:
             verdict = verify_response(uid, version, mutating, decoded)
         except InvalidResponse as exc:
@@ -161,8 +165,10 @@ class WebhookDispatcher:
         if not operations:
             return False
         if attrs.obj is None:
-            raise messages.internal_error(f'admission webhook "{hook.name}" attempted to modify the object, '
-                                          f"which is not supported for this operation")
+            raise messages.internal_error(
+                f'admission webhook "{hook.name}" attempted to modify the object, '
+                f"which is not supported for this operation"
+            )
         if verdict.patch_type != "JSONPatch":
             raise CallingWebhookError(hook.name, f'unsupported patch type "{verdict.patch_type}"')
         try:
@@ -220,8 +226,9 @@ class WebhookDispatcher:
                 calls.append((hook, invocation))
         if not calls:
             return
-        results = await asyncio.gather(*(self._call(h, attrs, inv, mutating=False) for h, inv in calls),
-                                       return_exceptions=True)
+        results = await asyncio.gather(
+            *(self._call(h, attrs, inv, mutating=False) for h, inv in calls), return_exceptions=True
+        )
         errors: list[StatusError] = []
         for (hook, _), result in zip(calls, results):
             if isinstance(result, CallingWebhookError):

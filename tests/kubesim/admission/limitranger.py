@@ -76,11 +76,11 @@ def ratio_constraint(kind: str, name: str, enforced: Quantity, req: ResourceList
     r, l_ = req.get(name), lim.get(name)
     rv, lv, _ = _values(r, l_, enforced)
     if r is None or rv == 0:
-        return (f"{name} max limit to request ratio per {kind} is {enforced}, "
-                "but no request is specified or request is 0")
+        return (
+            f"{name} max limit to request ratio per {kind} is {enforced}, but no request is specified or request is 0"
+        )
     if l_ is None or lv == 0:
-        return (f"{name} max limit to request ratio per {kind} is {enforced}, "
-                "but no limit is specified or limit is 0")
+        return f"{name} max limit to request ratio per {kind} is {enforced}, but no limit is specified or limit is 0"
     observed = lv / rv
     if enforced.int_value() <= _MAX_MILLI:
         too_high = observed * 1000 > enforced.milli_value()
@@ -146,8 +146,9 @@ class LimitRanger:
                     if not requests:
                         resources.pop("requests")
             if notes:
-                pod.setdefault("metadata", {}).setdefault("annotations", {})[ANNOTATION] = \
+                pod.setdefault("metadata", {}).setdefault("annotations", {})[ANNOTATION] = (
                     "LimitRanger plugin set: " + "; ".join(notes)
+                )
 
     async def validate(self, attrs: Attributes) -> None:
         if not self._supports(attrs):
@@ -158,8 +159,12 @@ class LimitRanger:
             for item in items:
                 if item["type"] == "Container":
                     for container in podspec.containers(pod, ("containers", "initContainers")):
-                        errors += _check("Container", item, podspec.resources_of(container, "requests"),
-                                         podspec.resources_of(container, "limits"))
+                        errors += _check(
+                            "Container",
+                            item,
+                            podspec.resources_of(container, "requests"),
+                            podspec.resources_of(container, "limits"),
+                        )
                 elif item["type"] == "Pod":
                     errors += _check("Pod", item, podspec.pod_total(pod, "requests"), podspec.pod_total(pod, "limits"))
             if errors:

@@ -23,10 +23,23 @@ from tests.kubesim.admission.podspec import containers
 from tests.kubesim.admission.resolver import maybe_await
 
 LEVELS = ("privileged", "baseline", "restricted")
-BASELINE_CAPS = {"AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE",
-                 "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT"}
+BASELINE_CAPS = {
+    "AUDIT_WRITE",
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "MKNOD",
+    "NET_BIND_SERVICE",
+    "SETFCAP",
+    "SETGID",
+    "SETPCAP",
+    "SETUID",
+    "SYS_CHROOT",
+}
 
-Result = tuple[str, str] | None   # (forbidden reason, detail) or None when allowed
+Result = tuple[str, str] | None  # (forbidden reason, detail) or None when allowed
 
 
 def _quote(items: list[str]) -> str:
@@ -63,16 +76,21 @@ def capabilities_baseline(spec: dict) -> Result:
             bad.append(c.get("name", ""))
             caps.update(extra)
     if bad:
-        return ("non-default capabilities", f"{_plural(len(bad))} {_quote(bad)} must not include "
-                                            f"{_quote(sorted(caps))} in securityContext.capabilities.add")
+        return (
+            "non-default capabilities",
+            f"{_plural(len(bad))} {_quote(bad)} must not include "
+            f"{_quote(sorted(caps))} in securityContext.capabilities.add",
+        )
     return None
 
 
 def allow_privilege_escalation(spec: dict) -> Result:
     bad = [c.get("name", "") for c in containers({"spec": spec}) if _sc(c).get("allowPrivilegeEscalation") is not False]
     if bad:
-        return ("allowPrivilegeEscalation != false",
-                f"{_plural(len(bad))} {_quote(bad)} must set securityContext.allowPrivilegeEscalation=false")
+        return (
+            "allowPrivilegeEscalation != false",
+            f"{_plural(len(bad))} {_quote(bad)} must set securityContext.allowPrivilegeEscalation=false",
+        )
     return None
 
 
@@ -95,13 +113,16 @@ def capabilities_restricted(spec: dict) -> Result:
     if no_drop:
         details.append(f'{_plural(len(no_drop))} {_quote(no_drop)} must set securityContext.capabilities.drop=["ALL"]')
     if adding:
-        details.append(f"{_plural(len(adding))} {_quote(adding)} must not include {_quote(sorted(caps))} "
-                       f"in securityContext.capabilities.add")
+        details.append(
+            f"{_plural(len(adding))} {_quote(adding)} must not include {_quote(sorted(caps))} "
+            f"in securityContext.capabilities.add"
+        )
     return ("unrestricted capabilities", "; ".join(details)) if details else None
 
 
-def _pod_and_containers(spec: dict, field_name: str, bad_value: Callable[[Any], bool],
-                        good_value: Callable[[Any], bool]) -> tuple[list[str], list[str], bool]:
+def _pod_and_containers(
+    spec: dict, field_name: str, bad_value: Callable[[Any], bool], good_value: Callable[[Any], bool]
+) -> tuple[list[str], list[str], bool]:
     """(explicit bad setters incl. "pod", containers that rely on an unset pod value, pod sets a good value)."""
     setters: list[str] = []
     pod_value = (spec.get("securityContext") or {}).get(field_name)
@@ -127,8 +148,10 @@ def run_as_non_root(spec: dict) -> Result:
     if setters:
         return "runAsNonRoot != true", f"{' and '.join(setters)} must not set securityContext.runAsNonRoot=false"
     if implicit:
-        return ("runAsNonRoot != true",
-                f"pod or {_plural(len(implicit))} {_quote(implicit)} must set securityContext.runAsNonRoot=true")
+        return (
+            "runAsNonRoot != true",
+            f"pod or {_plural(len(implicit))} {_quote(implicit)} must set securityContext.runAsNonRoot=true",
+        )
     return None
 
 
@@ -151,6 +174,7 @@ def _seccomp_type(profile: Any) -> Any:
 def seccomp_restricted(spec: dict) -> Result:
     def valid(t: Any) -> bool:
         return t in ("RuntimeDefault", "Localhost")
+
     setters: list[str] = []
     bad_values: set[str] = set()
     pod_type = _seccomp_type((spec.get("securityContext") or {}).get("seccompProfile"))
@@ -174,18 +198,28 @@ def seccomp_restricted(spec: dict) -> Result:
     if explicit:
         setters.append(f"{_plural(len(explicit))} {_quote(explicit)}")
     if setters:
-        return ("seccompProfile", f"{' and '.join(setters)} must not set securityContext.seccompProfile.type to "
-                                  f"{_quote(sorted(bad_values))}")
+        return (
+            "seccompProfile",
+            f"{' and '.join(setters)} must not set securityContext.seccompProfile.type to {_quote(sorted(bad_values))}",
+        )
     if implicit:
-        return ("seccompProfile", f'pod or {_plural(len(implicit))} {_quote(implicit)} must set '
-                                  f'securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost"')
+        return (
+            "seccompProfile",
+            f"pod or {_plural(len(implicit))} {_quote(implicit)} must set "
+            f'securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost"',
+        )
     return None
 
 
 BASELINE_CHECKS = (host_namespaces, privileged)
 BASELINE_ONLY_CHECKS = (capabilities_baseline,)
-RESTRICTED_CHECKS = (allow_privilege_escalation, capabilities_restricted, run_as_non_root, run_as_user,
-                     seccomp_restricted)
+RESTRICTED_CHECKS = (
+    allow_privilege_escalation,
+    capabilities_restricted,
+    run_as_non_root,
+    run_as_user,
+    seccomp_restricted,
+)
 
 
 def evaluate(level: str, spec: dict) -> list[tuple[str, str]]:
@@ -214,8 +248,11 @@ class PodSecurity:
     async def validate(self, attrs: Attributes) -> None:
         if not attrs.is_pod or attrs.obj is None or attrs.operation not in ("CREATE", "UPDATE"):
             return
-        if attrs.operation == "UPDATE" and attrs.old is not None and \
-                (attrs.old.get("spec") or {}) == (attrs.obj.get("spec") or {}):
+        if (
+            attrs.operation == "UPDATE"
+            and attrs.old is not None
+            and (attrs.old.get("spec") or {}) == (attrs.obj.get("spec") or {})
+        ):
             return
         ns = await maybe_await(self.store.get("v1/namespaces", None, attrs.namespace))
         labels = ((ns or {}).get("metadata") or {}).get("labels") or {}
@@ -223,10 +260,14 @@ class PodSecurity:
         level, version = policy(labels, "enforce")
         results = evaluate(level, spec)
         if results:
-            raise messages.forbidden(attrs.resource, attrs.object_name(),
-                                     f'violates PodSecurity "{level}:{version}": {forbidden_detail(results)}')
+            raise messages.forbidden(
+                attrs.resource,
+                attrs.object_name(),
+                f'violates PodSecurity "{level}:{version}": {forbidden_detail(results)}',
+            )
         warn_level, warn_version = policy(labels, "warn")
         warnings = evaluate(warn_level, spec)
         if warnings:
-            attrs.warnings.append(f'would violate PodSecurity "{warn_level}:{warn_version}": '
-                                  f"{forbidden_detail(warnings)}")
+            attrs.warnings.append(
+                f'would violate PodSecurity "{warn_level}:{warn_version}": {forbidden_detail(warnings)}'
+            )

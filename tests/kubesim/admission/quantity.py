@@ -45,8 +45,9 @@ class Quantity:
             return cls(Fraction(str(raw)), DECIMAL_SI)
         match = _RE.match(str(raw).strip())
         if not match:
-            raise QuantityError("quantities must match the regular expression "
-                                "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'")
+            raise QuantityError(
+                "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
+            )
         number, suffix = Fraction(match.group(1)), match.group(2) or ""
         if suffix in _BINARY:
             return cls(number * 1024 ** _BINARY[suffix], BINARY_SI)

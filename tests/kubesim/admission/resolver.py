@@ -34,8 +34,8 @@ class ResolveError(Exception):
 
 @dataclass(frozen=True)
 class Target:
-    visible: str                      # host:port as kube-apiserver would dial it (for messages)
-    real: tuple[str, int] | None      # loopback address to connect to, None = nothing listening
+    visible: str  # host:port as kube-apiserver would dial it (for messages)
+    real: tuple[str, int] | None  # loopback address to connect to, None = nothing listening
 
 
 async def maybe_await(value: Any) -> Any:
@@ -82,8 +82,11 @@ class ServiceResolver:
 
     async def _endpoint(self, namespace: str, name: str, svc: dict, svc_port: dict) -> str | None:
         port_name = svc_port.get("name") or ""
-        slices = [s for s in await maybe_await(self.store.list("discovery.k8s.io/v1/endpointslices", namespace))
-                  if ((s.get("metadata") or {}).get("labels") or {}).get("kubernetes.io/service-name") == name]
+        slices = [
+            s
+            for s in await maybe_await(self.store.list("discovery.k8s.io/v1/endpointslices", namespace))
+            if ((s.get("metadata") or {}).get("labels") or {}).get("kubernetes.io/service-name") == name
+        ]
         if slices:
             for eps in slices:
                 for port in eps.get("ports") or []:

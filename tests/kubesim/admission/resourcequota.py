@@ -19,8 +19,19 @@ from tests.kubesim.admission.attributes import Attributes
 from tests.kubesim.admission.quantity import Quantity, ResourceList, add_lists, parse_list, pretty
 from tests.kubesim.admission.resolver import maybe_await
 
-POD_RESOURCES = {"count/pods", "cpu", "memory", "ephemeral-storage", "requests.cpu", "requests.memory",
-                 "requests.ephemeral-storage", "limits.cpu", "limits.memory", "limits.ephemeral-storage", "pods"}
+POD_RESOURCES = {
+    "count/pods",
+    "cpu",
+    "memory",
+    "ephemeral-storage",
+    "requests.cpu",
+    "requests.memory",
+    "requests.ephemeral-storage",
+    "limits.cpu",
+    "limits.memory",
+    "limits.ephemeral-storage",
+    "pods",
+}
 VALIDATION_SET = {"cpu", "memory", "requests.cpu", "requests.memory", "limits.cpu", "limits.memory"}
 
 
@@ -49,8 +60,9 @@ def _constraints(required: set[str], pod: dict) -> str | None:
     needed = required & VALIDATION_SET
     missing: dict[str, set[str]] = {}
     for container in podspec.containers(pod, ("containers", "initContainers")):
-        have = set(_compute_usage(podspec.resources_of(container, "requests"),
-                                  podspec.resources_of(container, "limits")))
+        have = set(
+            _compute_usage(podspec.resources_of(container, "requests"), podspec.resources_of(container, "limits"))
+        )
         for res in needed - have:
             missing.setdefault(res, set()).add(str(container.get("name")))
     if not missing:
@@ -62,8 +74,9 @@ def _constraints(required: set[str], pod: dict) -> str | None:
 def _is_best_effort(pod: dict) -> bool:
     for container in podspec.containers(pod, ("containers", "initContainers")):
         resources = container.get("resources") or {}
-        if any(k in ("cpu", "memory") for k in (resources.get("requests") or {})) or \
-                any(k in ("cpu", "memory") for k in (resources.get("limits") or {})):
+        if any(k in ("cpu", "memory") for k in (resources.get("requests") or {})) or any(
+            k in ("cpu", "memory") for k in (resources.get("limits") or {})
+        ):
             return False
     return True
 
@@ -82,8 +95,9 @@ def _scope_matches(scope: str, operator: str, values: list[str], pod: dict) -> b
         name = spec.get("priorityClassName") or ""
         if operator == "Exists":
             return bool(name)
-        return selectors.matches({"matchExpressions": [{"key": "pc", "operator": operator, "values": values}]},
-                                 {"pc": name} if name else {})
+        return selectors.matches(
+            {"matchExpressions": [{"key": "pc", "operator": operator, "values": values}]}, {"pc": name} if name else {}
+        )
     return False
 
 
@@ -119,8 +133,10 @@ class ResourceQuota:
         if not attrs.is_pod or attrs.operation != "CREATE" or attrs.obj is None:
             return
         pod = attrs.obj
-        quotas = sorted(await maybe_await(self.store.list("v1/resourcequotas", attrs.namespace)),
-                        key=lambda q: (q.get("metadata") or {}).get("name", ""))
+        quotas = sorted(
+            await maybe_await(self.store.list("v1/resourcequotas", attrs.namespace)),
+            key=lambda q: (q.get("metadata") or {}).get("name", ""),
+        )
         interesting = []
         for quota in quotas:
             if not _quota_matches(quota, pod):
@@ -143,5 +159,7 @@ class ResourceQuota:
             if exceeded:
                 asked, had, cap = ({k: src[k] for k in exceeded} for src in (requested, used, hard))
                 raise messages.forbidden(
-                    attrs.resource, attrs.object_name(),
-                    f"exceeded quota: {name}, requested: {pretty(asked)}, used: {pretty(had)}, limited: {pretty(cap)}")
+                    attrs.resource,
+                    attrs.object_name(),
+                    f"exceeded quota: {name}, requested: {pretty(asked)}, used: {pretty(had)}, limited: {pretty(cap)}",
+                )

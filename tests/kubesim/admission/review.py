@@ -41,10 +41,16 @@ def build_request(attrs: Attributes, version: str, invocation: tuple[str, str, s
         "requestKind": {"group": attrs.group, "version": attrs.version, "kind": attrs.kind},
         "requestResource": {"group": attrs.group, "version": attrs.version, "resource": attrs.plural},
         "operation": attrs.operation,
-        "userInfo": {k: v for k, v in (("username", attrs.user.get("username", "")),
-                                       ("uid", attrs.user.get("uid", "")),
-                                       ("groups", attrs.user.get("groups")),
-                                       ("extra", attrs.user.get("extra") or {})) if v not in ("", None)},
+        "userInfo": {
+            k: v
+            for k, v in (
+                ("username", attrs.user.get("username", "")),
+                ("uid", attrs.user.get("uid", "")),
+                ("groups", attrs.user.get("groups")),
+                ("extra", attrs.user.get("extra") or {}),
+            )
+            if v not in ("", None)
+        },
         "object": attrs.obj,
         "oldObject": attrs.old,
         "dryRun": attrs.dry_run,
@@ -75,8 +81,10 @@ def verify_response(uid: str, version: str, mutating: bool, review: Any) -> Verd
             raise InvalidResponse(f'expected response.uid="{uid}", got "{response.get("uid") or ""}"')
         api_version, kind = review.get("apiVersion", ""), review.get("kind", "")
         if (api_version, kind) != ("admission.k8s.io/v1", "AdmissionReview"):
-            raise InvalidResponse(f"expected webhook response of admission.k8s.io/v1, Kind=AdmissionReview, "
-                                  f"got {api_version}, Kind={kind}")
+            raise InvalidResponse(
+                f"expected webhook response of admission.k8s.io/v1, Kind=AdmissionReview, "
+                f"got {api_version}, Kind={kind}"
+            )
         if mutating:
             if patch and patch_type is None:
                 raise InvalidResponse("webhook returned response.patch but not response.patchType")
@@ -94,5 +102,10 @@ def verify_response(uid: str, version: str, mutating: bool, review: Any) -> Verd
         patch_type = "JSONPatch" if (mutating and patch) else ""
         if not mutating:
             patch = None
-    return Verdict(bool(response.get("allowed")), patch, str(patch_type or ""), response.get("status"),
-                   [str(w) for w in response.get("warnings") or []])
+    return Verdict(
+        bool(response.get("allowed")),
+        patch,
+        str(patch_type or ""),
+        response.get("status"),
+        [str(w) for w in response.get("warnings") or []],
+    )

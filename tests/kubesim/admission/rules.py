@@ -16,8 +16,14 @@ from tests.kubesim.errors import StatusError
 # behaves like Exact; add pairs here when the server grows such aliases.
 EQUIVALENTS: dict[str, list[str]] = {}
 
-_EXEMPT_KINDS = {"ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "ValidatingAdmissionPolicy",
-                 "ValidatingAdmissionPolicyBinding", "MutatingAdmissionPolicy", "MutatingAdmissionPolicyBinding"}
+_EXEMPT_KINDS = {
+    "ValidatingWebhookConfiguration",
+    "MutatingWebhookConfiguration",
+    "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding",
+    "MutatingAdmissionPolicy",
+    "MutatingAdmissionPolicyBinding",
+}
 
 
 @dataclass
@@ -104,8 +110,12 @@ def match_rules(hook: Hook, attrs: Attributes) -> tuple[str, str, str] | None:
 
 
 async def namespace_labels(store: Any, attrs: Attributes) -> dict[str, str]:
-    if attrs.plural == "namespaces" and attrs.group == "" and not attrs.subresource and \
-            attrs.operation in ("CREATE", "UPDATE"):
+    if (
+        attrs.plural == "namespaces"
+        and attrs.group == ""
+        and not attrs.subresource
+        and attrs.operation in ("CREATE", "UPDATE")
+    ):
         return ((attrs.obj or {}).get("metadata") or {}).get("labels") or {}
     ns = await maybe_await(store.get("v1/namespaces", None, attrs.namespace))
     if ns is None:
@@ -139,8 +149,9 @@ async def should_call(store: Any, hook: Hook, attrs: Attributes) -> tuple[str, s
         if not selectors.is_empty(obj_selector):
             selectors.validate(obj_selector)
             new_labels, old_labels = _labels(attrs.obj), _labels(attrs.old)
-            hit = (new_labels is not None and selectors.matches(obj_selector, new_labels)) or \
-                  (old_labels is not None and selectors.matches(obj_selector, old_labels))
+            hit = (new_labels is not None and selectors.matches(obj_selector, new_labels)) or (
+                old_labels is not None and selectors.matches(obj_selector, old_labels)
+            )
             if not hit:
                 return None
     except selectors.SelectorError as exc:

@@ -25,12 +25,14 @@ def validate(selector: Mapping[str, Any] | None) -> None:
         op, values = expr.get("operator"), expr.get("values") or []
         if op in ("In", "NotIn"):
             if not values:
-                raise SelectorError("values: Invalid value: []string(nil): for 'in', 'notin' operators, "
-                                    "values set can't be empty")
+                raise SelectorError(
+                    "values: Invalid value: []string(nil): for 'in', 'notin' operators, values set can't be empty"
+                )
         elif op in ("Exists", "DoesNotExist"):
             if values:
-                raise SelectorError(f"values: Invalid value: {list(values)!r}: values set must be empty for "
-                                    "exists and does not exist")
+                raise SelectorError(
+                    f"values: Invalid value: {list(values)!r}: values set must be empty for exists and does not exist"
+                )
         else:
             raise SelectorError(f'"{op}" is not a valid label selector operator')
 

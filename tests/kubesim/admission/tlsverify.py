@@ -143,11 +143,15 @@ def _signature_error(child: x509.Certificate, parent: x509.Certificate) -> str |
 
 def _validity_error(cert: x509.Certificate, now: dt.datetime) -> str | None:
     if now < cert.not_valid_before_utc:
-        return (f"x509: certificate has expired or is not yet valid: current time {_rfc3339(now)} "
-                f"is before {_rfc3339(cert.not_valid_before_utc)}")
+        return (
+            f"x509: certificate has expired or is not yet valid: current time {_rfc3339(now)} "
+            f"is before {_rfc3339(cert.not_valid_before_utc)}"
+        )
     if now > cert.not_valid_after_utc:
-        return (f"x509: certificate has expired or is not yet valid: current time {_rfc3339(now)} "
-                f"is after {_rfc3339(cert.not_valid_after_utc)}")
+        return (
+            f"x509: certificate has expired or is not yet valid: current time {_rfc3339(now)} "
+            f"is after {_rfc3339(cert.not_valid_after_utc)}"
+        )
     return None
 
 
@@ -174,8 +178,10 @@ def _chain_error(leaf: x509.Certificate, roots: list[x509.Certificate], now: dt.
     if hint is None:
         return UNKNOWN_AUTHORITY
     problem, root = hint
-    return (f'{UNKNOWN_AUTHORITY} (possibly because of "{problem}" while trying to verify '
-            f'candidate authority certificate "{_hint_name(root)}")')
+    return (
+        f'{UNKNOWN_AUTHORITY} (possibly because of "{problem}" while trying to verify '
+        f'candidate authority certificate "{_hint_name(root)}")'
+    )
 
 
 def _key_usage_error(leaf: x509.Certificate) -> str | None:
@@ -188,11 +194,16 @@ def _key_usage_error(leaf: x509.Certificate) -> str | None:
     return "x509: certificate specifies an incompatible key usage"
 
 
-def verify_server_certificate(leaf_der: bytes, roots: list[x509.Certificate], host: str,
-                              now: dt.datetime | None = None) -> str | None:
+def verify_server_certificate(
+    leaf_der: bytes, roots: list[x509.Certificate], host: str, now: dt.datetime | None = None
+) -> str | None:
     """The error kube-apiserver's TLS client reports for this certificate, or None when valid."""
     now = now or dt.datetime.now(dt.timezone.utc)
     leaf = x509.load_der_x509_certificate(leaf_der)
-    problem = (_validity_error(leaf, now) or hostname_error(leaf, host) or _chain_error(leaf, roots, now)
-               or _key_usage_error(leaf))
+    problem = (
+        _validity_error(leaf, now)
+        or hostname_error(leaf, host)
+        or _chain_error(leaf, roots, now)
+        or _key_usage_error(leaf)
+    )
     return TLS_PREFIX + problem if problem else None

@@ -82,8 +82,9 @@ async def _read_response(reader: asyncio.StreamReader) -> Response:
     return Response(int(parts[1]), body)
 
 
-async def _post(target: Target, server_name: str, path_query: str, host_header: str, body: bytes,
-                roots: list[x509.Certificate]) -> Response:
+async def _post(
+    target: Target, server_name: str, path_query: str, host_header: str, body: bytes, roots: list[x509.Certificate]
+) -> Response:
     if target.real is None:
         raise CallError(f"dial tcp {target.visible}: connect: connection refused")
     try:
@@ -110,9 +111,11 @@ async def _post(target: Target, server_name: str, path_query: str, host_header: 
         problem = verify_server_certificate(leaf, roots, server_name)
         if problem:
             raise CallError(problem)
-        request = (f"POST {path_query} HTTP/1.1\r\nHost: {host_header}\r\nUser-Agent: kube-apiserver-admission\r\n"
-                   f"Content-Type: application/json\r\nAccept: application/json, */*\r\n"
-                   f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode("latin-1") + body
+        request = (
+            f"POST {path_query} HTTP/1.1\r\nHost: {host_header}\r\nUser-Agent: kube-apiserver-admission\r\n"
+            f"Content-Type: application/json\r\nAccept: application/json, */*\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+        ).encode("latin-1") + body
         writer.write(request)
         try:
             await writer.drain()
@@ -125,8 +128,15 @@ async def _post(target: Target, server_name: str, path_query: str, host_header: 
             await asyncio.wait_for(writer.wait_closed(), 0.5)
 
 
-async def post(target: Target, server_name: str, path_query: str, host_header: str, body: bytes,
-               roots: list[x509.Certificate], timeout: float) -> Response:
+async def post(
+    target: Target,
+    server_name: str,
+    path_query: str,
+    host_header: str,
+    body: bytes,
+    roots: list[x509.Certificate],
+    timeout: float,
+) -> Response:
     """POST body; raises CallError with Go's wording (deadline -> `context deadline exceeded`)."""
     try:
         return await asyncio.wait_for(_post(target, server_name, path_query, host_header, body, roots), timeout)

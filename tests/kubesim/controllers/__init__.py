@@ -19,9 +19,16 @@ def build_manager(api: Api, workers: int = 4) -> tuple[ControllerManager, Kubele
     kubelet = Kubelet()
     ctx = Ctx(api=api, store=api.store, recorder=recorder, queue=WorkQueue())
     controllers = {
-        "deployment": sync_deployment, "replicaset": sync_replicaset, "statefulset": sync_statefulset,
-        "daemonset": sync_daemonset, "job": sync_job, "kubelet": kubelet.sync, "endpoints": sync_endpoints,
-        "namespace": sync_namespace, "gc": sync_gc, "finalize": sync_finalize,
+        "deployment": sync_deployment,
+        "replicaset": sync_replicaset,
+        "statefulset": sync_statefulset,
+        "daemonset": sync_daemonset,
+        "job": sync_job,
+        "kubelet": kubelet.sync,
+        "endpoints": sync_endpoints,
+        "namespace": sync_namespace,
+        "gc": sync_gc,
+        "finalize": sync_finalize,
     }
     return ControllerManager(ctx, controllers, workers), kubelet, recorder
 

@@ -54,14 +54,27 @@ class Recorder:
                 await self.api.write(EVENTS, existing, new, user=CONTROLLER_MANAGER)
                 return
         body: dict[str, Any] = {
-            "apiVersion": "v1", "kind": "Event",
+            "apiVersion": "v1",
+            "kind": "Event",
             "metadata": {"name": f"{meta['name']}.{int(micro_now_ns()):x}", "namespace": ns},
-            "involvedObject": {"apiVersion": obj.get("apiVersion"), "kind": obj.get("kind"), "name": meta["name"],
-                               "namespace": meta.get("namespace"), "uid": meta.get("uid"),
-                               "resourceVersion": meta.get("resourceVersion")},
-            "reason": reason, "message": message, "type": type_, "source": {"component": component},
-            "firstTimestamp": stamp, "lastTimestamp": stamp, "count": 1, "eventTime": None,
-            "reportingComponent": component, "reportingInstance": "",
+            "involvedObject": {
+                "apiVersion": obj.get("apiVersion"),
+                "kind": obj.get("kind"),
+                "name": meta["name"],
+                "namespace": meta.get("namespace"),
+                "uid": meta.get("uid"),
+                "resourceVersion": meta.get("resourceVersion"),
+            },
+            "reason": reason,
+            "message": message,
+            "type": type_,
+            "source": {"component": component},
+            "firstTimestamp": stamp,
+            "lastTimestamp": stamp,
+            "count": 1,
+            "eventTime": None,
+            "reportingComponent": component,
+            "reportingInstance": "",
         }
         if not meta.get("namespace"):
             body["involvedObject"].pop("namespace")
@@ -86,8 +99,9 @@ class Ctx:
     backoff_max: float = 5.0
 
 
-def set_condition(conditions: list[dict], kind: str, status: str, reason: str, message: str,
-                  with_update_time: bool = True) -> list[dict]:
+def set_condition(
+    conditions: list[dict], kind: str, status: str, reason: str, message: str, with_update_time: bool = True
+) -> list[dict]:
     """Return conditions with `kind` set; transition time changes only when the status flips."""
     stamp = now()
     out = []
@@ -133,5 +147,8 @@ def compact_status(status: dict[str, Any], keep: tuple[str, ...] = ("observedGen
 
 def controlled(ctx: Ctx, owner: dict, storage: str) -> list[dict]:
     uid = owner["metadata"]["uid"]
-    return [o for o in ctx.store.owned_by(uid, storage)
-            if any(r.get("uid") == uid and r.get("controller") for r in o["metadata"].get("ownerReferences") or ())]
+    return [
+        o
+        for o in ctx.store.owned_by(uid, storage)
+        if any(r.get("uid") == uid and r.get("controller") for r in o["metadata"].get("ownerReferences") or ())
+    ]

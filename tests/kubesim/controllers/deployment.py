@@ -80,8 +80,13 @@ async def _scale(ctx: Ctx, d: dict, rs: dict, replicas: int, surge: int) -> dict
     new["spec"] = dict(rs["spec"], replicas=replicas)
     stored = await ctx.api.write(REPLICASETS, rs, new, user=CONTROLLER_MANAGER)
     verb = "up" if replicas > old else "down"
-    await ctx.recorder.event(d, "Normal", "ScalingReplicaSet",
-                             f"Scaled {verb} replica set {rs['metadata']['name']} to {replicas} from {old}", COMPONENT)
+    await ctx.recorder.event(
+        d,
+        "Normal",
+        "ScalingReplicaSet",
+        f"Scaled {verb} replica set {rs['metadata']['name']} to {replicas} from {old}",
+        COMPONENT,
+    )
     return stored
 
 
@@ -105,19 +110,30 @@ async def _new_replicaset(ctx: Ctx, d: dict, olds: list[dict], replicas: int, su
     selector = clone(d["spec"]["selector"])
     selector.setdefault("matchLabels", {})[HASH] = h
     body = {
-        "apiVersion": "apps/v1", "kind": "ReplicaSet",
-        "metadata": {"name": name, "namespace": meta["namespace"], "labels": labels,
-                     "annotations": {"deployment.kubernetes.io/desired-replicas": str(d["spec"].get("replicas", 1)),
-                                     "deployment.kubernetes.io/max-replicas":
-                                         str(int(d["spec"].get("replicas", 1)) + surge),
-                                     REVISION: str(revision)},
-                     "ownerReferences": [owner_ref(d)]},
-        "spec": {"replicas": replicas, "minReadySeconds": d["spec"].get("minReadySeconds", 0),
-                 "selector": selector, "template": tpl},
+        "apiVersion": "apps/v1",
+        "kind": "ReplicaSet",
+        "metadata": {
+            "name": name,
+            "namespace": meta["namespace"],
+            "labels": labels,
+            "annotations": {
+                "deployment.kubernetes.io/desired-replicas": str(d["spec"].get("replicas", 1)),
+                "deployment.kubernetes.io/max-replicas": str(int(d["spec"].get("replicas", 1)) + surge),
+                REVISION: str(revision),
+            },
+            "ownerReferences": [owner_ref(d)],
+        },
+        "spec": {
+            "replicas": replicas,
+            "minReadySeconds": d["spec"].get("minReadySeconds", 0),
+            "selector": selector,
+            "template": tpl,
+        },
     }
     created = await ctx.api.create(REPLICASETS, meta["namespace"], body, user=CONTROLLER_MANAGER)
-    await ctx.recorder.event(d, "Normal", "ScalingReplicaSet",
-                             f"Scaled up replica set {name} to {replicas} from 0", COMPONENT)
+    await ctx.recorder.event(
+        d, "Normal", "ScalingReplicaSet", f"Scaled up replica set {name} to {replicas} from 0", COMPONENT
+    )
     return created
 
 
@@ -132,8 +148,9 @@ async def sync_deployment(ctx: Ctx, ns: str, name: str) -> None:
         if rs in rss or rs["metadata"].get("deletionTimestamp"):
             continue
         refs = rs["metadata"].get("ownerReferences") or ()
-        if not any(r.get("controller") for r in refs) and selector_matches(spec.get("selector"),
-                                                                          rs["metadata"].get("labels")):
+        if not any(r.get("controller") for r in refs) and selector_matches(
+            spec.get("selector"), rs["metadata"].get("labels")
+        ):
             new = dict(rs)
             new["metadata"] = dict(rs["metadata"], ownerReferences=list(refs) + [owner_ref(d)])
             rss.append(await ctx.api.write(REPLICASETS, rs, new, user=CONTROLLER_MANAGER))
@@ -172,10 +189,12 @@ async def sync_deployment(ctx: Ctx, ns: str, name: str) -> None:
     await _sync_status(ctx, d, new_rs, [rs for rs in controlled(ctx, d, REPLICASETS.storage)], max_unavailable)
 
 
-async def _scale_down_old(ctx: Ctx, d: dict, new_rs: dict, olds: list[dict], replicas: int, max_unavailable: int,
-                          surge: int) -> None:
-    olds = [ctx.store.get(REPLICASETS.storage, rs["metadata"]["namespace"], rs["metadata"]["name"]) or rs
-            for rs in olds]
+async def _scale_down_old(
+    ctx: Ctx, d: dict, new_rs: dict, olds: list[dict], replicas: int, max_unavailable: int, surge: int
+) -> None:
+    olds = [
+        ctx.store.get(REPLICASETS.storage, rs["metadata"]["namespace"], rs["metadata"]["name"]) or rs for rs in olds
+    ]
     if not any(_replicas(rs) for rs in olds):
         return
     all_rs = olds + [new_rs]
@@ -209,7 +228,7 @@ async def _cleanup(ctx: Ctx, d: dict, olds: list[dict]) -> None:
     limit = int(d["spec"].get("revisionHistoryLimit", 10))
     idle = [rs for rs in olds if _replicas(rs) == 0 and _status(rs, "replicas") == 0]
     idle.sort(key=_revision)
-    for rs in idle[:max(0, len(idle) - limit)]:
+    for rs in idle[: max(0, len(idle) - limit)]:
         current = ctx.store.get(REPLICASETS.storage, rs["metadata"]["namespace"], rs["metadata"]["name"])
         if current is not None:
             await ctx.api.delete_as(REPLICASETS, current, CONTROLLER_MANAGER)
@@ -223,8 +242,9 @@ async def _sync_revision(ctx: Ctx, d: dict, new_rs: dict | None) -> None:
     if current is None or not revision or (current["metadata"].get("annotations") or {}).get(REVISION) == revision:
         return
     new = dict(current)
-    new["metadata"] = dict(current["metadata"],
-                           annotations=dict(current["metadata"].get("annotations") or {}, **{REVISION: revision}))
+    new["metadata"] = dict(
+        current["metadata"], annotations=dict(current["metadata"].get("annotations") or {}, **{REVISION: revision})
+    )
     await ctx.api.write(DEPLOYMENTS, current, new, user=CONTROLLER_MANAGER)
 
 
@@ -250,43 +270,77 @@ async def _sync_status(ctx: Ctx, d: dict, new_rs: dict | None, rss: list[dict], 
         status["collisionCount"] = old_status["collisionCount"]
     conditions = list(old_status.get("conditions") or ())
     if available >= replicas - max_unavailable:
-        conditions = set_condition(conditions, "Available", "True", "MinimumReplicasAvailable",
-                                   "Deployment has minimum availability.")
+        conditions = set_condition(
+            conditions, "Available", "True", "MinimumReplicasAvailable", "Deployment has minimum availability."
+        )
     else:
-        conditions = set_condition(conditions, "Available", "False", "MinimumReplicasUnavailable",
-                                   "Deployment does not have minimum availability.")
+        conditions = set_condition(
+            conditions,
+            "Available",
+            "False",
+            "MinimumReplicasUnavailable",
+            "Deployment does not have minimum availability.",
+        )
     rs_name = new_rs["metadata"]["name"] if new_rs else ""
-    complete = (new_rs is not None and status["updatedReplicas"] == replicas and status["replicas"] == replicas
-                and available == replicas)
-    progressed = any(old_status.get(k, 0) != status[k] for k in ("replicas", "updatedReplicas", "readyReplicas",
-                                                                   "availableReplicas"))
+    complete = (
+        new_rs is not None
+        and status["updatedReplicas"] == replicas
+        and status["replicas"] == replicas
+        and available == replicas
+    )
+    progressed = any(
+        old_status.get(k, 0) != status[k] for k in ("replicas", "updatedReplicas", "readyReplicas", "availableReplicas")
+    )
     deadline = spec.get("progressDeadlineSeconds")
     progressing = next((c for c in conditions if c.get("type") == "Progressing"), None)
     if complete:
-        conditions = set_condition(conditions, "Progressing", "True", "NewReplicaSetAvailable",
-                                   f'ReplicaSet "{rs_name}" has successfully progressed.')
+        conditions = set_condition(
+            conditions,
+            "Progressing",
+            "True",
+            "NewReplicaSetAvailable",
+            f'ReplicaSet "{rs_name}" has successfully progressed.',
+        )
     elif progressing is None or progressed or progressing.get("reason") == "NewReplicaSetAvailable":
-        conditions = set_condition(conditions, "Progressing", "True", "ReplicaSetUpdated",
-                                   f'ReplicaSet "{rs_name}" is progressing.')
+        conditions = set_condition(
+            conditions, "Progressing", "True", "ReplicaSetUpdated", f'ReplicaSet "{rs_name}" is progressing.'
+        )
         if progressing is not None and progressed:
-            conditions = [dict(c, lastUpdateTime=status_time()) if c.get("type") == "Progressing" else c
-                          for c in conditions]
+            conditions = [
+                dict(c, lastUpdateTime=status_time()) if c.get("type") == "Progressing" else c for c in conditions
+            ]
         if deadline:
-            ctx.queue.add_after(("deployment", current["metadata"]["namespace"], current["metadata"]["name"]),
-                                float(deadline) + 0.05)
+            ctx.queue.add_after(
+                ("deployment", current["metadata"]["namespace"], current["metadata"]["name"]), float(deadline) + 0.05
+            )
     elif deadline and progressing.get("reason") == "ReplicaSetUpdated":
         since = _age(progressing.get("lastUpdateTime"))
         if since is not None and since > float(deadline):
-            conditions = set_condition(conditions, "Progressing", "False", "ProgressDeadlineExceeded",
-                                       f'ReplicaSet "{rs_name}" has timed out progressing.')
+            conditions = set_condition(
+                conditions,
+                "Progressing",
+                "False",
+                "ProgressDeadlineExceeded",
+                f'ReplicaSet "{rs_name}" has timed out progressing.',
+            )
         else:
-            ctx.queue.add_after(("deployment", current["metadata"]["namespace"], current["metadata"]["name"]),
-                                max(0.05, float(deadline) - (since or 0) + 0.05))
-    failure = next((c for rs in ([new_rs] if new_rs else []) + rss for c in (rs.get("status") or {}).get(
-        "conditions") or () if c.get("type") == "ReplicaFailure" and c.get("status") == "True"), None)
+            ctx.queue.add_after(
+                ("deployment", current["metadata"]["namespace"], current["metadata"]["name"]),
+                max(0.05, float(deadline) - (since or 0) + 0.05),
+            )
+    failure = next(
+        (
+            c
+            for rs in ([new_rs] if new_rs else []) + rss
+            for c in (rs.get("status") or {}).get("conditions") or ()
+            if c.get("type") == "ReplicaFailure" and c.get("status") == "True"
+        ),
+        None,
+    )
     if failure:
-        conditions = set_condition(conditions, "ReplicaFailure", "True", failure.get("reason", "FailedCreate"),
-                                   failure.get("message", ""))
+        conditions = set_condition(
+            conditions, "ReplicaFailure", "True", failure.get("reason", "FailedCreate"), failure.get("message", "")
+        )
     else:
         conditions = drop_condition(conditions, "ReplicaFailure")
     order = {"Available": 0, "Progressing": 1, "ReplicaFailure": 2}

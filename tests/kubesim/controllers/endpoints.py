@@ -50,8 +50,12 @@ def _address(pod: dict) -> dict[str, Any]:
     node = (pod.get("spec") or {}).get("nodeName")
     if node:
         addr["nodeName"] = node
-    addr["targetRef"] = {"kind": "Pod", "namespace": pod["metadata"]["namespace"], "name": pod["metadata"]["name"],
-                         "uid": pod["metadata"]["uid"]}
+    addr["targetRef"] = {
+        "kind": "Pod",
+        "namespace": pod["metadata"]["namespace"],
+        "name": pod["metadata"]["name"],
+        "uid": pod["metadata"]["uid"],
+    }
     return addr
 
 
@@ -89,8 +93,7 @@ async def _sync_endpoints(ctx: Ctx, svc: dict, pods: list[dict]) -> None:
     current = ctx.store.get(ENDPOINTS.storage, ns, name)
     subsets = _subsets(svc, pods)
     labels = dict(meta.get("labels") or {})
-    desired: dict[str, Any] = {"apiVersion": "v1", "kind": "Endpoints",
-                               "metadata": {"name": name, "namespace": ns}}
+    desired: dict[str, Any] = {"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": name, "namespace": ns}}
     if labels:
         desired["metadata"]["labels"] = labels
     if subsets:
@@ -101,8 +104,11 @@ async def _sync_endpoints(ctx: Ctx, svc: dict, pods: list[dict]) -> None:
     if current.get("subsets") == desired.get("subsets") and (current["metadata"].get("labels") or {}) == labels:
         return
     new = {k: v for k, v in current.items() if k != "subsets"}
-    new["metadata"] = dict(current["metadata"], labels=labels) if labels else {
-        k: v for k, v in current["metadata"].items() if k != "labels"}
+    new["metadata"] = (
+        dict(current["metadata"], labels=labels)
+        if labels
+        else {k: v for k, v in current["metadata"].items() if k != "labels"}
+    )
     if subsets:
         new["subsets"] = subsets
     await ctx.api.write(ENDPOINTS, current, new, user=CONTROLLER_MANAGER)
@@ -111,15 +117,20 @@ async def _sync_endpoints(ctx: Ctx, svc: dict, pods: list[dict]) -> None:
 async def _sync_slice(ctx: Ctx, svc: dict, pods: list[dict]) -> None:
     meta = svc["metadata"]
     ns, name = meta["namespace"], meta["name"]
-    mine = [s for s in ctx.store.objects(ENDPOINT_SLICES.storage, ns)
-            if (s["metadata"].get("labels") or {}).get(SERVICE_NAME) == name
-            and (s["metadata"].get("labels") or {}).get(MANAGED_BY) == SLICE_CONTROLLER]
+    mine = [
+        s
+        for s in ctx.store.objects(ENDPOINT_SLICES.storage, ns)
+        if (s["metadata"].get("labels") or {}).get(SERVICE_NAME) == name
+        and (s["metadata"].get("labels") or {}).get(MANAGED_BY) == SLICE_CONTROLLER
+    ]
     endpoints = []
     for pod in pods:
         terminating = bool(pod["metadata"].get("deletionTimestamp"))
         ready = is_ready(pod) and not terminating
-        ep: dict[str, Any] = {"addresses": [pod["status"]["podIP"]],
-                              "conditions": {"ready": ready, "serving": is_ready(pod), "terminating": terminating}}
+        ep: dict[str, Any] = {
+            "addresses": [pod["status"]["podIP"]],
+            "conditions": {"ready": ready, "serving": is_ready(pod), "terminating": terminating},
+        }
         if (pod.get("spec") or {}).get("nodeName"):
             ep["nodeName"] = pod["spec"]["nodeName"]
         ep["targetRef"] = _address(pod)["targetRef"]
@@ -134,9 +145,17 @@ async def _sync_slice(ctx: Ctx, svc: dict, pods: list[dict]) -> None:
     labels = dict(meta.get("labels") or {}, **{SERVICE_NAME: name, MANAGED_BY: SLICE_CONTROLLER})
     body: dict[str, Any] = {"addressType": "IPv4", "endpoints": endpoints or None, "ports": ports or None}
     if not mine:
-        created = {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
-                   "metadata": {"generateName": f"{name}-", "namespace": ns, "labels": labels,
-                                "ownerReferences": [owner_ref(svc)]}, **body}
+        created = {
+            "apiVersion": "discovery.k8s.io/v1",
+            "kind": "EndpointSlice",
+            "metadata": {
+                "generateName": f"{name}-",
+                "namespace": ns,
+                "labels": labels,
+                "ownerReferences": [owner_ref(svc)],
+            },
+            **body,
+        }
         await ctx.api.create(ENDPOINT_SLICES, ns, created, user=CONTROLLER_MANAGER)
         return
     current = mine[0]

@@ -77,8 +77,10 @@ async def sync_finalize(ctx: Ctx, where: str, name: str) -> None:
             if dep is None:
                 continue
             new = dict(dep)
-            new["metadata"] = dict(dep["metadata"], ownerReferences=[
-                r for r in dep["metadata"].get("ownerReferences") or () if r.get("uid") != uid])
+            new["metadata"] = dict(
+                dep["metadata"],
+                ownerReferences=[r for r in dep["metadata"].get("ownerReferences") or () if r.get("uid") != uid],
+            )
             await ctx.api.write(BY_STRING[dep_storage], dep, new, user=CONTROLLER_MANAGER, raw=True)
         finalizers.remove("orphan")
     new = dict(obj)

@@ -51,12 +51,14 @@ class WorkQueue:
         def fire() -> None:
             self._timers.pop(key, None)
             self.add(key)
+
         self._timers[key] = loop.call_later(delay, fire)
 
     def backoff(self, key: Key, base: float, cap: float) -> float:
         n = self._failures.get(key, 0)
         self._failures[key] = n + 1
-        return min(base * (2 ** n), cap)
+        # Cap the exponent too: 2**n as a float overflows after ~1000 failures of a busy controller.
+        return min(base * (2 ** min(n, 32)), cap)
 
     def forget(self, key: Key) -> None:
         self._failures.pop(key, None)
@@ -143,9 +145,15 @@ class ControllerManager:
     # ------------------------------------------------------------------ change → keys
     def enqueue_all(self) -> None:
         """Reconcile everything (used after seeding with reconcile=True)."""
-        for storage, ctl in (("apps/v1/deployments", "deployment"), ("apps/v1/replicasets", "replicaset"),
-                             ("apps/v1/statefulsets", "statefulset"), ("apps/v1/daemonsets", "daemonset"),
-                             ("batch/v1/jobs", "job"), ("v1/services", "endpoints"), ("v1/pods", "kubelet")):
+        for storage, ctl in (
+            ("apps/v1/deployments", "deployment"),
+            ("apps/v1/replicasets", "replicaset"),
+            ("apps/v1/statefulsets", "statefulset"),
+            ("apps/v1/daemonsets", "daemonset"),
+            ("batch/v1/jobs", "job"),
+            ("v1/services", "endpoints"),
+            ("v1/pods", "kubelet"),
+        ):
             for obj in self.store.objects(storage):
                 self.queue.add((ctl, obj["metadata"].get("namespace") or "", obj["metadata"]["name"]))
         for obj in self.store.objects("v1/namespaces"):
@@ -166,8 +174,12 @@ class ControllerManager:
             owner = _controller_kind(obj)
             if owner:
                 kind, owner_name = owner
-                ctl = {"ReplicaSet": "replicaset", "StatefulSet": "statefulset", "DaemonSet": "daemonset",
-                       "Job": "job"}.get(kind)
+                ctl = {
+                    "ReplicaSet": "replicaset",
+                    "StatefulSet": "statefulset",
+                    "DaemonSet": "daemonset",
+                    "Job": "job",
+                }.get(kind)
                 if ctl:
                     add((ctl, ns, owner_name))
             self._pods_changed_for_services(ns, old, new)
@@ -193,8 +205,11 @@ class ControllerManager:
             add(("namespace", "", name))
         if type_ == "DELETED" and meta.get("uid") in self.store.dependents:
             add(("gc", "", meta["uid"]))
-        if new is not None and meta.get("deletionTimestamp") and (
-                {"foregroundDeletion", "orphan"} & set(meta.get("finalizers") or ())):
+        if (
+            new is not None
+            and meta.get("deletionTimestamp")
+            and ({"foregroundDeletion", "orphan"} & set(meta.get("finalizers") or ()))
+        ):
             add(("finalize", f"{storage}|{ns}", name))
 
     def _pods_changed_for_services(self, ns: str, old: dict | None, new: dict | None) -> None:

@@ -30,8 +30,16 @@ def pod_from_template(owner: dict, template: dict, name: str | None = None, gene
     return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": clone(template.get("spec") or {})}
 
 
-async def create_pods(ctx: Ctx, owner: dict, count: int, make: Any, component: str, fail_message: Any,
-                      key: tuple[str, str, str], ok_message: Any) -> StatusError | None:
+async def create_pods(
+    ctx: Ctx,
+    owner: dict,
+    count: int,
+    make: Any,
+    component: str,
+    fail_message: Any,
+    key: tuple[str, str, str],
+    ok_message: Any,
+) -> StatusError | None:
     """Create `count` pods in slow-start batches (1, 2, 4, ...), stopping at the first admission error.
     Records events; on error schedules a retry with backoff and returns the error."""
     created, batch = 0, 1
@@ -53,9 +61,13 @@ async def create_pods(ctx: Ctx, owner: dict, count: int, make: Any, component: s
 
 def _delete_rank(pod: dict) -> tuple:
     status = pod.get("status") or {}
-    return (bool((pod.get("spec") or {}).get("nodeName")), status.get("phase") == "Running", is_ready(pod),
-            # newer pods go first
-            tuple(-ord(c) for c in pod["metadata"].get("creationTimestamp", "")))
+    return (
+        bool((pod.get("spec") or {}).get("nodeName")),
+        status.get("phase") == "Running",
+        is_ready(pod),
+        # newer pods go first
+        tuple(-ord(c) for c in pod["metadata"].get("creationTimestamp", "")),
+    )
 
 
 async def sync_replicaset(ctx: Ctx, ns: str, name: str) -> None:
@@ -69,23 +81,33 @@ async def sync_replicaset(ctx: Ctx, ns: str, name: str) -> None:
     if not rs["metadata"].get("deletionTimestamp"):
         for pod in ctx.store.objects(PODS.storage, ns):
             refs = pod["metadata"].get("ownerReferences") or ()
-            if (is_active(pod) and not any(r.get("controller") for r in refs)
-                    and selector_matches(spec.get("selector"), pod["metadata"].get("labels"))):
+            if (
+                is_active(pod)
+                and not any(r.get("controller") for r in refs)
+                and selector_matches(spec.get("selector"), pod["metadata"].get("labels"))
+            ):
                 new = dict(pod)
                 new["metadata"] = dict(pod["metadata"], ownerReferences=list(refs) + [owner_ref(rs)])
                 pods.append(await ctx.api.write(PODS, pod, new, user=CONTROLLER_MANAGER))
         diff = len(pods) - int(spec.get("replicas", 1))
         if diff < 0:
             error = await create_pods(
-                ctx, rs, -diff, lambda _i: pod_from_template(rs, spec.get("template") or {}), COMPONENT,
-                lambda _body, exc: f"Error creating: {exc.message}", key,
-                lambda pod: f"Created pod: {pod['metadata']['name']}")
+                ctx,
+                rs,
+                -diff,
+                lambda _i: pod_from_template(rs, spec.get("template") or {}),
+                COMPONENT,
+                lambda _body, exc: f"Error creating: {exc.message}",
+                key,
+                lambda pod: f"Created pod: {pod['metadata']['name']}",
+            )
         elif diff > 0:
             for pod in sorted(pods, key=_delete_rank)[:diff]:
                 if await ctx.api.delete_as(PODS, pod, CONTROLLER_MANAGER) is None:
                     continue
-                await ctx.recorder.event(rs, "Normal", "SuccessfulDelete", f"Deleted pod: {pod['metadata']['name']}",
-                                         COMPONENT)
+                await ctx.recorder.event(
+                    rs, "Normal", "SuccessfulDelete", f"Deleted pod: {pod['metadata']['name']}", COMPONENT
+                )
     await _sync_status(ctx, ns, name, error)
 
 
@@ -99,17 +121,23 @@ async def _sync_status(ctx: Ctx, ns: str, name: str, error: StatusError | None) 
     old_status = rs.get("status") or {}
     conditions = list(old_status.get("conditions") or ())
     if error is not None:
-        conditions = set_condition(conditions, "ReplicaFailure", "True", "FailedCreate", error.message,
-                                   with_update_time=False)
+        conditions = set_condition(
+            conditions, "ReplicaFailure", "True", "FailedCreate", error.message, with_update_time=False
+        )
     elif len(pods) >= int(rs["spec"].get("replicas", 1)):
         conditions = drop_condition(conditions, "ReplicaFailure")
-    status = compact_status({
-        "replicas": len(pods),
-        "fullyLabeledReplicas": sum(1 for p in pods if all((p["metadata"].get("labels") or {}).get(k) == v
-                                                           for k, v in labels.items())),
-        "readyReplicas": ready, "availableReplicas": ready,
-        "observedGeneration": rs["metadata"].get("generation", 1),
-        "conditions": conditions,
-    }, keep=("observedGeneration", "replicas"))
+    status = compact_status(
+        {
+            "replicas": len(pods),
+            "fullyLabeledReplicas": sum(
+                1 for p in pods if all((p["metadata"].get("labels") or {}).get(k) == v for k, v in labels.items())
+            ),
+            "readyReplicas": ready,
+            "availableReplicas": ready,
+            "observedGeneration": rs["metadata"].get("generation", 1),
+            "conditions": conditions,
+        },
+        keep=("observedGeneration", "replicas"),
+    )
     if status != old_status:
         await ctx.api.write(REPLICASETS, rs, dict(rs, status=status), user=CONTROLLER_MANAGER, subresource="status")

@@ -32,10 +32,11 @@ async def _write_status(ctx: Ctx, rt: Any, obj: dict, status: dict) -> None:
 
 # ---------------------------------------------------------------- StatefulSet
 
+
 def _ordinal(sts: dict, pod: dict) -> int | None:
     prefix = sts["metadata"]["name"] + "-"
     name = pod["metadata"]["name"]
-    tail = name[len(prefix):] if name.startswith(prefix) else ""
+    tail = name[len(prefix) :] if name.startswith(prefix) else ""
     return int(tail) if tail.isdigit() else None
 
 
@@ -54,8 +55,13 @@ async def sync_statefulset(ctx: Ctx, ns: str, name: str) -> None:
     def make(ordinal: int) -> dict:
         pod = pod_from_template(sts, template, name=f"{name}-{ordinal}")
         labels = pod["metadata"].setdefault("labels", {})
-        labels.update({REVISION_LABEL: revision, "statefulset.kubernetes.io/pod-name": f"{name}-{ordinal}",
-                       "apps.kubernetes.io/pod-index": str(ordinal)})
+        labels.update(
+            {
+                REVISION_LABEL: revision,
+                "statefulset.kubernetes.io/pod-name": f"{name}-{ordinal}",
+                "apps.kubernetes.io/pod-index": str(ordinal),
+            }
+        )
         pod["spec"]["hostname"] = f"{name}-{ordinal}"
         if spec.get("serviceName"):
             pod["spec"]["subdomain"] = spec["serviceName"]
@@ -67,26 +73,46 @@ async def sync_statefulset(ctx: Ctx, ns: str, name: str) -> None:
                 break
             continue
         err = await create_pods(
-            ctx, sts, 1, lambda _i, o=ordinal: make(o), "statefulset-controller",
-            lambda body, exc: f"create Pod {body['metadata']['name']} in StatefulSet {name} failed error: "
-                              f"{exc.message}", key,
-            lambda pod: f"create Pod {pod['metadata']['name']} in StatefulSet {name} successful")
+            ctx,
+            sts,
+            1,
+            lambda _i, o=ordinal: make(o),
+            "statefulset-controller",
+            lambda body, exc: (
+                f"create Pod {body['metadata']['name']} in StatefulSet {name} failed error: {exc.message}"
+            ),
+            key,
+            lambda pod: f"create Pod {pod['metadata']['name']} in StatefulSet {name} successful",
+        )
         if err is not None or ordered:
             break
     for ordinal in sorted((o for o in pods if o >= replicas), reverse=True):
         await ctx.api.delete_as(PODS, pods[ordinal], CONTROLLER_MANAGER)
-        await ctx.recorder.event(sts, "Normal", "SuccessfulDelete",
-                                 f"delete Pod {name}-{ordinal} in StatefulSet {name} successful",
-                                 "statefulset-controller")
+        await ctx.recorder.event(
+            sts,
+            "Normal",
+            "SuccessfulDelete",
+            f"delete Pod {name}-{ordinal} in StatefulSet {name} successful",
+            "statefulset-controller",
+        )
         if ordered:
             break
     strategy = spec.get("updateStrategy") or {}
     partition = int((strategy.get("rollingUpdate") or {}).get("partition", 0))
     live = {o: p for o, p in pods.items() if o < replicas and ctx.store.get(PODS.storage, ns, p["metadata"]["name"])}
-    if strategy.get("type", "RollingUpdate") == "RollingUpdate" and len(live) == replicas and all(
-            is_ready(p) for p in live.values()):
-        stale = sorted((o for o, p in live.items() if o >= partition
-                        and (p["metadata"].get("labels") or {}).get(REVISION_LABEL) != revision), reverse=True)
+    if (
+        strategy.get("type", "RollingUpdate") == "RollingUpdate"
+        and len(live) == replicas
+        and all(is_ready(p) for p in live.values())
+    ):
+        stale = sorted(
+            (
+                o
+                for o, p in live.items()
+                if o >= partition and (p["metadata"].get("labels") or {}).get(REVISION_LABEL) != revision
+            ),
+            reverse=True,
+        )
         if stale:
             await ctx.api.delete_as(PODS, live[stale[0]], CONTROLLER_MANAGER)
     current = [p for p in controlled(ctx, sts, PODS.storage) if is_active(p)]
@@ -94,17 +120,27 @@ async def sync_statefulset(ctx: Ctx, ns: str, name: str) -> None:
     old_status = sts.get("status") or {}
     current_revision = revision if updated == replicas else old_status.get("currentRevision", revision)
     ready = sum(1 for p in current if is_ready(p))
-    status = compact_status({
-        "observedGeneration": sts["metadata"].get("generation", 1), "replicas": len(current),
-        "readyReplicas": ready, "currentReplicas": sum(
-            1 for p in current if (p["metadata"].get("labels") or {}).get(REVISION_LABEL) == current_revision),
-        "updatedReplicas": updated, "currentRevision": current_revision, "updateRevision": revision,
-        "collisionCount": 0, "availableReplicas": ready,
-    }, keep=("observedGeneration", "replicas", "collisionCount", "availableReplicas"))
+    status = compact_status(
+        {
+            "observedGeneration": sts["metadata"].get("generation", 1),
+            "replicas": len(current),
+            "readyReplicas": ready,
+            "currentReplicas": sum(
+                1 for p in current if (p["metadata"].get("labels") or {}).get(REVISION_LABEL) == current_revision
+            ),
+            "updatedReplicas": updated,
+            "currentRevision": current_revision,
+            "updateRevision": revision,
+            "collisionCount": 0,
+            "availableReplicas": ready,
+        },
+        keep=("observedGeneration", "replicas", "collisionCount", "availableReplicas"),
+    )
     await _write_status(ctx, STATEFULSETS, sts, status)
 
 
 # ---------------------------------------------------------------- DaemonSet
+
 
 async def sync_daemonset(ctx: Ctx, ns: str, name: str) -> None:
     ds = ctx.store.get(DAEMONSETS.storage, ns, name)
@@ -113,8 +149,11 @@ async def sync_daemonset(ctx: Ctx, ns: str, name: str) -> None:
     spec = ds["spec"]
     template = spec.get("template") or {}
     revision = template_hash(template)
-    nodes = [n["metadata"]["name"] for n in ctx.store.objects(NODES.storage)
-             if not (n.get("spec") or {}).get("unschedulable")]
+    nodes = [
+        n["metadata"]["name"]
+        for n in ctx.store.objects(NODES.storage)
+        if not (n.get("spec") or {}).get("unschedulable")
+    ]
     pods = [p for p in controlled(ctx, ds, PODS.storage) if is_active(p)]
     by_node: dict[str, dict] = {}
     for pod in pods:
@@ -128,36 +167,65 @@ async def sync_daemonset(ctx: Ctx, ns: str, name: str) -> None:
 
     def make(i: int) -> dict:
         pod = pod_from_template(ds, template)
-        pod["metadata"].setdefault("labels", {}).update({REVISION_LABEL: revision, "pod-template-generation": str(
-            ds["metadata"].get("generation", 1))})
+        pod["metadata"].setdefault("labels", {}).update(
+            {REVISION_LABEL: revision, "pod-template-generation": str(ds["metadata"].get("generation", 1))}
+        )
         node = missing[i]
         pod["spec"]["nodeName"] = node
-        pod["spec"]["affinity"] = {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
-            "nodeSelectorTerms": [{"matchFields": [{"key": "metadata.name", "operator": "In", "values": [node]}]}]}}}
+        pod["spec"]["affinity"] = {
+            "nodeAffinity": {
+                "requiredDuringSchedulingIgnoredDuringExecution": {
+                    "nodeSelectorTerms": [
+                        {"matchFields": [{"key": "metadata.name", "operator": "In", "values": [node]}]}
+                    ]
+                }
+            }
+        }
         return pod
 
     if missing:
-        await create_pods(ctx, ds, len(missing), make, "daemonset-controller",
-                          lambda _b, exc: f"Error creating: {exc.message}", key,
-                          lambda pod: f"Created pod: {pod['metadata']['name']}")
+        await create_pods(
+            ctx,
+            ds,
+            len(missing),
+            make,
+            "daemonset-controller",
+            lambda _b, exc: f"Error creating: {exc.message}",
+            key,
+            lambda pod: f"Created pod: {pod['metadata']['name']}",
+        )
     elif all(is_ready(p) for p in by_node.values()):
         stale = [p for p in by_node.values() if (p["metadata"].get("labels") or {}).get(REVISION_LABEL) != revision]
         if stale and (spec.get("updateStrategy") or {}).get("type", "RollingUpdate") == "RollingUpdate":
             await ctx.api.delete_as(PODS, stale[0], CONTROLLER_MANAGER)
     current = [p for p in controlled(ctx, ds, PODS.storage) if is_active(p)]
     ready = sum(1 for p in current if is_ready(p))
-    status = compact_status({
-        "currentNumberScheduled": len(current), "desiredNumberScheduled": len(nodes), "numberMisscheduled": 0,
-        "numberReady": ready, "numberAvailable": ready, "numberUnavailable": max(0, len(nodes) - ready),
-        "observedGeneration": ds["metadata"].get("generation", 1),
-        "updatedNumberScheduled": sum(
-            1 for p in current if (p["metadata"].get("labels") or {}).get(REVISION_LABEL) == revision),
-    }, keep=("observedGeneration", "currentNumberScheduled", "desiredNumberScheduled", "numberMisscheduled",
-             "numberReady"))
+    status = compact_status(
+        {
+            "currentNumberScheduled": len(current),
+            "desiredNumberScheduled": len(nodes),
+            "numberMisscheduled": 0,
+            "numberReady": ready,
+            "numberAvailable": ready,
+            "numberUnavailable": max(0, len(nodes) - ready),
+            "observedGeneration": ds["metadata"].get("generation", 1),
+            "updatedNumberScheduled": sum(
+                1 for p in current if (p["metadata"].get("labels") or {}).get(REVISION_LABEL) == revision
+            ),
+        },
+        keep=(
+            "observedGeneration",
+            "currentNumberScheduled",
+            "desiredNumberScheduled",
+            "numberMisscheduled",
+            "numberReady",
+        ),
+    )
     await _write_status(ctx, DAEMONSETS, ds, status)
 
 
 # ---------------------------------------------------------------- Job
+
 
 async def sync_job(ctx: Ctx, ns: str, name: str) -> None:
     job = ctx.store.get(JOBS.storage, ns, name)
@@ -165,8 +233,10 @@ async def sync_job(ctx: Ctx, ns: str, name: str) -> None:
         return
     spec = job["spec"]
     old_status: dict[str, Any] = job.get("status") or {}
-    if any(c.get("type") in ("Complete", "Failed") and c.get("status") == "True"
-           for c in old_status.get("conditions") or ()):
+    if any(
+        c.get("type") in ("Complete", "Failed") and c.get("status") == "True"
+        for c in old_status.get("conditions") or ()
+    ):
         return
     pods = controlled(ctx, job, PODS.storage)
     succeeded = sum(1 for p in pods if (p.get("status") or {}).get("phase") == "Succeeded")
@@ -176,31 +246,66 @@ async def sync_job(ctx: Ctx, ns: str, name: str) -> None:
     parallelism = int(spec.get("parallelism", 1))
     need = 0 if spec.get("suspend") else min(parallelism, completions - succeeded) - len(active)
     if need > 0 and failed <= int(spec.get("backoffLimit", 6)):
-        await create_pods(ctx, job, need, lambda _i: pod_from_template(job, spec.get("template") or {}),
-                          "job-controller", lambda _b, exc: f"Error creating: {exc.message}", ("job", ns, name),
-                          lambda pod: f"Created pod: {pod['metadata']['name']}")
+        await create_pods(
+            ctx,
+            job,
+            need,
+            lambda _i: pod_from_template(job, spec.get("template") or {}),
+            "job-controller",
+            lambda _b, exc: f"Error creating: {exc.message}",
+            ("job", ns, name),
+            lambda pod: f"Created pod: {pod['metadata']['name']}",
+        )
     pods = controlled(ctx, job, PODS.storage)
     succeeded = sum(1 for p in pods if (p.get("status") or {}).get("phase") == "Succeeded")
     failed = sum(1 for p in pods if (p.get("status") or {}).get("phase") == "Failed")
     active_n = sum(1 for p in pods if is_active(p))
-    status: dict[str, Any] = {"startTime": old_status.get("startTime", now()), "active": active_n,
-                              "succeeded": succeeded, "failed": failed,
-                              "ready": sum(1 for p in pods if is_active(p) and is_ready(p)),
-                              "terminating": 0, "uncountedTerminatedPods": {}}
+    status: dict[str, Any] = {
+        "startTime": old_status.get("startTime", now()),
+        "active": active_n,
+        "succeeded": succeeded,
+        "failed": failed,
+        "ready": sum(1 for p in pods if is_active(p) and is_ready(p)),
+        "terminating": 0,
+        "uncountedTerminatedPods": {},
+    }
     conditions = list(old_status.get("conditions") or ())
     if succeeded >= completions:
-        conditions = set_condition(conditions, "SuccessCriteriaMet", "True", "CompletionsReached",
-                                   "Reached expected number of succeeded pods", with_update_time=False)
-        conditions = set_condition(conditions, "Complete", "True", "CompletionsReached",
-                                   "Reached expected number of succeeded pods", with_update_time=False)
+        conditions = set_condition(
+            conditions,
+            "SuccessCriteriaMet",
+            "True",
+            "CompletionsReached",
+            "Reached expected number of succeeded pods",
+            with_update_time=False,
+        )
+        conditions = set_condition(
+            conditions,
+            "Complete",
+            "True",
+            "CompletionsReached",
+            "Reached expected number of succeeded pods",
+            with_update_time=False,
+        )
         status["completionTime"] = now()
     elif failed > int(spec.get("backoffLimit", 6)):
-        conditions = set_condition(conditions, "FailureTarget", "True", "BackoffLimitExceeded",
-                                   "Job has reached the specified backoff limit", with_update_time=False)
-        conditions = set_condition(conditions, "Failed", "True", "BackoffLimitExceeded",
-                                   "Job has reached the specified backoff limit", with_update_time=False)
+        conditions = set_condition(
+            conditions,
+            "FailureTarget",
+            "True",
+            "BackoffLimitExceeded",
+            "Job has reached the specified backoff limit",
+            with_update_time=False,
+        )
+        conditions = set_condition(
+            conditions,
+            "Failed",
+            "True",
+            "BackoffLimitExceeded",
+            "Job has reached the specified backoff limit",
+            with_update_time=False,
+        )
     if conditions:
         status["conditions"] = conditions
     status = compact_status(status, keep=("startTime", "ready", "terminating", "uncountedTerminatedPods"))
     await _write_status(ctx, JOBS, job, status)
-

@@ -42,8 +42,12 @@ async def main() -> None:
     else:
         namespace = args.namespace or "linkerd"
         pair = issue(None, [f"linkerd-proxy-injector.{namespace}.svc"])
-        store.objects[("v1/secrets", namespace, SECRET)] = {"data": {
-            "tls.crt": base64.b64encode(pair.cert_pem).decode(), "tls.key": base64.b64encode(pair.key_pem).decode()}}
+        store.objects[("v1/secrets", namespace, SECRET)] = {
+            "data": {
+                "tls.crt": base64.b64encode(pair.cert_pem).decode(),
+                "tls.key": base64.b64encode(pair.key_pem).decode(),
+            }
+        }
         injector = LinkerdInjector(store, namespace, port=args.port)
         bundle = pair.cert_b64
     injector.server.delay = args.delay

@@ -24,8 +24,14 @@ PREFIX = "/_kubesim/injectors"
 
 def state(injector: Injector) -> dict[str, Any]:
     server = injector.server
-    return {"address": f"{server.host}:{server.port}", "listening": server.running, "mode": server.mode,
-            "delay": server.delay, "deny": server.deny_message, "requests": len(server.requests)}
+    return {
+        "address": f"{server.host}:{server.port}",
+        "listening": server.running,
+        "mode": server.mode,
+        "delay": server.delay,
+        "deny": server.deny_message,
+        "requests": len(server.requests),
+    }
 
 
 async def apply_controls(injector: Injector, body: dict[str, Any]) -> None:
@@ -64,7 +70,7 @@ def attach(sim: Any, specs: Iterable[str] = (), *, auto: bool = True, interval: 
         registry.start_background(interval)
 
     async def handler(request: web.Request) -> web.Response:
-        target = request.path[len(PREFIX):].strip("/")
+        target = request.path[len(PREFIX) :].strip("/")
         if not target:
             return web.json_response({k: state(v) for k, v in registry.injectors.items()})
         injector = registry.get(target)

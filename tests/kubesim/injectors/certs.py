@@ -39,8 +39,9 @@ def _name(common_name: str | None, organization: str | None) -> x509.Name:
 
 
 def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption())
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
 
 
 def new_ca(organization: str = "cluster.local", common_name: str | None = None, days: int = 3650) -> KeyPair:
@@ -48,21 +49,43 @@ def new_ca(organization: str = "cluster.local", common_name: str | None = None, 
     key = ec.generate_private_key(ec.SECP256R1())
     now = dt.datetime.now(dt.timezone.utc)
     name = _name(common_name, organization)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=days))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
-                                         content_commitment=False, key_encipherment=False, data_encipherment=False,
-                                         key_agreement=False, encipher_only=False, decipher_only=False),
-                           critical=True)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=days))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                key_cert_sign=True,
+                crl_sign=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(key, hashes.SHA256())
+    )
     return KeyPair(cert.public_bytes(serialization.Encoding.PEM), _key_pem(key))
 
 
-def issue(ca: KeyPair | None, dns_names: list[str], *, not_before: dt.datetime | None = None,
-          not_after: dt.datetime | None = None, common_name: str | None = None) -> KeyPair:
+def issue(
+    ca: KeyPair | None,
+    dns_names: list[str],
+    *,
+    not_before: dt.datetime | None = None,
+    not_after: dt.datetime | None = None,
+    common_name: str | None = None,
+) -> KeyPair:
     """A serving certificate signed by ca (self-signed when ca is None, like Helm's genSelfSignedCert)."""
     key = ec.generate_private_key(ec.SECP256R1())
     now = dt.datetime.now(dt.timezone.utc)
@@ -73,24 +96,32 @@ def issue(ca: KeyPair | None, dns_names: list[str], *, not_before: dt.datetime |
         ca_cert = x509.load_pem_x509_certificate(ca.cert_pem)
         issuer_name = ca_cert.subject
         signing_key = serialization.load_pem_private_key(ca.key_pem, None)  # type: ignore[assignment]
-    builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer_name).public_key(key.public_key())
-               .serial_number(x509.random_serial_number())
-               .not_valid_before(not_before or now - dt.timedelta(minutes=5))
-               .not_valid_after(not_after or now + dt.timedelta(days=365))
-               .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-               .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH,
-                                                     ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False))
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before or now - dt.timedelta(minutes=5))
+        .not_valid_after(not_after or now + dt.timedelta(days=365))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False
+        )
+    )
     if dns_names:
-        builder = builder.add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in dns_names]),
-                                        critical=False)
+        builder = builder.add_extension(
+            x509.SubjectAlternativeName([x509.DNSName(n) for n in dns_names]), critical=False
+        )
     cert = builder.sign(signing_key, hashes.SHA256())
     return KeyPair(cert.public_bytes(serialization.Encoding.PEM), _key_pem(key))
 
 
 def expired(ca: KeyPair | None, dns_names: list[str], ended_days_ago: int = 1) -> KeyPair:
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-    return issue(ca, dns_names, not_before=now - dt.timedelta(days=366),
-                 not_after=now - dt.timedelta(days=ended_days_ago))
+    return issue(
+        ca, dns_names, not_before=now - dt.timedelta(days=366), not_after=now - dt.timedelta(days=ended_days_ago)
+    )
 
 
 def server_context(pair: KeyPair, minimum: ssl.TLSVersion = ssl.TLSVersion.TLSv1_2) -> ssl.SSLContext:

@@ -69,8 +69,12 @@ async def owner_workload(store: Any, pod: dict, namespace: str) -> dict | None:
     if len(refs) != 1:
         return None
     ref = refs[0]
-    resource = {"ReplicaSet": "apps/v1/replicasets", "Job": "batch/v1/jobs", "StatefulSet": "apps/v1/statefulsets",
-                "DaemonSet": "apps/v1/daemonsets"}.get(ref.get("kind", ""))
+    resource = {
+        "ReplicaSet": "apps/v1/replicasets",
+        "Job": "batch/v1/jobs",
+        "StatefulSet": "apps/v1/statefulsets",
+        "DaemonSet": "apps/v1/daemonsets",
+    }.get(ref.get("kind", ""))
     if resource is None:
         return None
     owner = await maybe_await(store.get(resource, namespace, ref.get("name", "")))

@@ -43,8 +43,17 @@ IGNORED_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease", "local-pa
 DEFAULT_IMAGE = "docker.io/istio/proxyv2:1.24.2"
 DEFAULT_RESOURCES = {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "2", "memory": "1Gi"}}
 MWC = "admissionregistration.k8s.io/v1/mutatingwebhookconfigurations"
-VOLUMES = ["workload-socket", "credential-socket", "workload-certs", "istio-envoy", "istio-data", "istio-podinfo",
-           "istio-token", "istiod-ca-cert", "istio-ca-crl"]
+VOLUMES = [
+    "workload-socket",
+    "credential-socket",
+    "workload-certs",
+    "istio-envoy",
+    "istio-data",
+    "istio-podinfo",
+    "istio-token",
+    "istiod-ca-cert",
+    "istio-ca-crl",
+]
 
 
 def inject_required(pod: dict, namespace: str, config: dict) -> bool:
@@ -115,9 +124,19 @@ def _workload(pod: dict, namespace: str) -> tuple[str, str]:
 
 
 class IstioInjector:
-    def __init__(self, store: Any, namespace: str = "istio-system", revision: str = "", *,
-                 writer: Writer | None = None, native_sidecars: bool = False, cni: bool | None = None,
-                 image: str | None = None, host: str = "127.0.0.1", port: int = 0):
+    def __init__(
+        self,
+        store: Any,
+        namespace: str = "istio-system",
+        revision: str = "",
+        *,
+        writer: Writer | None = None,
+        native_sidecars: bool = False,
+        cni: bool | None = None,
+        image: str | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ):
         self.store = store
         self.namespace = namespace
         self.revision = revision
@@ -236,8 +255,10 @@ class IstioInjector:
     @staticmethod
     def _resources(pod: dict, values: dict) -> dict:
         annotations = (pod.get("metadata") or {}).get("annotations") or {}
-        keys = {"requests": {"cpu": "sidecar.istio.io/proxyCPU", "memory": "sidecar.istio.io/proxyMemory"},
-                "limits": {"cpu": "sidecar.istio.io/proxyCPULimit", "memory": "sidecar.istio.io/proxyMemoryLimit"}}
+        keys = {
+            "requests": {"cpu": "sidecar.istio.io/proxyCPU", "memory": "sidecar.istio.io/proxyMemory"},
+            "limits": {"cpu": "sidecar.istio.io/proxyCPULimit", "memory": "sidecar.istio.io/proxyMemoryLimit"},
+        }
         if any(k in annotations for group in keys.values() for k in group.values()):
             out: dict = {}
             for group, names in keys.items():
@@ -255,8 +276,9 @@ class IstioInjector:
             return response_for(review)
         namespace = request.get("namespace") or (pod.get("metadata") or {}).get("namespace") or ""
         config, values = await self._settings()
-        names = [c.get("name") for c in (pod.get("spec") or {}).get("containers") or []] + \
-                [c.get("name") for c in (pod.get("spec") or {}).get("initContainers") or []]
+        names = [c.get("name") for c in (pod.get("spec") or {}).get("containers") or []] + [
+            c.get("name") for c in (pod.get("spec") or {}).get("initContainers") or []
+        ]
         if "istio-proxy" in names or not inject_required(pod, namespace, config):
             return response_for(review)
         injected = self.inject(pod, namespace, values)
@@ -283,8 +305,12 @@ class IstioInjector:
         proxy = self._proxy_container(image, resources, namespace, spec, workload, owner, app_containers)
         if native:
             proxy["restartPolicy"] = "Always"
-            proxy["startupProbe"] = {"failureThreshold": 600, "httpGet": {"path": "/healthz/ready", "port": 15021},
-                                     "periodSeconds": 1, "timeoutSeconds": 3}
+            proxy["startupProbe"] = {
+                "failureThreshold": 600,
+                "httpGet": {"path": "/healthz/ready", "port": 15021},
+                "periodSeconds": 1,
+                "timeoutSeconds": 3,
+            }
             spec["initContainers"] = [init, proxy] + list(spec.get("initContainers") or [])
             status_init, status_containers = [init_name, "istio-proxy"], None
         else:
@@ -294,47 +320,112 @@ class IstioInjector:
         spec["volumes"] = list(spec.get("volumes") or []) + self._volumes()
 
         labels.setdefault("security.istio.io/tlsMode", "istio")
-        labels.setdefault("service.istio.io/canonical-name",
-                          labels.get("app.kubernetes.io/name") or labels.get("app") or workload)
-        labels.setdefault("service.istio.io/canonical-revision",
-                          labels.get("app.kubernetes.io/version") or labels.get("version") or "latest")
+        labels.setdefault(
+            "service.istio.io/canonical-name", labels.get("app.kubernetes.io/name") or labels.get("app") or workload
+        )
+        labels.setdefault(
+            "service.istio.io/canonical-revision",
+            labels.get("app.kubernetes.io/version") or labels.get("version") or "latest",
+        )
         annotations["istio.io/rev"] = self.revision_label
         if app_containers:
             annotations.setdefault("kubectl.kubernetes.io/default-container", app_containers[0])
             annotations.setdefault("kubectl.kubernetes.io/default-logs-container", app_containers[0])
         if "prometheus.io/scrape" not in annotations:
-            annotations.update({"prometheus.io/path": "/stats/prometheus", "prometheus.io/port": "15020",
-                                "prometheus.io/scrape": "true"})
+            annotations.update(
+                {
+                    "prometheus.io/path": "/stats/prometheus",
+                    "prometheus.io/port": "15020",
+                    "prometheus.io/scrape": "true",
+                }
+            )
         if cni:
-            annotations.update({"sidecar.istio.io/interceptionMode": "REDIRECT",
-                                "traffic.sidecar.istio.io/excludeInboundPorts": "15020",
-                                "traffic.sidecar.istio.io/includeInboundPorts": "*",
-                                "traffic.sidecar.istio.io/includeOutboundIPRanges": "*"})
-        status = {"initContainers": status_init, "containers": status_containers, "volumes": VOLUMES,
-                  "imagePullSecrets": None, "revision": self.revision_label}
+            annotations.update(
+                {
+                    "sidecar.istio.io/interceptionMode": "REDIRECT",
+                    "traffic.sidecar.istio.io/excludeInboundPorts": "15020",
+                    "traffic.sidecar.istio.io/includeInboundPorts": "*",
+                    "traffic.sidecar.istio.io/includeOutboundIPRanges": "*",
+                }
+            )
+        status = {
+            "initContainers": status_init,
+            "containers": status_containers,
+            "volumes": VOLUMES,
+            "imagePullSecrets": None,
+            "revision": self.revision_label,
+        }
         annotations["sidecar.istio.io/status"] = json.dumps(status, separators=(",", ":"))
         return out
 
     @staticmethod
     def _init_container(name: str, image: str, resources: dict, cni: bool) -> dict:
-        args = ["istio-iptables", "-p", "15001", "-z", "15006", "-u", "1337", "-m", "REDIRECT", "-i", "*", "-x", "",
-                "-b", "*", "-d", "15090,15021,15020", "--log_output_level=default:info"]
+        args = [
+            "istio-iptables",
+            "-p",
+            "15001",
+            "-z",
+            "15006",
+            "-u",
+            "1337",
+            "-m",
+            "REDIRECT",
+            "-i",
+            "*",
+            "-x",
+            "",
+            "-b",
+            "*",
+            "-d",
+            "15090,15021,15020",
+            "--log_output_level=default:info",
+        ]
         if cni:
             args += ["--run-validation", "--skip-rule-apply"]
-            security = {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}, "privileged": False,
-                        "readOnlyRootFilesystem": True, "runAsGroup": 1337, "runAsNonRoot": True, "runAsUser": 1337}
+            security = {
+                "allowPrivilegeEscalation": False,
+                "capabilities": {"drop": ["ALL"]},
+                "privileged": False,
+                "readOnlyRootFilesystem": True,
+                "runAsGroup": 1337,
+                "runAsNonRoot": True,
+                "runAsUser": 1337,
+            }
         else:
-            security = {"allowPrivilegeEscalation": False,
-                        "capabilities": {"add": ["NET_ADMIN", "NET_RAW"], "drop": ["ALL"]}, "privileged": False,
-                        "readOnlyRootFilesystem": False, "runAsGroup": 0, "runAsNonRoot": False, "runAsUser": 0}
-        return {"args": args, "image": image, "name": name, "resources": copy.deepcopy(resources),
-                "securityContext": security}
+            security = {
+                "allowPrivilegeEscalation": False,
+                "capabilities": {"add": ["NET_ADMIN", "NET_RAW"], "drop": ["ALL"]},
+                "privileged": False,
+                "readOnlyRootFilesystem": False,
+                "runAsGroup": 0,
+                "runAsNonRoot": False,
+                "runAsUser": 0,
+            }
+        return {
+            "args": args,
+            "image": image,
+            "name": name,
+            "resources": copy.deepcopy(resources),
+            "securityContext": security,
+        }
 
-    def _proxy_container(self, image: str, resources: dict, namespace: str, spec: dict, workload: str, owner: str,
-                         app_containers: list[str]) -> dict:
-        ports = [{"name": p.get("name"), "containerPort": p.get("containerPort")} if p.get("name")
-                 else {"containerPort": p.get("containerPort")}
-                 for c in spec.get("containers") or [] for p in c.get("ports") or []]
+    def _proxy_container(
+        self,
+        image: str,
+        resources: dict,
+        namespace: str,
+        spec: dict,
+        workload: str,
+        owner: str,
+        app_containers: list[str],
+    ) -> dict:
+        ports = [
+            {"name": p.get("name"), "containerPort": p.get("containerPort")}
+            if p.get("name")
+            else {"containerPort": p.get("containerPort")}
+            for c in spec.get("containers") or []
+            for p in c.get("ports") or []
+        ]
         pod_ports = "[\n" + ",\n".join("    " + json.dumps(p, separators=(",", ":")) for p in ports) + "\n]"
         env = [
             {"name": "PILOT_CERT_PROVIDER", "value": "istiod"},
@@ -357,25 +448,47 @@ class IstioInjector:
             {"name": "ISTIO_META_MESH_ID", "value": "cluster.local"},
             {"name": "TRUST_DOMAIN", "value": "cluster.local"},
         ]
-        mounts = [("/var/run/secrets/workload-spiffe-uds", "workload-socket"),
-                  ("/var/run/secrets/credential-uds", "credential-socket"),
-                  ("/var/run/secrets/workload-spiffe-credentials", "workload-certs"),
-                  ("/var/run/secrets/istio", "istiod-ca-cert"), ("/var/run/secrets/istio/crl", "istio-ca-crl"),
-                  ("/var/lib/istio/data", "istio-data"), ("/etc/istio/proxy", "istio-envoy"),
-                  ("/var/run/secrets/tokens", "istio-token"), ("/etc/istio/pod", "istio-podinfo")]
+        mounts = [
+            ("/var/run/secrets/workload-spiffe-uds", "workload-socket"),
+            ("/var/run/secrets/credential-uds", "credential-socket"),
+            ("/var/run/secrets/workload-spiffe-credentials", "workload-certs"),
+            ("/var/run/secrets/istio", "istiod-ca-cert"),
+            ("/var/run/secrets/istio/crl", "istio-ca-crl"),
+            ("/var/lib/istio/data", "istio-data"),
+            ("/etc/istio/proxy", "istio-envoy"),
+            ("/var/run/secrets/tokens", "istio-token"),
+            ("/etc/istio/pod", "istio-podinfo"),
+        ]
         return {
-            "args": ["proxy", "sidecar", "--domain", "$(POD_NAMESPACE).svc.cluster.local", "--proxyLogLevel=warning",
-                     "--proxyComponentLogLevel=misc:error", "--log_output_level=default:info"],
+            "args": [
+                "proxy",
+                "sidecar",
+                "--domain",
+                "$(POD_NAMESPACE).svc.cluster.local",
+                "--proxyLogLevel=warning",
+                "--proxyComponentLogLevel=misc:error",
+                "--log_output_level=default:info",
+            ],
             "env": env,
             "image": image,
             "name": "istio-proxy",
             "ports": [{"containerPort": 15090, "name": "http-envoy-prom", "protocol": "TCP"}],
-            "readinessProbe": {"failureThreshold": 4, "httpGet": {"path": "/healthz/ready", "port": 15021},
-                               "periodSeconds": 15, "timeoutSeconds": 3},
+            "readinessProbe": {
+                "failureThreshold": 4,
+                "httpGet": {"path": "/healthz/ready", "port": 15021},
+                "periodSeconds": 15,
+                "timeoutSeconds": 3,
+            },
             "resources": copy.deepcopy(resources),
-            "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]},
-                                "privileged": False, "readOnlyRootFilesystem": True, "runAsGroup": 1337,
-                                "runAsNonRoot": True, "runAsUser": 1337},
+            "securityContext": {
+                "allowPrivilegeEscalation": False,
+                "capabilities": {"drop": ["ALL"]},
+                "privileged": False,
+                "readOnlyRootFilesystem": True,
+                "runAsGroup": 1337,
+                "runAsNonRoot": True,
+                "runAsUser": 1337,
+            },
             "volumeMounts": [{"mountPath": path, "name": name} for path, name in mounts],
         }
 
@@ -387,11 +500,29 @@ class IstioInjector:
             {"name": "workload-certs", "emptyDir": {}},
             {"name": "istio-envoy", "emptyDir": {"medium": "Memory"}},
             {"name": "istio-data", "emptyDir": {}},
-            {"name": "istio-podinfo", "downwardAPI": {"items": [
-                {"fieldRef": {"fieldPath": "metadata.labels"}, "path": "labels"},
-                {"fieldRef": {"fieldPath": "metadata.annotations"}, "path": "annotations"}]}},
-            {"name": "istio-token", "projected": {"sources": [{"serviceAccountToken": {
-                "audience": "istio-ca", "expirationSeconds": 43200, "path": "istio-token"}}]}},
+            {
+                "name": "istio-podinfo",
+                "downwardAPI": {
+                    "items": [
+                        {"fieldRef": {"fieldPath": "metadata.labels"}, "path": "labels"},
+                        {"fieldRef": {"fieldPath": "metadata.annotations"}, "path": "annotations"},
+                    ]
+                },
+            },
+            {
+                "name": "istio-token",
+                "projected": {
+                    "sources": [
+                        {
+                            "serviceAccountToken": {
+                                "audience": "istio-ca",
+                                "expirationSeconds": 43200,
+                                "path": "istio-token",
+                            }
+                        }
+                    ]
+                },
+            },
             {"name": "istiod-ca-cert", "configMap": {"name": "istio-ca-root-cert"}},
             {"name": "istio-ca-crl", "configMap": {"name": "istio-ca-crl", "optional": True}},
         ]

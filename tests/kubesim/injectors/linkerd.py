@@ -39,13 +39,17 @@ log = logging.getLogger("kubesim.injectors.linkerd")
 SECRET = "linkerd-proxy-injector-k8s-tls"
 INJECT = "linkerd.io/inject"
 VALID_INJECT = ("", "enabled", "disabled", "ingress")
-NATIVE_KEYS = ("config.linkerd.io/proxy-enable-native-sidecar", "config.beta.linkerd.io/proxy-enable-native-sidecar",
-               "config.alpha.linkerd.io/proxy-enable-native-sidecar")
+NATIVE_KEYS = (
+    "config.linkerd.io/proxy-enable-native-sidecar",
+    "config.beta.linkerd.io/proxy-enable-native-sidecar",
+    "config.alpha.linkerd.io/proxy-enable-native-sidecar",
+)
 REASONS = {
     "host_network_enabled": "hostNetwork is enabled",
     "sidecar_already_exists": "pod has a sidecar injected already",
-    "injection_enable_annotation_absent":
-        'neither the namespace nor the pod have the annotation "linkerd.io/inject:enabled"',
+    "injection_enable_annotation_absent": (
+        'neither the namespace nor the pod have the annotation "linkerd.io/inject:enabled"'
+    ),
     "injection_disable_annotation_present": 'pod has the annotation "linkerd.io/inject:disabled"',
     "invalid_inject_annotation_at_workload": 'invalid value for annotation "linkerd.io/inject" at workload',
     "invalid_inject_annotation_at_ns": 'invalid value for annotation "linkerd.io/inject" at namespace',
@@ -90,9 +94,18 @@ def skip_reasons(pod: dict, ns_annotations: dict[str, str]) -> list[str]:
 
 
 class LinkerdInjector:
-    def __init__(self, store: Any, namespace: str = "linkerd", *, writer: Writer | None = None,
-                 version: str = "edge-25.4.4", init_image: str = "cr.l5d.io/linkerd/proxy-init:v2.4.2",
-                 native_sidecar: bool = False, host: str = "127.0.0.1", port: int = 0):
+    def __init__(
+        self,
+        store: Any,
+        namespace: str = "linkerd",
+        *,
+        writer: Writer | None = None,
+        version: str = "edge-25.4.4",
+        init_image: str = "cr.l5d.io/linkerd/proxy-init:v2.4.2",
+        native_sidecar: bool = False,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ):
         self.store = store
         self.namespace = namespace
         self.writer = writer
@@ -144,14 +157,26 @@ class LinkerdInjector:
         meta = owner.get("metadata") or {}
         stamp = now_rfc3339()
         event = {
-            "apiVersion": "v1", "kind": "Event",
-            "metadata": {"name": f"{meta.get('name')}.{abs(hash((reason, stamp, id(owner)))) % 16**12:012x}",
-                         "namespace": meta.get("namespace")},
-            "involvedObject": {"apiVersion": owner.get("apiVersion"), "kind": owner.get("kind"),
-                               "name": meta.get("name"), "namespace": meta.get("namespace"), "uid": meta.get("uid")},
-            "reason": reason, "message": message, "type": "Normal", "count": 1,
+            "apiVersion": "v1",
+            "kind": "Event",
+            "metadata": {
+                "name": f"{meta.get('name')}.{abs(hash((reason, stamp, id(owner)))) % 16**12:012x}",
+                "namespace": meta.get("namespace"),
+            },
+            "involvedObject": {
+                "apiVersion": owner.get("apiVersion"),
+                "kind": owner.get("kind"),
+                "name": meta.get("name"),
+                "namespace": meta.get("namespace"),
+                "uid": meta.get("uid"),
+            },
+            "reason": reason,
+            "message": message,
+            "type": "Normal",
+            "count": 1,
             "source": {"component": "linkerd-proxy-injector"},
-            "firstTimestamp": stamp, "lastTimestamp": stamp,
+            "firstTimestamp": stamp,
+            "lastTimestamp": stamp,
         }
         try:
             await self.writer.create("v1/events", event)
@@ -214,8 +239,12 @@ class LinkerdInjector:
         init = self._init()
         if self._native(pod, ns_annotations):
             proxy["restartPolicy"] = "Always"
-            proxy["startupProbe"] = {"failureThreshold": 120, "httpGet": {"path": "/ready", "port": 4191},
-                                     "initialDelaySeconds": 0, "periodSeconds": 1}
+            proxy["startupProbe"] = {
+                "failureThreshold": 120,
+                "httpGet": {"path": "/ready", "port": 4191},
+                "initialDelaySeconds": 0,
+                "periodSeconds": 1,
+            }
             spec["initContainers"] = [init, proxy] + list(spec.get("initContainers") or [])
         else:
             spec["initContainers"] = [init] + list(spec.get("initContainers") or [])
@@ -226,20 +255,51 @@ class LinkerdInjector:
         spec["volumes"] = list(spec.get("volumes") or []) + [
             {"emptyDir": {}, "name": "linkerd-proxy-init-xtables-lock"},
             {"emptyDir": {"medium": "Memory"}, "name": "linkerd-identity-end-entity"},
-            {"name": "linkerd-identity-token", "projected": {"sources": [{"serviceAccountToken": {
-                "audience": "identity.l5d.io", "expirationSeconds": 86400, "path": "linkerd-identity-token"}}]}},
+            {
+                "name": "linkerd-identity-token",
+                "projected": {
+                    "sources": [
+                        {
+                            "serviceAccountToken": {
+                                "audience": "identity.l5d.io",
+                                "expirationSeconds": 86400,
+                                "path": "linkerd-identity-token",
+                            }
+                        }
+                    ]
+                },
+            },
         ]
         return out
 
     def _init(self) -> dict:
         return {
-            "args": ["--ipv6=false", "--incoming-proxy-port", "4143", "--outgoing-proxy-port", "4140", "--proxy-uid",
-                     "2102", "--inbound-ports-to-ignore", "4190,4191,4567,4568", "--outbound-ports-to-ignore",
-                     "443,6443"],
-            "image": self.init_image, "imagePullPolicy": "IfNotPresent", "name": "linkerd-init",
-            "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"add": ["NET_ADMIN", "NET_RAW"]},
-                                "privileged": False, "readOnlyRootFilesystem": True, "runAsGroup": 65534,
-                                "runAsNonRoot": True, "runAsUser": 65534, "seccompProfile": {"type": "RuntimeDefault"}},
+            "args": [
+                "--ipv6=false",
+                "--incoming-proxy-port",
+                "4143",
+                "--outgoing-proxy-port",
+                "4140",
+                "--proxy-uid",
+                "2102",
+                "--inbound-ports-to-ignore",
+                "4190,4191,4567,4568",
+                "--outbound-ports-to-ignore",
+                "443,6443",
+            ],
+            "image": self.init_image,
+            "imagePullPolicy": "IfNotPresent",
+            "name": "linkerd-init",
+            "securityContext": {
+                "allowPrivilegeEscalation": False,
+                "capabilities": {"add": ["NET_ADMIN", "NET_RAW"]},
+                "privileged": False,
+                "readOnlyRootFilesystem": True,
+                "runAsGroup": 65534,
+                "runAsNonRoot": True,
+                "runAsUser": 65534,
+                "seccompProfile": {"type": "RuntimeDefault"},
+            },
             "terminationMessagePolicy": "FallbackToLogsOnError",
             "volumeMounts": [{"mountPath": "/run", "name": "linkerd-proxy-init-xtables-lock"}],
         }
@@ -247,41 +307,65 @@ class LinkerdInjector:
     def _proxy(self, pod: dict, spec: dict) -> dict:
         annotations = (pod.get("metadata") or {}).get("annotations") or {}
         resources: dict[str, dict[str, str]] = {}
-        for key, group, res in (("proxy-cpu-request", "requests", "cpu"),
-                                ("proxy-memory-request", "requests", "memory"),
-                                ("proxy-cpu-limit", "limits", "cpu"), ("proxy-memory-limit", "limits", "memory")):
+        for key, group, res in (
+            ("proxy-cpu-request", "requests", "cpu"),
+            ("proxy-memory-request", "requests", "memory"),
+            ("proxy-cpu-limit", "limits", "cpu"),
+            ("proxy-memory-limit", "limits", "memory"),
+        ):
             value = annotations.get(f"config.linkerd.io/{key}")
             if value:
                 resources.setdefault(group, {})[res] = value
-        ports = sorted({str(p.get("containerPort")) for c in spec.get("containers") or []
-                        for p in c.get("ports") or []})
+        ports = sorted(
+            {str(p.get("containerPort")) for c in spec.get("containers") or [] for p in c.get("ports") or []}
+        )
         return {
             "env": [
                 {"name": "_pod_name", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
                 {"name": "_pod_ns", "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}},
                 {"name": "LINKERD2_PROXY_LOG", "value": "warn,linkerd=info,hickory=error"},
-                {"name": "LINKERD2_PROXY_DESTINATION_SVC_ADDR",
-                 "value": f"linkerd-dst-headless.{self.namespace}.svc.cluster.local.:8086"},
+                {
+                    "name": "LINKERD2_PROXY_DESTINATION_SVC_ADDR",
+                    "value": f"linkerd-dst-headless.{self.namespace}.svc.cluster.local.:8086",
+                },
                 {"name": "LINKERD2_PROXY_INBOUND_PORTS", "value": ",".join(ports)},
-                {"name": "LINKERD2_PROXY_IDENTITY_SVC_ADDR",
-                 "value": f"linkerd-identity-headless.{self.namespace}.svc.cluster.local.:8080"},
+                {
+                    "name": "LINKERD2_PROXY_IDENTITY_SVC_ADDR",
+                    "value": f"linkerd-identity-headless.{self.namespace}.svc.cluster.local.:8080",
+                },
             ],
-            "image": f"cr.l5d.io/linkerd/proxy:{self.version}", "imagePullPolicy": "IfNotPresent",
-            "lifecycle": {"postStart": {"exec": {"command": ["/usr/lib/linkerd/linkerd-await", "--timeout=2m",
-                                                             "--port=4191"]}}},
-            "livenessProbe": {"httpGet": {"path": "/live", "port": 4191}, "initialDelaySeconds": 10,
-                              "timeoutSeconds": 1},
+            "image": f"cr.l5d.io/linkerd/proxy:{self.version}",
+            "imagePullPolicy": "IfNotPresent",
+            "lifecycle": {
+                "postStart": {"exec": {"command": ["/usr/lib/linkerd/linkerd-await", "--timeout=2m", "--port=4191"]}}
+            },
+            "livenessProbe": {
+                "httpGet": {"path": "/live", "port": 4191},
+                "initialDelaySeconds": 10,
+                "timeoutSeconds": 1,
+            },
             "name": "linkerd-proxy",
-            "ports": [{"containerPort": 4143, "name": "linkerd-proxy"},
-                      {"containerPort": 4191, "name": "linkerd-admin"}],
-            "readinessProbe": {"httpGet": {"path": "/ready", "port": 4191}, "initialDelaySeconds": 2,
-                               "timeoutSeconds": 1},
+            "ports": [
+                {"containerPort": 4143, "name": "linkerd-proxy"},
+                {"containerPort": 4191, "name": "linkerd-admin"},
+            ],
+            "readinessProbe": {
+                "httpGet": {"path": "/ready", "port": 4191},
+                "initialDelaySeconds": 2,
+                "timeoutSeconds": 1,
+            },
             "resources": resources,
-            "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]},
-                                "readOnlyRootFilesystem": True, "runAsNonRoot": True, "runAsUser": 2102,
-                                "seccompProfile": {"type": "RuntimeDefault"}},
+            "securityContext": {
+                "allowPrivilegeEscalation": False,
+                "capabilities": {"drop": ["ALL"]},
+                "readOnlyRootFilesystem": True,
+                "runAsNonRoot": True,
+                "runAsUser": 2102,
+                "seccompProfile": {"type": "RuntimeDefault"},
+            },
             "terminationMessagePolicy": "FallbackToLogsOnError",
-            "volumeMounts": [{"mountPath": "/var/run/linkerd/identity/end-entity",
-                              "name": "linkerd-identity-end-entity"},
-                             {"mountPath": "/var/run/secrets/tokens", "name": "linkerd-identity-token"}],
+            "volumeMounts": [
+                {"mountPath": "/var/run/linkerd/identity/end-entity", "name": "linkerd-identity-end-entity"},
+                {"mountPath": "/var/run/secrets/tokens", "name": "linkerd-identity-token"},
+            ],
         }

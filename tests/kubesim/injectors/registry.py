@@ -65,15 +65,17 @@ class InjectorRegistry:
         log.info("injector %s listening on %s:%d", injector.host_port, *injector.address)
         return injector
 
-    async def start_istio(self, namespace: str = "istio-system", revision: str = "", *, manual: bool = True,
-                          **options: Any) -> IstioInjector:
+    async def start_istio(
+        self, namespace: str = "istio-system", revision: str = "", *, manual: bool = True, **options: Any
+    ) -> IstioInjector:
         injector = IstioInjector(self.store, namespace, revision, writer=self.writer, **options)
         result = await self._add(injector, manual)
         assert isinstance(result, IstioInjector)
         return result
 
-    async def start_linkerd(self, namespace: str = "linkerd", *, manual: bool = True,
-                            **options: Any) -> LinkerdInjector:
+    async def start_linkerd(
+        self, namespace: str = "linkerd", *, manual: bool = True, **options: Any
+    ) -> LinkerdInjector:
         injector = LinkerdInjector(self.store, namespace, writer=self.writer, **options)
         result = await self._add(injector, manual)
         assert isinstance(result, LinkerdInjector)
@@ -85,7 +87,7 @@ class InjectorRegistry:
         if mesh == "istio":
             namespace, _, service = where.partition("/")
             service = service or "istiod"
-            revision = service[len("istiod-"):] if service.startswith("istiod-") else ""
+            revision = service[len("istiod-") :] if service.startswith("istiod-") else ""
             return await self.start_istio(namespace or "istio-system", revision)
         if mesh == "linkerd":
             return await self.start_linkerd(where or "linkerd")
@@ -109,8 +111,10 @@ class InjectorRegistry:
                 revision = "" if rev in ("", "default") else rev
                 service = f"istiod-{revision}" if revision else "istiod"
                 wanted[f"{service}.{namespace}.svc:443"] = ("istio", namespace, revision)
-            elif meta.get("name") == "linkerd-proxy-injector" or \
-                    labels.get("linkerd.io/control-plane-component") == "proxy-injector":
+            elif (
+                meta.get("name") == "linkerd-proxy-injector"
+                or labels.get("linkerd.io/control-plane-component") == "proxy-injector"
+            ):
                 wanted[f"linkerd-proxy-injector.{namespace}.svc:443"] = ("linkerd", namespace, "")
         return wanted
 

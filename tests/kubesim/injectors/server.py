@@ -40,8 +40,15 @@ ContextSource = Callable[[], Awaitable[ssl.SSLContext]]
 MODES = ("normal", "eof", "plaintext", "garbage")
 
 
-def response_for(review: dict, *, allowed: bool = True, patch: bytes | None = None, message: str | None = None,
-                 code: int | None = None, warnings: list[str] | None = None) -> dict:
+def response_for(
+    review: dict,
+    *,
+    allowed: bool = True,
+    patch: bytes | None = None,
+    message: str | None = None,
+    code: int | None = None,
+    warnings: list[str] | None = None,
+) -> dict:
     """An AdmissionReview response in the request's apiVersion, with the request's uid."""
     request = review.get("request") or {}
     response: dict[str, Any] = {"uid": request.get("uid", ""), "allowed": allowed}
@@ -55,8 +62,11 @@ def response_for(review: dict, *, allowed: bool = True, patch: bytes | None = No
         response["status"] = status
     if warnings:
         response["warnings"] = warnings
-    return {"kind": "AdmissionReview", "apiVersion": review.get("apiVersion") or "admission.k8s.io/v1",
-            "response": response}
+    return {
+        "kind": "AdmissionReview",
+        "apiVersion": review.get("apiVersion") or "admission.k8s.io/v1",
+        "response": response,
+    }
 
 
 async def _read_request(reader: asyncio.StreamReader) -> tuple[str, str, bytes] | None:
@@ -78,13 +88,15 @@ async def _read_request(reader: asyncio.StreamReader) -> tuple[str, str, bytes] 
 
 
 def _http(status: str, body: bytes, content_type: str = "application/json") -> bytes:
-    return (f"HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {len(body)}\r\n"
-            f"Connection: close\r\n\r\n").encode("latin-1") + body
+    return (
+        f"HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    ).encode("latin-1") + body
 
 
 class AdmissionServer:
-    def __init__(self, name: str, handler: Handler, context_source: ContextSource, host: str = "127.0.0.1",
-                 port: int = 0):
+    def __init__(
+        self, name: str, handler: Handler, context_source: ContextSource, host: str = "127.0.0.1", port: int = 0
+    ):
         self.name = name
         self.handler = handler
         self.context_source = context_source
