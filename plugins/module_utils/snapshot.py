@@ -26,7 +26,6 @@ live and offline gathering give the same snapshot for the same cluster state. Se
 `certificates` (public PEM blocks by data key); private keys never enter a snapshot.
 """
 
-
 from collections import defaultdict
 from typing import Any, Dict, List, Optional
 

@@ -1,0 +1,272 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, meshops.sidecar_injection contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""kube_client.py: retries, error messages and kubernetes.core-compatible auth, without a network."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+
+import pytest
+
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils import kube_client
+
+urllib3 = pytest.importorskip("urllib3")
+kubernetes = pytest.importorskip("kubernetes")
+
+from urllib3.exceptions import NewConnectionError, ProtocolError, SSLError  # noqa: E402
+
+HOST = "https://api.example:6443"
+
+
+class Response(object):
+    def __init__(self, status, body, headers=None, reason=""):
+        self.status = status
+        self.data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        self.headers = headers or {}
+        self.reason = reason
+        self.released = False
+
+    def release_conn(self):
+        self.released = True
+
+
+class ScriptedPool(object):
+    """Answers requests from a script: a Response, or an exception to raise."""
+
+    def __init__(self, *script):
+        self.script = list(script)
+        self.calls = []
+
+    def request(self, method, url, **kwargs):
+        self.calls.append((method, url, kwargs))
+        step = self.script.pop(0)
+        if isinstance(step, BaseException):
+            raise step
+        return step
+
+
+def status(code, reason, message):
+    return Response(
+        code,
+        {"kind": "Status", "apiVersion": "v1", "status": "Failure", "message": message, "reason": reason, "code": code},
+    )
+
+
+def client(pool, **kwargs):
+    sleeps = []
+    kwargs.setdefault("retries", 3)
+    c = kube_client.KubeClient(pool, HOST, sleep=sleeps.append, **kwargs)
+    return c, sleeps
+
+
+def reset():
+    return ProtocolError("Connection aborted.", ConnectionResetError(104, "Connection reset by peer"))
+
+
+def refused():
+    exc = NewConnectionError(None, "Failed to establish a new connection: [Errno 111] Connection refused")
+    exc.__cause__ = ConnectionRefusedError(111, "Connection refused")
+    return exc
+
+
+def test_429_honours_retry_after():
+    pool = ScriptedPool(Response(429, b"{}", {"Retry-After": "2"}), Response(200, {"items": []}))
+    c, sleeps = client(pool)
+    assert c.get("/api/v1/pods", {"limit": 500}) == {"items": []}
+    assert c.requests == 2 and sleeps == [2.0]
+    assert pool.calls[0][1] == HOST + "/api/v1/pods?limit=500"
+    assert pool.calls[0][2]["retries"] is False  # urllib3 must not retry behind our back
+
+
+def test_5xx_backs_off_exponentially_with_jitter():
+    pool = ScriptedPool(
+        status(500, "InternalError", "etcd timeout"),
+        Response(503, b"upstream connect error", reason="Service Unavailable"),
+        Response(200, {"ok": True}),
+    )
+    c, sleeps = client(pool, backoff=0.5)
+    assert c.get("/version") == {"ok": True}
+    assert c.requests == 3
+    assert 0.25 <= sleeps[0] <= 0.5 and 0.5 <= sleeps[1] <= 1.0
+
+
+def test_connection_reset_is_retried():
+    pool = ScriptedPool(reset(), reset(), Response(200, {"ok": 1}))
+    c, sleeps = client(pool)
+    assert c.get("/version") == {"ok": 1} and c.requests == 3 and len(sleeps) == 2
+
+
+def test_exhausted_status_retries_raise_api_error():
+    pool = ScriptedPool(*[status(503, "ServiceUnavailable", "the server is shutting down")] * 4)
+    c, sleeps = client(pool, retries=3)
+    with pytest.raises(kube_client.ApiError) as exc:
+        c.get("/api/v1/nodes")
+    assert (exc.value.status, exc.value.reason, exc.value.message) == (
+        503,
+        "ServiceUnavailable",
+        "the server is shutting down",
+    )
+    assert c.requests == 4 and len(sleeps) == 3
+
+
+def test_exhausted_resets_are_fatal():
+    pool = ScriptedPool(reset(), reset(), reset())
+    c, _unused = client(pool, retries=2)
+    with pytest.raises(kube_client.KubeClientError) as exc:
+        c.get("/api/v1/pods")
+    assert str(exc.value) == (
+        "Cannot read from the Kubernetes API server at https://api.example:6443: connection reset by the server "
+        "(GET /api/v1/pods, 3 attempts)"
+    )
+
+
+def test_403_is_not_retried_and_keeps_the_server_message():
+    message = 'pods is forbidden: User "ci" cannot list resource "pods" in API group "" at the cluster scope'
+    pool = ScriptedPool(status(403, "Forbidden", message))
+    c, sleeps = client(pool)
+    with pytest.raises(kube_client.ApiError) as exc:
+        c.get("/api/v1/pods")
+    assert exc.value.status == 403 and exc.value.message == message and exc.value.path == "/api/v1/pods"
+    assert c.requests == 1 and sleeps == []
+
+
+def test_401_is_fatal_and_names_the_server():
+    pool = ScriptedPool(status(401, "Unauthorized", "Unauthorized"))
+    c, _unused = client(pool)
+    with pytest.raises(kube_client.KubeClientError) as exc:
+        c.get("/version")
+    assert str(exc.value) == (
+        "The Kubernetes API server at https://api.example:6443 rejected the credentials "
+        "(401 Unauthorized): Unauthorized"
+    )
+
+
+def test_refused_connection_fails_at_once():
+    pool = ScriptedPool(refused())
+    c, sleeps = client(pool)
+    with pytest.raises(kube_client.KubeClientError) as exc:
+        c.get("/version")
+    assert str(exc.value) == "Cannot reach the Kubernetes API server at https://api.example:6443: connection refused"
+    assert c.requests == 1 and sleeps == []
+
+
+def test_tls_failure_message():
+    pool = ScriptedPool(SSLError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate"))
+    c, _unused = client(pool)
+    with pytest.raises(kube_client.KubeClientError) as exc:
+        c.get("/version")
+    assert str(exc.value) == (
+        "Cannot reach the Kubernetes API server at https://api.example:6443: TLS failure: "
+        "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate"
+    )
+
+
+def test_list_pages_follows_continue_tokens():
+    pool = ScriptedPool(
+        Response(200, {"metadata": {"continue": "t1"}, "items": [1, 2]}),
+        Response(200, {"metadata": {"continue": ""}, "items": [3]}),
+    )
+    c, _unused = client(pool)
+    assert [p["items"] for p in c.list_pages("/api/v1/pods", {"fieldSelector": "type=Warning"}, limit=2)] == [
+        [1, 2],
+        [3],
+    ]
+    assert [call[1] for call in pool.calls] == [
+        HOST + "/api/v1/pods?fieldSelector=type%3DWarning&limit=2",
+        HOST + "/api/v1/pods?fieldSelector=type%3DWarning&limit=2&continue=t1",
+    ]
+
+
+# ---- auth: kubernetes.core's options and environment variables --------------------------------
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch):
+    for name in list(os.environ):
+        if name.startswith("K8S_AUTH_") or name == "KUBECONFIG":
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("HOME", "/nonexistent-home")
+    kubernetes.client.Configuration.set_default(kubernetes.client.Configuration())
+
+
+def params(**kwargs):
+    base = {k: None for k in kube_client.AUTH_OPTIONS}
+    base.update(kwargs)
+    return base
+
+
+def test_token_and_impersonation_headers():
+    c = kube_client.client_from_params(
+        params(
+            host="https://10.0.0.1:6443/", api_key="s3cr3t", impersonate_user="alice", impersonate_groups=["dev", "ops"]
+        )
+    )
+    headers = c._headers()
+    assert c.host == "https://10.0.0.1:6443"
+    assert headers["authorization"] == "Bearer s3cr3t"
+    assert headers["Impersonate-User"] == "alice"
+    assert headers.getlist("Impersonate-Group") == ["dev", "ops"]
+    assert headers["Accept"] == "application/json"
+
+
+def test_basic_auth_from_username_and_password():
+    c = kube_client.client_from_params(params(host="https://10.0.0.1", username="admin", password="pw"))
+    assert c._headers()["authorization"] == "Basic " + base64.b64encode(b"admin:pw").decode()
+
+
+def test_environment_variables_are_honoured(monkeypatch):
+    monkeypatch.setenv("K8S_AUTH_HOST", "https://env.example:443")
+    monkeypatch.setenv("K8S_AUTH_API_KEY", "envtoken")
+    monkeypatch.setenv("K8S_AUTH_VERIFY_SSL", "no")
+    c = kube_client.client_from_params(params())
+    assert c.host == "https://env.example:443"
+    assert c._headers()["authorization"] == "Bearer envtoken"
+
+
+def test_missing_kubeconfig_file_is_named(tmp_path):
+    path = str(tmp_path / "nope.yaml")
+    with pytest.raises(kube_client.KubeClientError) as exc:
+        kube_client.client_from_params(params(kubeconfig=path))
+    assert str(exc.value) == "Cannot load the Kubernetes client configuration: kubeconfig %s does not exist" % path
+
+
+def test_unparsable_kubeconfig_is_named_on_one_line(tmp_path):
+    path = tmp_path / "config"
+    path.write_text("apiVersion: v1\nclusters:\n  - name: [a\n")
+    with pytest.raises(kube_client.KubeClientError) as exc:
+        kube_client.client_from_params(params(kubeconfig=str(path)))
+    assert str(exc.value).startswith("Cannot load the Kubernetes client configuration from kubeconfig %s: " % path)
+    assert "\n" not in str(exc.value) and "line 4, column 1" in str(exc.value)
+
+
+def test_unknown_context_is_named(tmp_path):
+    path = tmp_path / "config"
+    path.write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: a\n"
+        "clusters: [{name: a, cluster: {server: 'https://127.0.0.1:1'}}]\n"
+        "users: [{name: a, user: {token: t0k3n}}]\n"
+        "contexts: [{name: a, context: {cluster: a, user: a}}]\n"
+    )
+    with pytest.raises(kube_client.KubeClientError) as exc:
+        kube_client.client_from_params(params(kubeconfig=str(path), context="prod"))
+    message = str(exc.value)
+    assert message.startswith(
+        "Cannot load the Kubernetes client configuration from kubeconfig %s (context prod): " % path
+    )
+    assert "t0k3n" not in message
+
+
+def test_kubeconfig_with_token_and_server(tmp_path):
+    path = tmp_path / "config"
+    path.write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: a\n"
+        "clusters: [{name: a, cluster: {server: 'https://127.0.0.1:6443', insecure-skip-tls-verify: true}}]\n"
+        "users: [{name: a, user: {token: t0k3n}}]\n"
+        "contexts: [{name: a, context: {cluster: a, user: a}}]\n"
+    )
+    c = kube_client.client_from_params(params(kubeconfig=str(path)))
+    assert c.host == "https://127.0.0.1:6443"
+    assert c._headers()["authorization"] == "Bearer t0k3n"
