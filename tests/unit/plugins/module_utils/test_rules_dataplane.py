@@ -1,0 +1,261 @@
+"""SI6xx rules: runtime state of injected and not-injected pods, with exact evidence."""
+
+from __future__ import annotations
+
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.diagnosis import diagnose
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.mesh_model import (
+    standard_istio_webhooks,
+    standard_linkerd_webhooks,
+)
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules import dataplane
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.base import Options
+from ansible_collections.meshops.sidecar_injection.tests.unit.plugins.module_utils.mesh_fixtures import (
+    configmap,
+    event,
+    istio_injector_cm,
+    namespace,
+    pod,
+    snapshot,
+    workload,
+)
+
+ISTIO = standard_istio_webhooks("default")
+ON = namespace("shop", {"istio-injection": "enabled"})
+STATUS = {
+    "sidecar.istio.io/status": '{"initContainers":["istio-init"],"containers":["istio-proxy"],"revision":"default"}'
+}
+
+
+def run(rule, *objects):
+    return [f.as_dict() for f in diagnose(snapshot(*objects), Options(), rules=[rule])["findings"]]
+
+
+def injected_pod(
+    name,
+    image="docker.io/istio/proxyv2:1.22.3",
+    init_status=None,
+    statuses=None,
+    owner=None,
+    annotations=None,
+    **kwargs,
+):
+    annos = dict(STATUS, **(annotations or {}))
+    return pod(
+        name,
+        "shop",
+        annotations=annos,
+        init=[{"name": "istio-init"}],
+        containers=[{"name": "app"}, {"name": "istio-proxy", "image": image}],
+        init_statuses=init_status,
+        statuses=statuses,
+        owner=owner,
+        **kwargs,
+    )
+
+
+CRASH = {
+    "name": "istio-init",
+    "ready": False,
+    "restartCount": 4,
+    "state": {"waiting": {"reason": "CrashLoopBackOff"}},
+    "lastState": {"terminated": {"exitCode": 1, "reason": "Error", "message": "iptables-restore: line 3 failed"}},
+}
+
+
+def test_si601_init_container_crash_with_termination_message_and_event():
+    dep = workload("Deployment", "web", "shop")
+    rs = workload(
+        "ReplicaSet", "web-1", "shop", owner={"kind": "Deployment", "name": "web", "uid": dep["metadata"]["uid"]}
+    )
+    owner = {"kind": "ReplicaSet", "name": "web-1", "uid": rs["metadata"]["uid"]}
+    objects = [
+        ISTIO,
+        ON,
+        dep,
+        rs,
+        injected_pod("web-1-a", init_status=[CRASH], owner=owner, phase="Pending"),
+        event("shop", "Pod", "web-1-a", "BackOff", "Back-off restarting failed container istio-init"),
+        injected_pod("fine", init_status=[{"name": "istio-init", "state": {"terminated": {"exitCode": 0}}}]),
+    ]
+    [f] = run(dataplane.init_container_failing, *objects)
+    assert (f["code"], f["kind"], f["namespace"], f["name"], f["mesh"]) == (
+        "SI601",
+        "Deployment",
+        "shop",
+        "web",
+        "istio",
+    )
+    assert f["message"] == (
+        "istio-init init container fails in 1 pods of deployment/web in namespace shop: iptables-restore: line 3 failed"
+    )
+    assert f["evidence"] == [
+        {
+            "object": "Pod shop/web-1-a",
+            "field": "status.initContainerStatuses[istio-init]",
+            "value": "waiting CrashLoopBackOff, ready false, restarts 4, last terminated exitCode 1 (Error): "
+            "iptables-restore: line 3 failed",
+        },
+        {
+            "object": "Pod shop/web-1-a",
+            "field": "event BackOff message",
+            "value": "Back-off restarting failed container istio-init",
+        },
+    ]
+    assert f["remediation"]["steps"][0] == "kubectl logs web-1-a -n shop -c istio-init --previous"
+    assert "Istio CNI" in f["remediation"]["steps"][1]
+
+
+def test_si602_validator_failing_with_cni_pod_readiness():
+    validator = {
+        "name": "istio-validation",
+        "ready": False,
+        "restartCount": 2,
+        "state": {"waiting": {"reason": "CrashLoopBackOff"}},
+        "lastState": {"terminated": {"exitCode": 126, "message": "iptables validation failed"}},
+    }
+    bad = pod("web", "shop", init_statuses=[validator], phase="Pending", nodeName="node-1")
+    cni = pod(
+        "istio-cni-node-x",
+        "istio-system",
+        labels={"k8s-app": "istio-cni-node"},
+        nodeName="node-1",
+        statuses=[{"name": "install-cni", "ready": False, "state": {"running": {}}}],
+    )
+    [f] = run(dataplane.cni_validation_failing, ISTIO, ON, bad, cni)
+    assert (f["kind"], f["name"]) == ("Pod", "web")
+    assert f["evidence"][1] == {
+        "object": "Pod istio-system/istio-cni-node-x",
+        "field": "ready on node node-1",
+        "value": False,
+    }
+    assert run(dataplane.cni_validation_failing, ISTIO, ON, pod("ok", "shop")) == []
+
+
+def test_si603_proxy_not_ready_in_running_pod():
+    not_ready = [
+        {"name": "app", "ready": True, "state": {"running": {}}},
+        {"name": "istio-proxy", "ready": False, "restartCount": 0, "state": {"running": {}}},
+    ]
+    [f] = run(dataplane.proxy_not_ready, ISTIO, ON, injected_pod("web", statuses=not_ready))
+    assert (
+        f["message"]
+        == "istio-proxy is not ready in 1 pods of pod/web in namespace shop: running, ready false, restarts 0"
+    )
+    ready = [dict(s, ready=True) for s in not_ready]
+    assert run(dataplane.proxy_not_ready, ISTIO, ON, injected_pod("web", statuses=ready)) == []
+
+
+def test_si604_groups_missing_pods_per_workload_and_restarts_it():
+    dep = workload("Deployment", "web", "shop")
+    rs = workload(
+        "ReplicaSet", "web-1", "shop", owner={"kind": "Deployment", "name": "web", "uid": dep["metadata"]["uid"]}
+    )
+    owner = {"kind": "ReplicaSet", "name": "web-1", "uid": rs["metadata"]["uid"]}
+    objects = [
+        ISTIO,
+        ON,
+        dep,
+        rs,
+        pod("web-1-a", "shop", owner=owner),
+        pod("web-1-b", "shop", owner=owner),
+        pod("done", "shop", phase="Succeeded"),
+        pod("optout", "shop", labels={"sidecar.istio.io/inject": "false"}),
+        injected_pod("meshed"),
+    ]
+    [f] = run(dataplane.pod_predates_injection, *objects)
+    assert (f["kind"], f["name"], f["mesh"], f["severity"]) == ("Deployment", "web", "istio", "warning")
+    assert f["evidence"][:2] == [
+        {"object": "Pod shop/web-1-a", "field": "spec.containers", "value": ["app"]},
+        {"object": "Pod shop/web-1-b", "field": "spec.containers", "value": ["app"]},
+    ]
+    assert f["remediation"] == {
+        "action": "restart_workload",
+        "steps": ["kubectl rollout restart deployment/web -n shop", "kubectl rollout status deployment/web -n shop"],
+    }
+
+
+def test_si604_bare_pod_uses_istioctl_wording():
+    [f] = run(dataplane.pod_predates_injection, ISTIO, ON, pod("lonely", "shop"))
+    assert f["message"].startswith("The pod shop/lonely is missing the Istio proxy")
+    assert f["remediation"]["steps"][0].startswith("kubectl get pod lonely -n shop -o yaml > lonely.yaml")
+
+
+def test_si605_image_and_revision_skew_per_namespace():
+    objects = [
+        ISTIO,
+        ON,
+        istio_injector_cm(),
+        injected_pod("old", image="docker.io/istio/proxyv2:1.21.0"),
+        injected_pod("distroless", image="docker.io/istio/proxyv2:1.22.3-distroless"),
+        injected_pod("custom", image="my/proxy:1", annotations={"sidecar.istio.io/proxyImage": "my/proxy:1"}),
+        injected_pod("current"),
+    ]
+    [f] = run(dataplane.proxy_version_skew, *objects)
+    assert (f["kind"], f["name"]) == ("Namespace", "shop")
+    assert f["evidence"] == [
+        {
+            "object": "Pod shop/old",
+            "field": "proxy",
+            "value": "proxy image docker.io/istio/proxyv2:1.21.0, revision default injects "
+            "docker.io/istio/proxyv2:1.22.3",
+        }
+    ]
+    assert f["remediation"]["steps"] == [
+        "kubectl get pod old -n shop -o yaml > old.yaml   # a bare pod has no controller to re-create it"
+    ]
+
+
+def test_si605_linkerd_proxy_version_against_control_plane():
+    objects = [
+        standard_linkerd_webhooks(),
+        configmap("linkerd-config", "linkerd", {"values": "linkerdVersion: edge-24.8.2\n"}),
+        namespace("emoji", annotations={"linkerd.io/inject": "enabled"}),
+        pod(
+            "web",
+            "emoji",
+            annotations={"linkerd.io/proxy-version": "edge-24.5.1"},
+            containers=[{"name": "linkerd-proxy", "image": "cr.l5d.io/linkerd/proxy:edge-24.5.1"}, {"name": "a"}],
+        ),
+        pod(
+            "new",
+            "emoji",
+            annotations={"linkerd.io/proxy-version": "edge-24.8.2"},
+            containers=[{"name": "linkerd-proxy"}, {"name": "a"}],
+        ),
+    ]
+    [f] = run(dataplane.proxy_version_skew, *objects)
+    assert f["evidence"] == [
+        {"object": "Pod emoji/web", "field": "proxy", "value": "proxy version edge-24.5.1, control plane edge-24.8.2"}
+    ]
+
+
+def test_si606_job_pod_kept_running_by_classic_sidecar():
+    job = workload("Job", "migrate", "shop")
+    owner = {"kind": "Job", "name": "migrate", "uid": job["metadata"]["uid"]}
+    statuses = [
+        {"name": "app", "ready": False, "state": {"terminated": {"exitCode": 0, "reason": "Completed"}}},
+        {"name": "istio-proxy", "ready": True, "state": {"running": {}}},
+    ]
+    [f] = run(
+        dataplane.job_sidecar_blocks_completion,
+        ISTIO,
+        ON,
+        job,
+        injected_pod("migrate-x", statuses=statuses, owner=owner),
+    )
+    assert (f["kind"], f["name"], f["mesh"]) == ("Job", "migrate", "istio")
+    assert f["evidence"][0]["value"] == [
+        "app: terminated exitCode 0 (Completed), ready false, restarts 0",
+        "istio-proxy: running, ready true, restarts 0",
+    ]
+    running = [dict(statuses[0], state={"running": {}}), statuses[1]]
+    assert (
+        run(
+            dataplane.job_sidecar_blocks_completion,
+            ISTIO,
+            ON,
+            job,
+            injected_pod("migrate-y", statuses=running, owner=owner),
+        )
+        == []
+    )
