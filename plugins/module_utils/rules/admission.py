@@ -1,0 +1,763 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, meshops.sidecar_injection contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""SI5xx: admission that rejects the pod after the injector changed it.
+
+kube-apiserver runs the mutating phase (LimitRanger defaults, then the mutating webhooks, i.e. the
+injector) and then the validating phase (LimitRanger limits, PodSecurity, validating webhooks,
+ResourceQuota) on the injected pod. So the containers the injector adds get no LimitRange defaults,
+but are checked against LimitRange min/max, Pod Security levels and quotas (requests default to limits
+when only limits are set, as API defaulting runs again after a webhook patch).
+Static checks predict the rejection from labels, quotas and the injector's sidecar resources; event
+checks quote the API server's actual rejection.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Dict, Iterator, List, Set, Tuple
+
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils import quantities as q
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils import webhook_errors
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.findings import Finding, evidence, object_ref
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.base import RuleContext, rule
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.cp_common import (
+    MAX_EVIDENCE,
+    MESH_TITLE,
+    event_evidence,
+    event_namespace,
+    is_injector_name,
+    meshed_namespaces,
+    rejections,
+    validating_webhook_names,
+    webhooks_named,
+)
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import annotations as annotations_of
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import labels, name_of
+
+PSA_ENFORCE = "pod-security.kubernetes.io/enforce"
+# Istio chart defaults (manifests/charts/istio-control/istio-discovery values global.proxy.resources); the
+# injection template gives istio-init the same resources as istio-proxy.
+ISTIO_DEFAULT_RESOURCES = {
+    "requests": {"cpu": "100m", "memory": "128Mi"},
+    "limits": {"cpu": "2000m", "memory": "1024Mi"},
+}
+ISTIO_ANNOTATIONS = {
+    ("requests", "cpu"): "sidecar.istio.io/proxyCPU",
+    ("requests", "memory"): "sidecar.istio.io/proxyMemory",
+    ("limits", "cpu"): "sidecar.istio.io/proxyCPULimit",
+    ("limits", "memory"): "sidecar.istio.io/proxyMemoryLimit",
+}
+# Linkerd chart defaults (charts/linkerd-control-plane/values.yaml): proxy.resources all unset,
+# proxyInit.resources cpu 100m/100m, memory 20Mi/20Mi.
+LINKERD_INIT_DEFAULT = {"cpu": {"request": "100m", "limit": "100m"}, "memory": {"request": "20Mi", "limit": "20Mi"}}
+LINKERD_ANNOTATIONS = {
+    ("requests", "cpu"): "config.linkerd.io/proxy-cpu-request",
+    ("limits", "cpu"): "config.linkerd.io/proxy-cpu-limit",
+    ("requests", "memory"): "config.linkerd.io/proxy-memory-request",
+    ("limits", "memory"): "config.linkerd.io/proxy-memory-limit",
+}
+
+Resources = Dict[str, Dict[str, Decimal]]  # {"requests": {"cpu": ...}, "limits": {...}}
+
+
+# ---- the containers the injector adds ------------------------------------------------------------
+
+
+def _defaulted(requests: Dict[str, Decimal], limits: Dict[str, Decimal]) -> Resources:
+    """API defaulting: a resource with a limit and no request gets request = limit."""
+    out_requests = dict(requests)
+    for key, value in limits.items():
+        out_requests.setdefault(key, value)
+    return {"requests": out_requests, "limits": dict(limits)}
+
+
+def _istio_resources(ctx: RuleContext, revision: str, annos: Dict[str, str]) -> Tuple[Resources, str]:
+    if any(a in annos for a in ISTIO_ANNOTATIONS.values()):
+        requests: Dict[str, Decimal] = {}
+        limits: Dict[str, Decimal] = {}
+        for (section, resource), annotation in ISTIO_ANNOTATIONS.items():
+            value = q.try_parse(annos.get(annotation))
+            if value is not None:
+                (requests if section == "requests" else limits)[resource] = value
+        return _defaulted(requests, limits), "pod annotations sidecar.istio.io/proxy*"
+    istio = ctx.model.istio
+    config = istio.injector_for(revision) if istio is not None else None
+    if config is not None and config.proxy_resources:
+        raw = config.proxy_resources
+        source = "ConfigMap %s values global.proxy.resources" % config.name
+    else:
+        raw, source = ISTIO_DEFAULT_RESOURCES, "Istio chart defaults"
+    return _defaulted(q.resource_list(raw.get("requests")), q.resource_list(raw.get("limits"))), source
+
+
+def _linkerd_resources(raw: Dict[str, Any], annos: Dict[str, str], table: Dict[Tuple[str, str], str]) -> Resources:
+    requests: Dict[str, Decimal] = {}
+    limits: Dict[str, Decimal] = {}
+    for (section, resource), annotation in table.items():
+        key = "request" if section == "requests" else "limit"
+        value = q.try_parse(annos.get(annotation)) if annotation else None
+        if value is None:
+            value = q.try_parse((raw.get(resource) or {}).get(key))
+        if value is not None:
+            (requests if section == "requests" else limits)[resource] = value
+    return _defaulted(requests, limits)
+
+
+def sidecar_containers(
+    ctx: RuleContext, mesh: str, revision: str, annos: Dict[str, str], ns_annos: Dict[str, str]
+) -> List[Dict[str, Any]]:
+    """[{name, init, resources, source}] for the containers the injector adds to a pod with these
+    annotations (Linkerd also reads config.linkerd.io/* from the namespace)."""
+    if mesh == "istio":
+        resources, source = _istio_resources(ctx, revision, annos)
+        istio = ctx.model.istio
+        config = istio.injector_for(revision) if istio is not None else None
+        init = "istio-validation" if config is not None and config.cni_enabled else "istio-init"
+        return [
+            {"name": "istio-proxy", "init": False, "resources": resources, "source": source},
+            {"name": init, "init": True, "resources": resources, "source": source},
+        ]
+    linkerd = ctx.model.linkerd
+    values = linkerd.values if linkerd is not None else {}
+    merged = dict(ns_annos, **annos)
+    proxy = _linkerd_resources((linkerd.proxy_resources if linkerd else {}) or {}, merged, LINKERD_ANNOTATIONS)
+    out = [
+        {
+            "name": "linkerd-proxy",
+            "init": False,
+            "resources": proxy,
+            "source": "linkerd-config values proxy.resources and config.linkerd.io/proxy-* annotations",
+        }
+    ]
+    if not (linkerd and linkerd.cni_enabled):
+        init_raw = (values.get("proxyInit") or {}).get("resources") or LINKERD_INIT_DEFAULT
+        out.append(
+            {
+                "name": "linkerd-init",
+                "init": True,
+                "resources": _linkerd_resources(init_raw, {}, {k: "" for k in LINKERD_ANNOTATIONS}),
+                "source": "linkerd-config values proxyInit.resources",
+            }
+        )
+    return out
+
+
+def _subjects(ctx: RuleContext, namespace: str, mesh: str) -> List[Tuple[str, str, Dict[str, str]]]:
+    """(what, revision, template annotations) for the distinct sidecar configurations new pods in
+    `namespace` would get: each workload template that should be injected, or a plain pod."""
+    out = []
+    seen: Set[Tuple[str, Tuple[Tuple[str, str], ...]]] = set()
+    for verdict in ctx.verdicts:
+        if not verdict.template or verdict.namespace != namespace or verdict.mesh != mesh or not verdict.should_inject:
+            continue
+        tmpl = ((verdict.obj.get("spec") or {}).get("template") or {}).get("metadata") or {}
+        annos = {
+            k: v
+            for k, v in (tmpl.get("annotations") or {}).items()
+            if k in ISTIO_ANNOTATIONS.values() or k in LINKERD_ANNOTATIONS.values()
+        }
+        key = (verdict.revision, tuple(sorted(annos.items())))
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(("%s %s/%s" % (verdict.kind, namespace, verdict.name), verdict.revision, annos))
+    if not out:
+        ns = ctx.view.namespace(namespace) or {}
+        rev = labels(ns).get("istio.io/rev", "default") if mesh == "istio" else ""
+        istio = ctx.model.istio
+        if mesh == "istio" and istio is not None:
+            rev = istio.resolve(rev) or rev
+        out.append(("a new pod in %s" % namespace, rev, {}))
+    return out
+
+
+def _fmt(resource: str, value: Decimal) -> str:
+    return q.format_resource(resource, value)
+
+
+def _resources_text(resources: Resources) -> str:
+    parts = []
+    for section in ("requests", "limits"):
+        for key, value in sorted(resources[section].items()):
+            parts.append("%s.%s=%s" % (section, key, _fmt(key, value)))
+    return ", ".join(parts) or "no requests or limits"
+
+
+def _proxy_steps(mesh: str, namespace: str, resource: str, value: str) -> List[str]:
+    kind = "limit" if resource.startswith("limits.") else "request"
+    base = resource.split(".")[-1]
+    if mesh == "istio":
+        annotation = ISTIO_ANNOTATIONS[("limits" if kind == "limit" else "requests", base)]
+        return [
+            '# per workload: pod template annotation %s: "%s"' % (annotation, value),
+            "# mesh-wide: helm upgrade istiod istio/istiod -n istio-system --reuse-values "
+            "--set global.proxy.resources.%s.%s=%s" % ("limits" if kind == "limit" else "requests", base, value),
+        ]
+    annotation = LINKERD_ANNOTATIONS[("limits" if kind == "limit" else "requests", base)]
+    return [
+        "kubectl annotate namespace %s %s=%s --overwrite   # read by the injector for new pods"
+        % (namespace, annotation, value),
+        "# mesh-wide: helm upgrade linkerd-control-plane linkerd/linkerd-control-plane -n linkerd --reuse-values "
+        "--set proxy.resources.%s.%s=%s" % (base, kind, value),
+    ]
+
+
+# ---- SI501 ----------------------------------------------------------------------------------------
+
+BASELINE_CAPS = {
+    "AUDIT_WRITE",
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "MKNOD",
+    "NET_BIND_SERVICE",
+    "SETFCAP",
+    "SETGID",
+    "SETPCAP",
+    "SETUID",
+    "SYS_CHROOT",
+}
+
+
+def _cni_mode(ctx: RuleContext, mesh: str, revision: str) -> bool:
+    if mesh == "linkerd":
+        return bool(ctx.model.linkerd and ctx.model.linkerd.cni_enabled)
+    istio = ctx.model.istio
+    config = istio.injector_for(revision) if istio is not None else None
+    if config is not None:
+        return config.cni_enabled
+    return bool(istio and istio.ambient.cni)
+
+
+@rule(codes=["SI501"], needs=["namespaces"])
+def pod_security_blocks_init(ctx: RuleContext) -> Iterator[Finding]:
+    """Meshed namespaces whose Pod Security enforce level (baseline, restricted) forbids the NET_ADMIN /
+    NET_RAW traffic-redirect init container the injector adds when the mesh CNI is not used; and
+    events where Pod Security, PSP, SCC or a policy engine rejected a mesh container."""
+    view = ctx.view
+    meshed = meshed_namespaces(ctx)
+    for ns_name in sorted(meshed):
+        ns = view.namespace(ns_name)
+        level = labels(ns or {}).get(PSA_ENFORCE, "")
+        if level not in ("baseline", "restricted"):
+            continue
+        for mesh in meshed[ns_name]:
+            subjects = _subjects(ctx, ns_name, mesh)
+            revision = subjects[0][1]
+            if _cni_mode(ctx, mesh, revision):
+                continue
+            init = "istio-init" if mesh == "istio" else "linkerd-init"
+            version = labels(ns or {}).get(PSA_ENFORCE + "-version", "latest")
+            yield Finding(
+                code="SI501",
+                kind="Namespace",
+                name=ns_name,
+                mesh=mesh,
+                message='namespace %s enforces Pod Security "%s:%s", which forbids the %s init container the %s '
+                "injector adds (capabilities NET_ADMIN, NET_RAW): every injected pod is rejected with "
+                'violates PodSecurity (container "%s" must not include "NET_ADMIN", "NET_RAW" in '
+                "securityContext.capabilities.add)" % (ns_name, level, version, init, MESH_TITLE[mesh], init),
+                evidence=[evidence(object_ref("Namespace", "", ns_name), "metadata.labels[%s]" % PSA_ENFORCE, level)],
+                steps=_psa_steps(mesh, ns_name),
+            )
+    if not view.has("events"):
+        return
+    groups: Dict[Tuple[str, str], List[Tuple[Dict[str, Any], Dict[str, Any]]]] = {}
+    for event, parsed in rejections(view):
+        if parsed["kind"] in ("pod-security", "psp", "scc") and webhook_errors.touches_mesh_proxy(parsed):
+            groups.setdefault((event_namespace(event), parsed["kind"]), []).append((event, parsed))
+        elif (
+            parsed["kind"] == "webhook-denied"
+            and not is_injector_name(parsed["webhook"])
+            and (webhook_errors.touches_mesh_init(parsed))
+        ):
+            groups.setdefault((event_namespace(event), "policy-engine %s" % parsed["webhook"]), []).append(
+                (event, parsed)
+            )
+    for (ns_name, what), items in sorted(groups.items()):
+        mesh = (
+            "istio"
+            if "istio-" in items[0][1]["message"]
+            else "linkerd"
+            if "linkerd-" in items[0][1]["message"]
+            else "any"
+        )
+        yield Finding(
+            code="SI501",
+            kind="Namespace",
+            name=ns_name,
+            mesh=mesh,
+            message="%s rejected %d injected pod(s) in %s because of the mesh containers: %s"
+            % (
+                what,
+                sum(int(e.get("count") or 1) for e, unused in items),
+                ns_name,
+                items[0][1].get("reason") or items[0][1]["message"],
+            ),
+            evidence=event_evidence(items),
+            steps=_psa_steps(mesh if mesh != "any" else "istio", ns_name),
+        )
+
+
+def _psa_steps(mesh: str, namespace: str) -> List[str]:
+    if mesh == "linkerd":
+        cni = [
+            "linkerd install-cni | kubectl apply -f -   # or helm install linkerd2-cni linkerd/linkerd2-cni",
+            "linkerd upgrade --linkerd-cni-enabled | kubectl apply -f -   # Helm: --set cniEnabled=true",
+        ]
+    else:
+        cni = [
+            "istioctl install --set components.cni.enabled=true   # Helm: install istio/cni and set "
+            "pilot.cni.enabled=true (no NET_ADMIN init container; required on OpenShift)"
+        ]
+    return cni + [
+        "kubectl rollout restart deployment,statefulset,daemonset -n %s" % namespace,
+        "# or, weaker: kubectl label namespace %s %s=privileged --overwrite" % (namespace, PSA_ENFORCE),
+    ]
+
+
+# ---- SI502 ----------------------------------------------------------------------------------------
+
+QUOTA_KEYS = {
+    "requests.cpu": ("requests", "cpu"),
+    "cpu": ("requests", "cpu"),
+    "limits.cpu": ("limits", "cpu"),
+    "requests.memory": ("requests", "memory"),
+    "memory": ("requests", "memory"),
+    "limits.memory": ("limits", "memory"),
+}
+
+
+def _pod_delta(containers: List[Dict[str, Any]], section: str, resource: str) -> Decimal:
+    """What the injected containers add to the pod's quota usage: the regular (and native-sidecar)
+    containers add up; an init container counts only above the app's own total, so it adds nothing
+    certain and is left out."""
+    return q.total(c["resources"][section].get(resource) for c in containers if not c["init"])
+
+
+@rule(codes=["SI502"], needs=["namespaces", "resourcequotas"])
+def quota_blocks_proxy(ctx: RuleContext) -> Iterator[Finding]:
+    """A ResourceQuota in a meshed namespace tracks limits the injected containers do not set (every
+    injected pod is rejected: `must specify limits.cpu for: <container>`), or has less headroom left
+    than the sidecar alone needs; plus `exceeded quota` / `must specify` events about meshed pods."""
+    view = ctx.view
+    meshed = meshed_namespaces(ctx)
+    for ns_name in sorted(meshed):
+        quotas = [
+            x
+            for x in view.in_namespace("resourcequotas", ns_name)
+            if not (x.get("spec") or {}).get("scopes") and not (x.get("spec") or {}).get("scopeSelector")
+        ]
+        if not quotas:
+            continue
+        ns_annos = annotations_of(view.namespace(ns_name) or {})
+        for mesh in meshed[ns_name]:
+            for what, revision, annos in _subjects(ctx, ns_name, mesh):
+                containers = sidecar_containers(ctx, mesh, revision, annos, ns_annos)
+                yield from _quota_findings(ns_name, mesh, what, containers, quotas)
+    if view.has("events"):
+        yield from _event_findings(ctx, ("quota-exceeded", "quota-must-specify"), "SI502", meshed)
+
+
+def _quota_findings(
+    ns_name: str, mesh: str, what: str, containers: List[Dict[str, Any]], quotas: List[Dict[str, Any]]
+) -> Iterator[Finding]:
+    for quota in quotas:
+        status = quota.get("status") or {}
+        hard = q.resource_list(status.get("hard") or (quota.get("spec") or {}).get("hard"))
+        used = q.resource_list(status.get("used"))
+        ref = object_ref("ResourceQuota", ns_name, name_of(quota))
+        for key in sorted(hard):
+            if key not in QUOTA_KEYS:
+                continue
+            section, resource = QUOTA_KEYS[key]
+            if section == "limits":
+                missing = [c["name"] for c in containers if resource not in c["resources"]["limits"]]
+                if missing:
+                    yield Finding(
+                        code="SI502",
+                        kind="ResourceQuota",
+                        namespace=ns_name,
+                        name=name_of(quota),
+                        mesh=mesh,
+                        message="ResourceQuota %s/%s tracks %s but the %s injector adds %s without a %s limit "
+                        "(LimitRange defaults do not reach webhook-added containers): %s is rejected with 'must "
+                        "specify %s for: %s'"
+                        % (
+                            ns_name,
+                            name_of(quota),
+                            key,
+                            MESH_TITLE[mesh],
+                            ", ".join(missing),
+                            resource,
+                            what,
+                            key,
+                            "; ".join(missing),
+                        ),
+                        evidence=[evidence(ref, "status.hard[%s]" % key, _fmt(key, hard[key]))]
+                        + [
+                            evidence(
+                                "container %s" % c["name"],
+                                "resources (%s)" % c["source"],
+                                _resources_text(c["resources"]),
+                            )
+                            for c in containers
+                            if c["name"] in missing
+                        ],
+                        steps=_proxy_steps(mesh, ns_name, key, "500m" if resource == "cpu" else "256Mi"),
+                    )
+                    continue
+            delta = _pod_delta(containers, section, resource)
+            if key not in used or not delta:
+                continue
+            remaining = hard[key] - used[key]
+            if remaining >= delta:
+                continue
+            yield Finding(
+                code="SI502",
+                kind="ResourceQuota",
+                namespace=ns_name,
+                name=name_of(quota),
+                mesh=mesh,
+                message="ResourceQuota %s/%s has %s %s left but the %s sidecar alone needs %s per pod: %s cannot be "
+                "created (exceeded quota)"
+                % (ns_name, name_of(quota), _fmt(key, remaining), key, MESH_TITLE[mesh], _fmt(key, delta), what),
+                evidence=[
+                    evidence(ref, "status.hard[%s]" % key, _fmt(key, hard[key])),
+                    evidence(ref, "status.used[%s]" % key, _fmt(key, used[key])),
+                ]
+                + [
+                    evidence(
+                        "container %s" % c["name"], "resources (%s)" % c["source"], _resources_text(c["resources"])
+                    )
+                    for c in containers
+                    if not c["init"]
+                ],
+                steps=[
+                    "kubectl describe resourcequota %s -n %s" % (name_of(quota), ns_name),
+                    "# raise the quota by at least %s per injected pod, or lower the sidecar's %s:"
+                    % (_fmt(key, delta), key),
+                ]
+                + _proxy_steps(mesh, ns_name, key, "100m" if resource == "cpu" else "128Mi"),
+            )
+
+
+def _event_findings(
+    ctx: RuleContext, kinds: Tuple[str, ...], code: str, meshed: Dict[str, List[str]]
+) -> Iterator[Finding]:
+    groups: Dict[str, List[Tuple[Dict[str, Any], Dict[str, Any]]]] = {}
+    for event, parsed in rejections(ctx.view):
+        if parsed["kind"] not in kinds:
+            continue
+        ns_name = event_namespace(event)
+        if ns_name in meshed or webhook_errors.touches_mesh_proxy(parsed):
+            groups.setdefault(ns_name, []).append((event, parsed))
+    for ns_name, items in sorted(groups.items()):
+        meshes = meshed.get(ns_name) or ["any"]
+        yield Finding(
+            code=code,
+            kind="Namespace",
+            name=ns_name,
+            mesh=meshes[0] if len(meshes) == 1 else "any",
+            message="%d pod create(s) in meshed namespace %s were rejected: %s"
+            % (sum(int(e.get("count") or 1) for e, unused in items), ns_name, items[0][1]["message"]),
+            evidence=event_evidence(items),
+            steps=[
+                "kubectl describe %s -n %s" % ("resourcequota" if code == "SI502" else "limitrange", ns_name),
+                "kubectl get events -n %s --field-selector reason=FailedCreate" % ns_name,
+            ],
+        )
+
+
+# ---- SI503 ----------------------------------------------------------------------------------------
+
+
+def limitrange_violations(item: Dict[str, Any], container: Dict[str, Any]) -> List[str]:
+    """LimitRanger's messages (plugin/pkg/admission/limitranger) for one Container-type item."""
+    out = []
+    res = container["resources"]
+    for resource, bound in sorted(q.resource_list(item.get("max")).items()):
+        limit = res["limits"].get(resource)
+        if limit is None:
+            out.append(
+                "maximum %s usage per Container is %s.  No limit is specified" % (resource, _fmt(resource, bound))
+            )
+        elif limit > bound:
+            out.append(
+                "maximum %s usage per Container is %s, but limit is %s"
+                % (resource, _fmt(resource, bound), _fmt(resource, limit))
+            )
+    for resource, bound in sorted(q.resource_list(item.get("min")).items()):
+        request = res["requests"].get(resource)
+        if request is None:
+            out.append(
+                "minimum %s usage per Container is %s.  No request is specified" % (resource, _fmt(resource, bound))
+            )
+        elif request < bound:
+            out.append(
+                "minimum %s usage per Container is %s, but request is %s"
+                % (resource, _fmt(resource, bound), _fmt(resource, request))
+            )
+    for resource, ratio in sorted(q.resource_list(item.get("maxLimitRequestRatio")).items()):
+        request, limit = res["requests"].get(resource), res["limits"].get(resource)
+        if limit is None or not request:
+            continue
+        if limit / request > ratio:
+            out.append(
+                "%s max limit to request ratio per Container is %s, but provided ratio is %f"
+                % (resource, ratio.normalize(), limit / request)
+            )
+    return out
+
+
+@rule(codes=["SI503"], needs=["namespaces", "limitranges"])
+def limitrange_blocks_proxy(ctx: RuleContext) -> Iterator[Finding]:
+    """A Container LimitRange in a meshed namespace that the injected containers violate (max, min,
+    maxLimitRequestRatio; its defaults are applied before the injector runs, so they do not help);
+    plus LimitRanger rejections from events."""
+    view = ctx.view
+    meshed = meshed_namespaces(ctx)
+    for ns_name in sorted(meshed):
+        ranges = view.in_namespace("limitranges", ns_name)
+        if not ranges:
+            continue
+        ns_annos = annotations_of(view.namespace(ns_name) or {})
+        for mesh in meshed[ns_name]:
+            for what, revision, annos in _subjects(ctx, ns_name, mesh):
+                containers = sidecar_containers(ctx, mesh, revision, annos, ns_annos)
+                for limit_range in ranges:
+                    for index, item in enumerate((limit_range.get("spec") or {}).get("limits") or []):
+                        if item.get("type") != "Container":
+                            continue
+                        problems = [(c, p) for c in containers for p in limitrange_violations(item, c)]
+                        if not problems:
+                            continue
+                        ref = object_ref("LimitRange", ns_name, name_of(limit_range))
+                        yield Finding(
+                            code="SI503",
+                            kind="LimitRange",
+                            namespace=ns_name,
+                            name=name_of(limit_range),
+                            mesh=mesh,
+                            message="LimitRange %s/%s rejects the containers the %s injector adds to %s: %s"
+                            % (
+                                ns_name,
+                                name_of(limit_range),
+                                MESH_TITLE[mesh],
+                                what,
+                                "; ".join("%s: %s" % (c["name"], p) for c, p in problems[:MAX_EVIDENCE]),
+                            ),
+                            evidence=[evidence(ref, "spec.limits[%d]" % index, _limit_text(item))]
+                            + [
+                                evidence(
+                                    "container %s" % c["name"],
+                                    "resources (%s)" % c["source"],
+                                    _resources_text(c["resources"]),
+                                )
+                                for c in {id(c): c for c, unused in problems}.values()
+                            ],
+                            steps=[
+                                "kubectl describe limitrange %s -n %s" % (name_of(limit_range), ns_name),
+                                "# set the sidecar's requests/limits inside the LimitRange bounds:",
+                            ]
+                            + _proxy_steps(mesh, ns_name, "limits.cpu", "<within max>"),
+                        )
+    if view.has("events"):
+        yield from _event_findings(ctx, ("limitrange",), "SI503", meshed)
+
+
+def _limit_text(item: Dict[str, Any]) -> str:
+    parts = ["type %s" % item.get("type")]
+    for key in ("min", "max", "default", "defaultRequest", "maxLimitRequestRatio"):
+        if item.get(key):
+            parts.append("%s %s" % (key, ",".join("%s=%s" % kv for kv in sorted(item[key].items()))))
+    return "; ".join(parts)
+
+
+# ---- SI504 ----------------------------------------------------------------------------------------
+
+# What each injector's ServiceAccount must be allowed (cluster-wide), from the mesh charts' ClusterRoles:
+# istiod patches its webhook's caBundle (pkg/webhooks/webhookpatch.go) and watches namespaces; the Linkerd
+# proxy-injector reads namespaces (annotations) and workload owners through informers.
+REQUIRED = {
+    "istio": [
+        ("admissionregistration.k8s.io", "mutatingwebhookconfigurations", ("get", "list", "watch")),
+        ("admissionregistration.k8s.io", "mutatingwebhookconfigurations", ("update|patch",)),
+        ("", "namespaces", ("get", "list", "watch")),
+    ],
+    "linkerd": [
+        ("", "namespaces", ("get", "list", "watch")),
+        ("", "pods", ("list", "watch")),
+        ("apps", "replicasets", ("list", "watch")),
+        ("apps", "deployments", ("list", "watch")),
+        ("", "events", ("create",)),
+    ],
+}
+DEFAULT_SA = {"istio": "istiod", "linkerd": "linkerd-proxy-injector"}
+
+
+def _rule_grants(rule_obj: Dict[str, Any], group: str, resource: str, verb: str) -> bool:
+    if rule_obj.get("resourceNames"):
+        return False  # name-restricted rules cannot grant list/watch, and webhook names vary: not counted
+    groups, resources, verbs = (
+        (rule_obj.get("apiGroups") or []),
+        (rule_obj.get("resources") or []),
+        (rule_obj.get("verbs") or []),
+    )
+    return (
+        (group in groups or "*" in groups)
+        and (resource in resources or "*" in resources)
+        and (verb in verbs or "*" in verbs)
+    )
+
+
+def _subject_matches(subject: Dict[str, Any], namespace: str, name: str) -> bool:
+    kind = subject.get("kind")
+    if kind == "ServiceAccount":
+        return subject.get("name") == name and (subject.get("namespace") or "") == namespace
+    if kind == "Group":
+        return subject.get("name") in (
+            "system:serviceaccounts",
+            "system:serviceaccounts:%s" % namespace,
+            "system:authenticated",
+        )
+    if kind == "User":
+        return subject.get("name") == "system:serviceaccount:%s:%s" % (namespace, name)
+    return False
+
+
+def cluster_rules_for(view: Any, namespace: str, name: str) -> Tuple[List[Dict[str, Any]], List[str]]:
+    """(rules, bindings) a ServiceAccount gets cluster-wide through ClusterRoleBindings."""
+    roles = {name_of(r): r for r in view.items("clusterroles")}
+    rules_out: List[Dict[str, Any]] = []
+    bindings = []
+    for binding in view.items("clusterrolebindings"):
+        if not any(_subject_matches(s, namespace, name) for s in binding.get("subjects") or []):
+            continue
+        role_ref = binding.get("roleRef") or {}
+        role = roles.get(role_ref.get("name") or "") if role_ref.get("kind") == "ClusterRole" else None
+        if role is not None:
+            rules_out.extend(role.get("rules") or [])
+            bindings.append("%s -> %s" % (name_of(binding), name_of(role)))
+    return rules_out, bindings
+
+
+@rule(codes=["SI504"], needs=["clusterroles", "clusterrolebindings", "deployments"])
+def injector_rbac_missing(ctx: RuleContext) -> Iterator[Finding]:
+    """The injector's ServiceAccount lacks a cluster permission it needs (evaluated from ClusterRoles
+    and ClusterRoleBindings in the snapshot, as a SubjectAccessReview would): istiod patching
+    mutatingwebhookconfigurations (otherwise the caBundle goes stale), the Linkerd proxy-injector
+    reading namespaces and workload owners (otherwise it denies or never becomes ready)."""
+    view = ctx.view
+    if not view.items("clusterroles"):
+        return  # every real cluster has system ClusterRoles: an empty list is trimmed data, not a verdict
+    targets: List[Tuple[str, str, str, str]] = []  # (mesh, namespace, serviceaccount, deployment)
+    istio, linkerd = ctx.model.istio, ctx.model.linkerd
+    if istio is not None:
+        for rev in istio.revisions.values():
+            for deploy_name in rev.deployments:
+                targets.append(("istio",) + _sa_of(view, rev.namespace, deploy_name, "istio"))
+    if linkerd is not None:
+        for ref in linkerd.injector_deployments:
+            ns, _unused, deploy_name = ref.partition("/")
+            targets.append(("linkerd",) + _sa_of(view, ns, deploy_name, "linkerd"))
+    for mesh, ns, sa, deploy_name in targets:
+        granted, bindings = cluster_rules_for(view, ns, sa)
+        missing: List[str] = []
+        checks: List[str] = []
+        for group, resource, verbs in REQUIRED[mesh]:
+            target = "%s%s" % (resource, "." + group if group else "")
+            for verb in verbs:
+                options = verb.split("|")
+                if not any(any(_rule_grants(r, group, resource, v) for r in granted) for v in options):
+                    missing.append("%s %s" % (" or ".join(options), target))
+                    checks.append("%s %s" % (options[-1], target))
+        if not missing:
+            continue
+        sa_ref = "system:serviceaccount:%s:%s" % (ns, sa)
+        yield Finding(
+            code="SI504",
+            kind="Deployment",
+            namespace=ns,
+            name=deploy_name,
+            mesh=mesh,
+            message="ServiceAccount %s/%s of the %s injector may not: %s"
+            % (ns, sa, MESH_TITLE[mesh], ", ".join(missing)),
+            evidence=[
+                evidence(object_ref("ServiceAccount", ns, sa), "ClusterRoleBindings", "; ".join(bindings) or "none")
+            ]
+            + [evidence(object_ref("ServiceAccount", ns, sa), "permission", m) for m in missing[:MAX_EVIDENCE]],
+            steps=["kubectl auth can-i %s --as=%s" % (check, sa_ref) for check in checks[:3]]
+            + [
+                "# re-apply the mesh's RBAC: %s"
+                % (
+                    "helm upgrade istiod istio/istiod -n %s --reuse-values" % ns
+                    if mesh == "istio"
+                    else "linkerd upgrade | kubectl apply -f -"
+                )
+            ],
+        )
+
+
+def _sa_of(view: Any, namespace: str, deployment: str, mesh: str) -> Tuple[str, str, str]:
+    deploy = view.get("deployments", namespace, deployment) or {}
+    spec = ((deploy.get("spec") or {}).get("template") or {}).get("spec") or {}
+    sa = spec.get("serviceAccountName") or spec.get("serviceAccount")
+    if not sa:
+        sa = DEFAULT_SA[mesh] if mesh == "linkerd" or deployment == "istiod" else deployment
+    return namespace, sa, deployment
+
+
+# ---- SI505 ----------------------------------------------------------------------------------------
+
+
+@rule(codes=["SI505"], needs=["events"])
+def policy_engine_denies(ctx: RuleContext) -> Iterator[Finding]:
+    """A policy engine's webhook (Gatekeeper, Kyverno, any validating webhook or non-mesh mutating one)
+    denied pods in meshed namespaces or mentioning mesh containers. Denials about the NET_ADMIN/NET_RAW
+    init container are SI501."""
+    meshed = meshed_namespaces(ctx)
+    validating = validating_webhook_names(ctx.view)
+    groups: Dict[str, List[Tuple[Dict[str, Any], Dict[str, Any]]]] = {}
+    for event, parsed in rejections(ctx.view):
+        if parsed["kind"] != "webhook-denied" or is_injector_name(parsed["webhook"]):
+            continue
+        if any(w.injector for w in webhooks_named(ctx, parsed["webhook"])):
+            continue
+        if webhook_errors.touches_mesh_init(parsed):
+            continue  # SI501
+        if event_namespace(event) in meshed or webhook_errors.touches_mesh_proxy(parsed):
+            groups.setdefault(parsed["webhook"], []).append((event, parsed))
+    for name, items in sorted(groups.items()):
+        config = validating.get(name, "")
+        kind = "ValidatingWebhookConfiguration" if config else "MutatingWebhookConfiguration"
+        hooks = webhooks_named(ctx, name)
+        if not config and hooks:
+            config = hooks[0].config
+        engine = "Gatekeeper" if "gatekeeper" in name else "Kyverno" if "kyverno" in name else "policy webhook"
+        yield Finding(
+            code="SI505",
+            kind=kind if config else "Event",
+            name=config or name,
+            mesh="any",
+            message="%s %s denied %d pod create(s) in meshed namespaces: %s"
+            % (
+                engine,
+                name,
+                sum(int(e.get("count") or 1) for e, unused in items),
+                items[0][1]["reason"] or "without explanation",
+            ),
+            evidence=event_evidence(items),
+            steps=[
+                "# exempt the mesh containers (istio-proxy, istio-init, linkerd-proxy, linkerd-init) or the namespace "
+                "in the policy that denied, or make the policy accept the injected fields",
+                "kubectl get constraints   # Gatekeeper"
+                if engine == "Gatekeeper"
+                else "kubectl get clusterpolicies,policies -A   # Kyverno"
+                if engine == "Kyverno"
+                else "kubectl get validatingwebhookconfiguration %s -o yaml" % (config or name),
+            ],
+        )
