@@ -57,8 +57,8 @@ test: setup
 lint: ruff mypy yamllint ansible-lint docs-check
 
 ruff: setup
-	$(BIN)/ruff check plugins tests tools
-	$(BIN)/ruff format --check plugins/module_utils tools
+	$(BIN)/ruff check plugins tests tools examples
+	$(BIN)/ruff format --check plugins tests tools examples
 
 mypy: setup
 	$(BIN)/mypy plugins/module_utils tools
@@ -77,7 +77,7 @@ docs-check: setup
 
 # ---- tests ------------------------------------------------------------------------------------
 units: setup
-	$(PYTEST) -q -n 2 tests/unit
+	$(PYTEST) -q tests/unit
 
 integration: setup
 	$(PYTEST) -q tests/integration
@@ -121,7 +121,7 @@ dist-check: $(TARBALL)
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
 	mkdir -p $$tmp/ansible_collections/kubernetes && \
 	cp -a $(COLLECTIONS)/ansible_collections/kubernetes/core $$tmp/ansible_collections/kubernetes/core && \
-	$(BIN)/ansible-galaxy collection install --offline -p $$tmp $(TARBALL) >/dev/null && \
+	ANSIBLE_COLLECTIONS_PATH=$$tmp $(BIN)/ansible-galaxy collection install --offline -p $$tmp $(TARBALL) >/dev/null && \
 	ANSIBLE_COLLECTIONS_PATH=$$tmp $(BIN)/ansible-doc -l meshops.sidecar_injection | tee $$tmp/doc.txt && \
 	grep -q '^meshops.sidecar_injection.injection_facts' $$tmp/doc.txt && \
 	grep -q '^meshops.sidecar_injection.injection_diagnose' $$tmp/doc.txt && \

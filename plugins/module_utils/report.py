@@ -23,6 +23,7 @@ from typing import Any, Dict, Iterable, List
 
 SCHEMA = 1
 SEVERITY_LABEL = {"error": "ERROR", "warning": "WARN", "info": "INFO"}
+MESSAGE_WIDTH = 220  # the report has the full text; the terminal summary stays one line per finding
 
 
 def build(
@@ -92,7 +93,7 @@ def human_lines(report: Dict[str, Any], limit: int = 20) -> List[str]:
     pods = summary.get("pods") or {}
     if pods:
         lines.append(
-            "pods: %d checked, %d should carry a sidecar, %d do; %d missing one"
+            "pods: %d checked, %d should carry a sidecar, %d carry one; %d missing one"
             % (pods.get("total", 0), pods.get("should_inject", 0), pods.get("injected", 0), pods.get("missing", 0))
         )
     counts = summary.get("severities") or {}
@@ -102,6 +103,9 @@ def human_lines(report: Dict[str, Any], limit: int = 20) -> List[str]:
     )
     findings = report.get("findings") or []
     for finding in findings[:limit]:
+        message = " ".join(str(finding.get("message") or "").split())  # event texts may span lines
+        if len(message) > MESSAGE_WIDTH:
+            message = message[: MESSAGE_WIDTH - 3] + "..."
         lines.append(
             "  %-5s %s %-28s %s: %s"
             % (
@@ -109,7 +113,7 @@ def human_lines(report: Dict[str, Any], limit: int = 20) -> List[str]:
                 finding.get("code"),
                 finding.get("slug"),
                 describe_object(finding),
-                finding.get("message"),
+                message,
             )
         )
     if len(findings) > limit:

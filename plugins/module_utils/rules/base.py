@@ -70,9 +70,7 @@ def rule(codes: Iterable[str], needs: Iterable[str] = ()) -> Callable[[CheckFunc
             raise KeyError("rule needs unknown resource %r" % resource)
 
     def wrap(func: CheckFunction) -> Rule:
-        return Rule(
-            name=func.__name__, codes=code_list, needs=need_list, check=func, doc=(func.__doc__ or "").strip()
-        )
+        return Rule(name=func.__name__, codes=code_list, needs=need_list, check=func, doc=(func.__doc__ or "").strip())
 
     return wrap
 

@@ -1,0 +1,262 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, meshops.sidecar_injection contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: injection_diagnose
+short_description: Diagnose Istio and Linkerd sidecar injection on a cluster or an offline snapshot
+version_added: 0.1.0
+author:
+  - meshops platform team (@meshops)
+description:
+  - Reads the cluster's injection-relevant state (live, with the same auth options as C(kubernetes.core)
+    modules, or from an offline snapshot), decides for every pod and workload template whether the API
+    server would call an injector and what the injector would decide, compares that with what the pods
+    carry, and runs the finding rules (codes C(SI101) to C(SI803), see C(docs/findings.md)).
+  - Returns the findings, the verdicts that explain them and a short human summary, and writes the full
+    JSON report to O(report_path) when given.
+  - Read-only. The cluster is never changed, so the module never reports C(changed); writing the report
+    file is an output of the run, not a change, and happens in check mode too.
+  - A resource kind the identity may not read (HTTP 403) narrows the diagnosis and is reported as C(SI801)
+    naming the skipped checks; kinds missing from an offline snapshot are reported as C(SI803).
+extends_documentation_fragment:
+  - kubernetes.core.k8s_auth_options
+options:
+  src:
+    description:
+      - "Offline snapshot to diagnose instead of a live cluster. A directory (read recursively) or a file of
+        YAML or JSON (multi-document files, C(kind: List), C(kubectl get -o yaml|json) output,
+        C(kubectl version -o json) output), or a bundle written by M(meshops.sidecar_injection.injection_facts)."
+      - When set, the auth options are ignored.
+    type: path
+  cluster_name:
+    description:
+      - Name of the cluster in the report, usually C(inventory_hostname).
+    type: str
+  min_severity:
+    description:
+      - Leave out findings below this severity.
+    type: str
+    choices: [info, warning, error]
+    default: info
+  desired_namespaces:
+    description:
+      - Namespaces that are meant to be meshed. An unlabelled namespace listed here is reported as
+        C(SI101) at warning level; unlabelled namespaces nobody declared are reported at info level, as
+        C(istioctl analyze) does.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name:
+        description: Namespace name.
+        type: str
+        required: true
+      mesh:
+        description: The mesh that should inject there.
+        type: str
+        choices: [istio, linkerd]
+        default: istio
+      revision:
+        description: Istio revision or tag the namespace should use (C(istio.io/rev)); empty for the default.
+        type: str
+  namespaces:
+    description:
+      - Only diagnose these namespaces (shell-style patterns allowed). Empty means all. The mesh
+        control-plane namespaces are always read.
+    type: list
+    elements: str
+    default: []
+  exclude_namespaces:
+    description:
+      - Leave these namespaces out (shell-style patterns allowed).
+    type: list
+    elements: str
+    default: []
+  control_plane_namespaces:
+    description:
+      - Extra namespaces to treat as mesh control-plane namespaces (where injector services, certificates
+        and configuration are read), in addition to the ones found from the webhooks and deployments.
+    type: list
+    elements: str
+    default: []
+  cert_warning_days:
+    description:
+      - Certificates expiring within this many days are reported (C(SI403), C(SI405), C(SI407)).
+    type: int
+    default: 60
+  webhook_timeout_floor:
+    description:
+      - Injector webhooks with a C(timeoutSeconds) below this are reported (C(SI204)).
+    type: int
+    default: 5
+  limit:
+    description:
+      - Page size of the LIST requests made against a live cluster.
+    type: int
+    default: 500
+  retries:
+    description:
+      - How many times a live request is retried on HTTP 429, 5xx or a reset connection.
+    type: int
+    default: 5
+  report_path:
+    description:
+      - Write the full JSON report (cluster, summary, findings, verdicts) to this file. The folder is
+        created when missing; the file is replaced atomically.
+    type: path
+  return_verdicts:
+    description:
+      - Which verdicts to return in the result. V(problems) returns the verdicts of pods and workloads that
+        should carry a sidecar and don't, or carry one they shouldn't; V(all) returns every verdict (large
+        on big clusters; the report file always has all of them).
+    type: str
+    choices: [all, problems, none]
+    default: problems
+  summary_limit:
+    description:
+      - How many findings the human summary in RV(summary_lines) lists.
+    type: int
+    default: 20
+requirements:
+  - kubernetes >= 24.2.0 (live mode)
+  - PyYAML
+  - cryptography (certificate checks)
+notes:
+  - "Inventory hosts are clusters; run with C(connection: local)."
+  - The number of API requests is a fixed set plus pagination; it does not grow with the number of pods.
+  - Only the certificate secrets the checks need are read, and only their public certificates are kept.
+seealso:
+  - module: meshops.sidecar_injection.injection_facts
+  - module: kubernetes.core.k8s_info
+"""
+
+EXAMPLES = r"""
+- name: Diagnose the cluster of the current kubeconfig context
+  meshops.sidecar_injection.injection_diagnose:
+    context: prod-eu
+    cluster_name: "{{ inventory_hostname }}"
+    report_path: "reports/{{ inventory_hostname }}.json"
+  register: diagnosis
+
+- name: Fail the pipeline on error findings of a manifest dump
+  meshops.sidecar_injection.injection_diagnose:
+    src: build/rendered-manifests/
+    min_severity: error
+  register: diagnosis
+  failed_when: diagnosis.findings | length > 0
+
+- name: Declare which namespaces must be meshed
+  meshops.sidecar_injection.injection_diagnose:
+    kubeconfig: ~/.kube/config
+    desired_namespaces:
+      - name: shop
+        mesh: istio
+        revision: 1-22
+      - name: payments
+        mesh: linkerd
+"""
+
+RETURN = r"""
+cluster:
+  description: Where the state came from.
+  returned: always
+  type: dict
+  sample: {"name": "prod-eu", "source": "live", "server": "https://10.0.0.1:443", "context": "prod-eu"}
+summary:
+  description: Counts and context of the run.
+  returned: always
+  type: dict
+  contains:
+    kubernetes_version:
+      description: The API server's version, when known.
+      type: str
+      sample: v1.31.4
+    platform:
+      description: Detected platform (eks, gke, aks, openshift, self-managed or unknown).
+      type: str
+    meshes:
+      description: Meshes found, with versions, control-plane namespaces and revisions.
+      type: list
+      elements: dict
+    pods:
+      description: Pod counts (total, should_inject, injected, missing).
+      type: dict
+    severities:
+      description: Number of findings per severity (after O(min_severity)).
+      type: dict
+      sample: {"error": 2, "warning": 3, "info": 1}
+    at_or_above:
+      description: Number of findings at each severity or worse, for failure thresholds.
+      type: dict
+      sample: {"info": 6, "warning": 5, "error": 2}
+    codes:
+      description: Number of findings per code.
+      type: dict
+    gaps:
+      description: Resource kinds that could not be read, and why.
+      type: list
+      elements: dict
+    requests:
+      description: API requests made (live mode).
+      type: int
+findings:
+  description: The findings, worst first.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - code: SI103
+      slug: revision-not-found
+      severity: error
+      mesh: istio
+      kind: Namespace
+      namespace: ""
+      name: payments
+      message: "istio.io/rev=1-21 names a revision no injector webhook serves"
+      evidence: [{"object": "Namespace payments", "field": "metadata.labels", "value": {"istio.io/rev": "1-21"}}]
+      remediation: {"action": "label_namespace", "steps": ["kubectl label namespace payments istio.io/rev=1-23 --overwrite"]}
+verdicts:
+  description: Per pod and per workload template, what the API server and the injector would do and what is there.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - {"kind": "Pod", "namespace": "shop", "name": "web-7d9f-abcde", "mesh": "istio",
+       "webhook": "istio-revision-tag-default/namespace.sidecar-injector.istio.io", "revision": "default",
+       "should_inject": true, "injected": false,
+       "reasons": ["namespace label istio-injection=enabled matches ...", "created before the namespace was enabled"]}
+summary_lines:
+  description: A short human-readable summary.
+  returned: always
+  type: list
+  elements: str
+report_path:
+  description: Where the JSON report was written.
+  returned: when O(report_path) is set
+  type: str
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.diagnose_runner import (
+    DIAGNOSE_ARGUMENT_SPEC,
+    DiagnoseError,
+    run,
+)
+
+
+def main():
+    module = AnsibleModule(argument_spec=DIAGNOSE_ARGUMENT_SPEC, supports_check_mode=True)
+    try:
+        result = run(module.params, warn=module.warn)
+    except DiagnoseError as exc:
+        module.fail_json(msg=str(exc), **exc.details)
+    module.exit_json(changed=False, **result)
+
+
+if __name__ == "__main__":
+    main()
