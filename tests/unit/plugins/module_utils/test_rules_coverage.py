@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.diagnosis import diagnose
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import RESOURCES
 from ansible_collections.meshops.sidecar_injection.tests.unit.plugins.module_utils.mesh_fixtures import (
     hook,
     istiod,
@@ -11,32 +12,7 @@ from ansible_collections.meshops.sidecar_injection.tests.unit.plugins.module_uti
     snapshot,
 )
 
-ALL_KINDS = (
-    "namespaces",
-    "pods",
-    "deployments",
-    "replicasets",
-    "statefulsets",
-    "daemonsets",
-    "jobs",
-    "cronjobs",
-    "events",
-    "mutatingwebhookconfigurations",
-    "validatingwebhookconfigurations",
-    "services",
-    "endpoints",
-    "endpointslices",
-    "configmaps",
-    "secrets",
-    "networkpolicies",
-    "resourcequotas",
-    "limitranges",
-    "nodes",
-    "roles",
-    "rolebindings",
-    "clusterroles",
-    "clusterrolebindings",
-)
+ALL_KINDS = tuple(RESOURCES)
 FORBIDDEN = (
     'secrets "istio-ca-secret" is forbidden: User "system:serviceaccount:ops:diag" cannot get resource "secrets" '
     'in API group "" in the namespace "istio-system"'
