@@ -15,9 +15,12 @@ import json
 import os
 from typing import Any, Dict, List, Optional
 
+from tests.kubesim.injectors.istio import init_container
+
 DATASET_VERSION = 2  # bump when build() changes: the cached file is rebuilt
 ISTIO_VERSION = "1.22.3"
 PROXY = "docker.io/istio/proxyv2:%s" % ISTIO_VERSION
+INIT_RESOURCES = {"limits": {"cpu": "2", "memory": "1Gi"}, "requests": {"cpu": "10m", "memory": "40Mi"}}
 NOW = "2026-03-02T09:00:00Z"
 
 # A private key in the cluster's CA secret: the benchmark also proves it never leaves gathering.
@@ -170,43 +173,13 @@ def _app_container(app: str, image: str) -> Dict[str, Any]:
 
 
 def _istio_init() -> Dict[str, Any]:
-    return {
-        "name": "istio-init",
-        "image": PROXY,
-        "imagePullPolicy": "IfNotPresent",
-        "args": [
-            "istio-iptables",
-            "-p",
-            "15001",
-            "-z",
-            "15006",
-            "-u",
-            "1337",
-            "-m",
-            "REDIRECT",
-            "-i",
-            "*",
-            "-x",
-            "",
-            "-b",
-            "*",
-            "-d",
-            "15090,15021,15020",
-            "--log_output_level=default:info",
-        ],
-        "resources": {"limits": {"cpu": "2", "memory": "1Gi"}, "requests": {"cpu": "10m", "memory": "40Mi"}},
-        "securityContext": {
-            "allowPrivilegeEscalation": False,
-            "capabilities": {"add": ["NET_ADMIN", "NET_RAW"], "drop": ["ALL"]},
-            "privileged": False,
-            "readOnlyRootFilesystem": False,
-            "runAsGroup": 0,
-            "runAsNonRoot": False,
-            "runAsUser": 0,
-        },
-        "terminationMessagePath": "/dev/termination-log",
-        "terminationMessagePolicy": "File",
-    }
+    init = init_container("istio-init", PROXY, INIT_RESOURCES, cni=False)
+    init.update(
+        imagePullPolicy="IfNotPresent",
+        terminationMessagePath="/dev/termination-log",
+        terminationMessagePolicy="File",
+    )
+    return init
 
 
 def _istio_proxy(app: str) -> Dict[str, Any]:

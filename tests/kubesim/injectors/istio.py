@@ -301,7 +301,7 @@ class IstioInjector:
         app_containers = [c.get("name") for c in spec.get("containers") or []]
 
         init_name = "istio-validation" if cni else "istio-init"
-        init = self._init_container(init_name, image, resources, cni)
+        init = init_container(init_name, image, resources, cni)
         proxy = self._proxy_container(image, resources, namespace, spec, workload, owner, app_containers)
         if native:
             proxy["restartPolicy"] = "Always"
@@ -357,57 +357,6 @@ class IstioInjector:
         }
         annotations["sidecar.istio.io/status"] = json.dumps(status, separators=(",", ":"))
         return out
-
-    @staticmethod
-    def _init_container(name: str, image: str, resources: dict, cni: bool) -> dict:
-        args = [
-            "istio-iptables",
-            "-p",
-            "15001",
-            "-z",
-            "15006",
-            "-u",
-            "1337",
-            "-m",
-            "REDIRECT",
-            "-i",
-            "*",
-            "-x",
-            "",
-            "-b",
-            "*",
-            "-d",
-            "15090,15021,15020",
-            "--log_output_level=default:info",
-        ]
-        if cni:
-            args += ["--run-validation", "--skip-rule-apply"]
-            security = {
-                "allowPrivilegeEscalation": False,
-                "capabilities": {"drop": ["ALL"]},
-                "privileged": False,
-                "readOnlyRootFilesystem": True,
-                "runAsGroup": 1337,
-                "runAsNonRoot": True,
-                "runAsUser": 1337,
-            }
-        else:
-            security = {
-                "allowPrivilegeEscalation": False,
-                "capabilities": {"add": ["NET_ADMIN", "NET_RAW"], "drop": ["ALL"]},
-                "privileged": False,
-                "readOnlyRootFilesystem": False,
-                "runAsGroup": 0,
-                "runAsNonRoot": False,
-                "runAsUser": 0,
-            }
-        return {
-            "args": args,
-            "image": image,
-            "name": name,
-            "resources": copy.deepcopy(resources),
-            "securityContext": security,
-        }
 
     def _proxy_container(
         self,
@@ -530,3 +479,55 @@ class IstioInjector:
 
 def ca_bundle_of(injector: IstioInjector) -> str:
     return base64.b64encode(injector.ca.cert_pem).decode()
+
+
+def init_container(name: str, image: str, resources: dict, cni: bool) -> dict:
+    """istio-init (iptables, NET_ADMIN/NET_RAW, root) or, with CNI, istio-validation, as the injector renders them."""
+    args = [
+        "istio-iptables",
+        "-p",
+        "15001",
+        "-z",
+        "15006",
+        "-u",
+        "1337",
+        "-m",
+        "REDIRECT",
+        "-i",
+        "*",
+        "-x",
+        "",
+        "-b",
+        "*",
+        "-d",
+        "15090,15021,15020",
+        "--log_output_level=default:info",
+    ]
+    if cni:
+        args += ["--run-validation", "--skip-rule-apply"]
+        security = {
+            "allowPrivilegeEscalation": False,
+            "capabilities": {"drop": ["ALL"]},
+            "privileged": False,
+            "readOnlyRootFilesystem": True,
+            "runAsGroup": 1337,
+            "runAsNonRoot": True,
+            "runAsUser": 1337,
+        }
+    else:
+        security = {
+            "allowPrivilegeEscalation": False,
+            "capabilities": {"add": ["NET_ADMIN", "NET_RAW"], "drop": ["ALL"]},
+            "privileged": False,
+            "readOnlyRootFilesystem": False,
+            "runAsGroup": 0,
+            "runAsNonRoot": False,
+            "runAsUser": 0,
+        }
+    return {
+        "args": args,
+        "image": image,
+        "name": name,
+        "resources": copy.deepcopy(resources),
+        "securityContext": security,
+    }
