@@ -23,6 +23,7 @@ from typing import Any, Dict, Iterable, List
 
 SCHEMA = 1
 SEVERITY_LABEL = {"error": "ERROR", "warning": "WARN", "info": "INFO"}
+VERDICT_LINES = 5  # pods that should carry a sidecar and don't, shown with the decisive reason
 MESSAGE_WIDTH = 220  # the report has the full text; the terminal summary stays one line per finding
 
 
@@ -96,6 +97,18 @@ def human_lines(report: Dict[str, Any], limit: int = 20) -> List[str]:
             "pods: %d checked, %d should carry a sidecar, %d carry one; %d missing one"
             % (pods.get("total", 0), pods.get("should_inject", 0), pods.get("injected", 0), pods.get("missing", 0))
         )
+    missing = [
+        v
+        for v in report.get("verdicts") or []
+        if v.get("kind") == "Pod" and v.get("should_inject") and v.get("injected") is False
+    ]
+    for verdict in missing[:VERDICT_LINES]:
+        chain = "; ".join(verdict.get("reasons") or [])
+        if len(chain) > MESSAGE_WIDTH:
+            chain = chain[: MESSAGE_WIDTH - 3] + "..."
+        lines.append("  missing sidecar: Pod %s/%s: %s" % (verdict.get("namespace"), verdict.get("name"), chain))
+    if len(missing) > VERDICT_LINES:
+        lines.append("  ... and %d more pods missing a sidecar in the report" % (len(missing) - VERDICT_LINES))
     counts = summary.get("severities") or {}
     lines.append(
         "findings: %d error, %d warning, %d info"
