@@ -82,6 +82,34 @@ def signature(pod: dict) -> tuple:
     )
 
 
+def crashloop_status(base: dict, pod: dict, at: str) -> dict:
+    """A container the kubelet keeps restarting: CrashLoopBackOff with the last exit as an Error."""
+    name, meta = base["name"], pod["metadata"]
+    uid = meta.get("uid", "")
+    return dict(
+        base,
+        ready=False,
+        started=False,
+        restartCount=5,
+        state={
+            "waiting": {
+                "reason": "CrashLoopBackOff",
+                "message": f"back-off 2m40s restarting failed container={name} "
+                f"pod={meta.get('name', '')}_{meta.get('namespace', '')}({uid})",
+            }
+        },
+        lastState={
+            "terminated": {
+                "exitCode": 1,
+                "reason": "Error",
+                "startedAt": at,
+                "finishedAt": at,
+                "containerID": _cid(uid, name),
+            }
+        },
+    )
+
+
 def pod_status(pod: dict, pod_ip: str, host_ip: str, at: str) -> dict:
     ann = pod["metadata"].get("annotations") or {}
     spec = pod.get("spec") or {}
@@ -112,29 +140,7 @@ def pod_status(pod: dict, pod_ip: str, host_ip: str, at: str) -> dict:
         elif init_blocked:
             st = dict(base, ready=False, started=False, state={"waiting": {"reason": "PodInitializing"}})
         elif name in crash:
-            st = dict(
-                base,
-                ready=False,
-                started=False,
-                restartCount=5,
-                state={
-                    "waiting": {
-                        "reason": "CrashLoopBackOff",
-                        "message": f"back-off 2m40s restarting failed container={name} "
-                        f"pod={pod['metadata'].get('name', '')}_"
-                        f"{pod['metadata'].get('namespace', '')}({uid})",
-                    }
-                },
-                lastState={
-                    "terminated": {
-                        "exitCode": 1,
-                        "reason": "Error",
-                        "startedAt": at,
-                        "finishedAt": at,
-                        "containerID": _cid(uid, name),
-                    }
-                },
-            )
+            st = crashloop_status(base, pod, at)
             if not sidecar:
                 init_blocked = True
                 blocking.append(name)
@@ -199,29 +205,7 @@ def pod_status(pod: dict, pod_ip: str, host_ip: str, at: str) -> dict:
             )
             unready.append(name)
         elif name in crash:
-            st = dict(
-                base,
-                ready=False,
-                started=False,
-                restartCount=5,
-                state={
-                    "waiting": {
-                        "reason": "CrashLoopBackOff",
-                        "message": f"back-off 2m40s restarting failed container={name} "
-                        f"pod={pod['metadata'].get('name', '')}_"
-                        f"{pod['metadata'].get('namespace', '')}({uid})",
-                    }
-                },
-                lastState={
-                    "terminated": {
-                        "exitCode": 1,
-                        "reason": "Error",
-                        "startedAt": at,
-                        "finishedAt": at,
-                        "containerID": _cid(uid, name),
-                    }
-                },
-            )
+            st = crashloop_status(base, pod, at)
             unready.append(name)
         else:
             st = dict(base, ready=not not_ready, started=True, state={"running": {"startedAt": at}})
