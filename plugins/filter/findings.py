@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.catalogue import SEVERITIES, severity_rank
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.catalogue import SEVERITIES, severity_rank
 
 
 def _check(finding, name):

@@ -242,7 +242,7 @@ report_path:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.diagnose_runner import (
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.runners.diagnose import (
     DIAGNOSE_ARGUMENT_SPEC,
     DiagnoseError,
     run,

@@ -211,7 +211,7 @@ bundle:
       description: Size in bytes of the compressed bundle (written, or that would be written).
       type: int
 snapshot:
-  description: The snapshot (schema 1; see C(plugins/module_utils/snapshot.py) and C(projection.py)).
+  description: The snapshot (schema 1; see C(plugins/module_utils/core/schema.py) and C(projection.py)).
   returned: when O(return_snapshot=true)
   type: dict
 """
@@ -220,13 +220,11 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils import (
-    bundle,
-    facts_summary,
-    kube_client,
-    offline_loader,
-    snapshot_source,
-)
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.k8s import client as kube_client
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.runners import facts as facts_summary
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import bundle
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import offline as offline_loader
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import source as snapshot_source
 
 
 def argument_spec():

@@ -41,7 +41,7 @@ def _peak() -> int:
 
 
 def _client(kubeconfig: str) -> Any:
-    from ansible_collections.meshops.sidecar_injection.plugins.module_utils import kube_client
+    from ansible_collections.meshops.sidecar_injection.plugins.module_utils.k8s import client as kube_client
 
     params = {name: None for name in kube_client.AUTH_OPTIONS}
     params["kubeconfig"] = kubeconfig
@@ -50,7 +50,7 @@ def _client(kubeconfig: str) -> Any:
 
 def urls(control_plane: List[str], secrets: List[str]) -> List[Tuple[str, str, Dict[str, str], bool]]:
     """(label, path, query, paginated) for every request of the gathering plan."""
-    from ansible_collections.meshops.sidecar_injection.plugins.module_utils import gather
+    from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import gather
 
     out = [("version", "/version", {}, False)]
     for resource_name in gather.CLUSTER_KINDS:
@@ -113,7 +113,8 @@ def floor(args: argparse.Namespace, pause_gc: bool) -> Dict[str, Any]:
 
 
 def gather_run(args: argparse.Namespace) -> Dict[str, Any]:
-    from ansible_collections.meshops.sidecar_injection.plugins.module_utils import bundle, gather, offline_loader
+    from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import bundle, gather
+    from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import offline as offline_loader
 
     client = _client(args.kubeconfig)
     base = _rss()

@@ -272,7 +272,7 @@ def run(
 
 
 def _expected(floor: Dict[str, Any], gathered: Dict[str, Any], limit: int) -> int:
-    from ansible_collections.meshops.sidecar_injection.plugins.module_utils import gather
+    from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import gather
 
     counts = {label: count for label, count in floor["counts"].items() if label != "version"}
     server = {label: count for label, count in counts.items() if "/" not in label and not label.startswith("secret:")}

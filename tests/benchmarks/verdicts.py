@@ -14,14 +14,17 @@ import json
 import time
 from typing import Any, Dict, List
 
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.diagnosis import diagnose
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.mesh_model import (
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.decision.verdicts import (
+    Decider,
+    compute_verdicts,
+)
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.model.mesh import (
     build_model,
     standard_istio_webhooks,
     standard_linkerd_webhooks,
 )
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import SnapshotView
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.verdicts import Decider, compute_verdicts
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.diagnosis import diagnose
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot.view import SnapshotView
 
 STATUS = json.dumps({"initContainers": ["istio-init"], "containers": ["istio-proxy"], "revision": "default"})
 

@@ -17,11 +17,18 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, Dict, Iterator, List, Set, Tuple
 
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils import quantities as q
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils import webhook_errors
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.findings import Finding, evidence, object_ref
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.base import RuleContext, rule
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.cp_common import (
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.analysis import (
+    admission_errors as webhook_errors,
+)
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core import quantities as q
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.findings import (
+    Finding,
+    evidence,
+    object_ref,
+)
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.schema import annotations as annotations_of
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.schema import labels, name_of
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.controlplane import (
     MAX_EVIDENCE,
     MESH_TITLE,
     event_evidence,
@@ -32,8 +39,7 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.cp
     validating_webhook_names,
     webhooks_named,
 )
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import annotations as annotations_of
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import labels, name_of
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.engine import RuleContext, rule
 
 PSA_ENFORCE = "pod-security.kubernetes.io/enforce"
 # Istio chart defaults (manifests/charts/istio-control/istio-discovery values global.proxy.resources); the

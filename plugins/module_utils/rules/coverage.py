@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from typing import Any, Dict, Iterable, List
 
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.findings import Finding, evidence
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import RESOURCES, SnapshotView
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.findings import Finding, evidence
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.schema import RESOURCES
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot.view import SnapshotView
 
 # What `kubectl auth can-i` needs to be told for each kind: (verb, resource[.group]).
 _GROUPS = {key: spec[0].rpartition("/")[0] for key, spec in RESOURCES.items()}

@@ -12,15 +12,19 @@ from __future__ import annotations
 
 from typing import Any, Dict, Iterator, List, Optional
 
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.findings import Finding, evidence, object_ref
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.base import RuleContext, rule
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.common import (
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.findings import (
+    Finding,
+    evidence,
+    object_ref,
+)
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.schema import labels
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.engine import RuleContext, rule
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.workloads import (
     MAX_EVIDENCE,
     index,
     names_text,
     restart_steps,
 )
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import labels
 
 FAILING_WAITING = (
     "CrashLoopBackOff",

@@ -13,10 +13,15 @@ from __future__ import annotations
 
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils import netpol, selectors
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.findings import Finding, evidence, object_ref
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.base import RuleContext, rule
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.cp_common import (
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.analysis import netpol
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core import selectors
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.findings import (
+    Finding,
+    evidence,
+    object_ref,
+)
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.schema import labels, name_of
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.controlplane import (
     MAX_EVIDENCE,
     MESH_TITLE,
     event_evidence,
@@ -31,7 +36,7 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.cp
     service_port,
     webhooks_named,
 )
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import labels, name_of
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.engine import RuleContext, rule
 
 # The port each injector listens on (istiod --httpsAddr :15017; linkerd proxy-injector -addr=:8443).
 INJECTOR_PORTS = {"istio": 15017, "linkerd": 8443}

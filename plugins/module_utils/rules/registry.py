@@ -11,15 +11,15 @@ from __future__ import annotations
 
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules import (
     admission,
-    cert_rules,
     dataplane,
-    injectors,
-    markers,
-    platform_rules,
     reachability,
     selection,
     webhooks,
 )
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules import certificates as cert_rules
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules import platform as platform_rules
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules import selection_injectors as injectors
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules import selection_markers as markers
 
 RULES = [
     # SI1xx selection (rules/selection.py, rules/markers.py, rules/injectors.py)

@@ -13,11 +13,19 @@ from __future__ import annotations
 import json
 from typing import Dict, Iterator, List
 
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils import selectors
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.findings import Finding, evidence, object_ref
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.istio_decision import IGNORED_NAMESPACES
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.base import RuleContext, rule
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.common import (
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core import selectors
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.findings import (
+    Finding,
+    evidence,
+    object_ref,
+)
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.schema import (
+    annotations as annotations_of,
+)
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.schema import labels, name_of
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.decision.istio import IGNORED_NAMESPACES
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.engine import RuleContext, rule
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.workloads import (
     ADMISSION_WEBHOOKS,
     ISTIO_INJECT,
     LINKERD_INJECT,
@@ -36,10 +44,6 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.co
     tmpl_meta,
     what,
 )
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import (
-    annotations as annotations_of,
-)
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import labels, name_of
 
 # ---------------------------------------------------------------------------------------------
 # SI101

@@ -14,15 +14,19 @@ from __future__ import annotations
 import shlex
 from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils import selectors
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.findings import Finding, evidence, object_ref
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.mesh_model import (
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core import selectors
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.findings import (
+    Finding,
+    evidence,
+    object_ref,
+)
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.schema import labels, meta, name_of
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.model.mesh import (
     standard_istio_webhooks,
     standard_linkerd_webhooks,
 )
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.platform import kube_apiserver_pods
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.base import RuleContext, rule
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.cp_common import (
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.model.platform import kube_apiserver_pods
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.controlplane import (
     MAX_EVIDENCE,
     MESH_TITLE,
     MWC,
@@ -41,7 +45,7 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.cp
     service_port,
     webhooks_named,
 )
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import labels, meta, name_of
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.engine import RuleContext, rule
 
 # ---- SI201 ----------------------------------------------------------------------------------------
 

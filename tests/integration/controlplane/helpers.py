@@ -13,9 +13,10 @@ from typing import Any, Dict, List, Optional
 
 import yaml
 
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils import gather, kube_client
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.diagnosis import diagnose
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.base import Options
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.k8s import client as kube_client
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.diagnosis import diagnose
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.engine import Options
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import gather
 from ansible_collections.meshops.sidecar_injection.tests.unit.shared_data import shared_path
 
 MWC = "admissionregistration.k8s.io/v1/mutatingwebhookconfigurations"

@@ -10,8 +10,9 @@ import os
 
 import yaml
 
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils import gather, kube_client
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils import snapshot as snap
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core import schema as snap
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.k8s import client as kube_client
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import gather
 
 
 def auth(sim, **overrides):

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils import gather, kube_client
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils import snapshot as snap
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core import schema as snap
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.k8s import client as kube_client
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import gather
 
 from .conftest import example_files
 from .helpers import Recorder, api_requests, auth, client, gather_live

@@ -12,7 +12,8 @@ import json
 
 import pytest
 
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils import bundle, offline_loader
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import bundle
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import offline as offline_loader
 
 from .conftest import example_files
 from .helpers import Recorder, gather_live

@@ -15,9 +15,9 @@ from collections import Counter
 
 import pytest
 
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.diagnosis import diagnose
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.findings import object_ref
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.findings import object_ref
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules import registry
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.diagnosis import diagnose
 from ansible_collections.meshops.sidecar_injection.tests.unit.plugins.module_utils.mesh_fixtures import (
     load_yaml_files,
     snapshot,

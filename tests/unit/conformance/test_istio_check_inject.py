@@ -10,11 +10,11 @@ import os
 import pytest
 import yaml
 
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.istio_decision import (
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.decision.istio import (
     check_inject,
     check_inject_summary,
 )
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.mesh_model import build_model
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.model.mesh import build_model
 from ansible_collections.meshops.sidecar_injection.tests.unit.plugins.module_utils.mesh_fixtures import (
     load_yaml_files,
     view,

@@ -12,9 +12,9 @@ import os
 import pytest
 import yaml
 
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils import linkerd_decision
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.mesh_model import build_model
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.verdicts import compute_verdicts
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.decision import linkerd as linkerd_decision
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.decision.verdicts import compute_verdicts
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.model.mesh import build_model
 from ansible_collections.meshops.sidecar_injection.tests.unit.plugins.module_utils.mesh_fixtures import (
     load_yaml_files,
     namespace,

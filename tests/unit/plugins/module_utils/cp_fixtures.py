@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import copy
 
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.mesh_model import (
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.schema import KIND_TO_RESOURCE
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.decision.verdicts import compute_verdicts
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.model.mesh import (
     build_model,
     standard_istio_webhooks,
     standard_linkerd_webhooks,
 )
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.base import Options, RuleContext
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import KIND_TO_RESOURCE, SnapshotView
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.verdicts import compute_verdicts
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.engine import Options, RuleContext
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot.view import SnapshotView
 from ansible_collections.meshops.sidecar_injection.tests.unit.plugins.module_utils import certgen
 
 NOW = certgen.NOW

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import yaml
 
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import KIND_TO_RESOURCE, SnapshotView
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.schema import KIND_TO_RESOURCE
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot.view import SnapshotView
 
 
 def snapshot(*objects, read=()):

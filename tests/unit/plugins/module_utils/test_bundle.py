@@ -13,8 +13,8 @@ import stat
 
 import pytest
 
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils import bundle
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils import snapshot as snap
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core import schema as snap
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import bundle
 
 
 def sample():

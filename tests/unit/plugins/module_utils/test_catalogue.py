@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.catalogue import (
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.catalogue import (
     ACTIONS,
     CATALOGUE,
     GROUPS,
@@ -13,7 +13,7 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.catalogu
     entry,
     severity_rank,
 )
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.findings import (
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.findings import (
     Finding,
     at_least,
     ordered,

@@ -6,7 +6,7 @@ import datetime
 import pytest
 import yaml
 
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils import certificates as c
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.analysis import x509 as c
 from ansible_collections.meshops.sidecar_injection.tests.unit.plugins.module_utils import certgen
 from ansible_collections.meshops.sidecar_injection.tests.unit.shared_data import shared_path
 

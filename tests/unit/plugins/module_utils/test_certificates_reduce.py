@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.certificates_reduce import (
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot.secrets import (
     certificate_blocks,
     reduce_secret,
 )

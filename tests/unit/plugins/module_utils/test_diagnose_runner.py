@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.diagnose_runner import (
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.runners.diagnose import (
     DIAGNOSE_ARGUMENT_SPEC,
     DiagnoseError,
     run,

@@ -15,8 +15,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils import gather, kube_client
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils import snapshot as snap
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core import schema as snap
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.k8s import client as kube_client
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import gather
 
 HOST = "https://fake:6443"
 CERT = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIBATAKBggqhkjOPQQDAjAA\n-----END CERTIFICATE-----\n"

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.istio_decision import (
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.decision.istio import (
     check_inject,
     check_inject_summary,
     inject_required,
     render_check_inject,
 )
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.mesh_model import (
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.model.mesh import (
     build_model,
     parse_injector_configmap,
     standard_istio_webhooks,

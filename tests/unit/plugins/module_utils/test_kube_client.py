@@ -11,7 +11,7 @@ import os
 
 import pytest
 
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils import kube_client
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.k8s import client as kube_client
 
 urllib3 = pytest.importorskip("urllib3")
 kubernetes = pytest.importorskip("kubernetes")

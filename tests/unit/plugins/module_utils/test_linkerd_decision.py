@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils import linkerd_decision as ld
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.decision import linkerd as ld
 
 MOUNT = [{"name": "t", "mountPath": ld.SA_TOKEN_PATH}]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils import mesh_model
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.mesh_model import (
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.model import mesh as mesh_model
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.model.mesh import (
     NEVER_MATCH,
     build_model,
     linkerd_major,

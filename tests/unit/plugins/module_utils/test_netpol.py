@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils import netpol
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.analysis import netpol
 
 
 def pod(name="istiod-abc", ns="istio-system", labels=None, ports=None):

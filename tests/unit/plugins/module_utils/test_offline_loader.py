@@ -12,8 +12,9 @@ import textwrap
 
 import pytest
 
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils import bundle, offline_loader
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils import snapshot as snap
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core import schema as snap
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import bundle
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import offline as offline_loader
 
 yaml = pytest.importorskip("yaml")
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils import platform
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import SnapshotView
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.model import platform
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot.view import SnapshotView
 
 
 def node(name, labels=None, provider="", kubelet="v1.30.4", addresses=None):

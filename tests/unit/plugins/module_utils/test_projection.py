@@ -10,8 +10,8 @@ import json
 
 import pytest
 
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils import projection
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import RESOURCES
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.schema import RESOURCES
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import projection
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 MANAGED = [{"manager": "kube-controller-manager", "operation": "Update", "fieldsV1": {"f:metadata": {}}}]

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils import quantities as q
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core import quantities as q
 
 
 @pytest.mark.parametrize(

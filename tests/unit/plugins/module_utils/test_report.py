@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.report import human_lines
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.report.document import human_lines
 
 
 def finding(code, name, message, severity="error"):

@@ -5,11 +5,11 @@ import datetime
 import pytest
 import yaml
 
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils import certificates as x
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.certificates_reduce import reduce_secret
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.findings import evidence as EV
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules import cert_rules as r
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.base import Options
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.analysis import x509 as x
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.findings import evidence as EV
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules import certificates as r
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.engine import Options
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot.secrets import reduce_secret
 from ansible_collections.meshops.sidecar_injection.tests.unit.plugins.module_utils import certgen
 from ansible_collections.meshops.sidecar_injection.tests.unit.plugins.module_utils import cp_fixtures as f
 from ansible_collections.meshops.sidecar_injection.tests.unit.shared_data import shared_path

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.diagnosis import diagnose
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.mesh_model import (
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.model.mesh import (
     standard_istio_webhooks,
     standard_linkerd_webhooks,
 )
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules import dataplane
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.base import Options
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.diagnosis import diagnose
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.engine import Options
 from ansible_collections.meshops.sidecar_injection.tests.unit.plugins.module_utils.mesh_fixtures import (
     configmap,
     event,

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.findings import evidence as EV
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.findings import evidence as EV
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules import reachability as r
 from ansible_collections.meshops.sidecar_injection.tests.unit.plugins.module_utils import cp_fixtures as f
 

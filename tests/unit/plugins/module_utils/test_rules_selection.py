@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.diagnosis import diagnose
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.mesh_model import (
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.model.mesh import (
     standard_istio_webhooks,
     standard_linkerd_webhooks,
 )
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules import (
-    injectors,
-    markers,
-    registry,
-    selection,
-)
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.base import Options
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules import registry, selection
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules import selection_injectors as injectors
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules import selection_markers as markers
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.diagnosis import diagnose
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.engine import Options
 from ansible_collections.meshops.sidecar_injection.tests.unit.plugins.module_utils.mesh_fixtures import (
     istio_injector_cm,
     istiod,

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import copy
 
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.findings import evidence as EV
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.mesh_model import NEVER_MATCH
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.findings import evidence as EV
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.model.mesh import NEVER_MATCH
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules import webhooks as r
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.base import Options
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.engine import Options
 from ansible_collections.meshops.sidecar_injection.tests.unit.plugins.module_utils import cp_fixtures as f
 
 MWC = "MutatingWebhookConfiguration istio-sidecar-injector"

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import json
 
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.mesh_model import (
-    build_model,
-    standard_istio_webhooks,
-    standard_linkerd_webhooks,
-)
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.verdicts import (
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.decision.verdicts import (
     Decider,
     compute_verdicts,
     proxy_state,
     submitted_spec,
     top_owner,
+)
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.model.mesh import (
+    build_model,
+    standard_istio_webhooks,
+    standard_linkerd_webhooks,
 )
 from ansible_collections.meshops.sidecar_injection.tests.unit.plugins.module_utils.mesh_fixtures import (
     istio_injector_cm,

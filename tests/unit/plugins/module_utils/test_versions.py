@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils import versions as v
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.model import versions as v
 
 
 @pytest.mark.parametrize(

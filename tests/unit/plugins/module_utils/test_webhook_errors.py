@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils import webhook_errors as we
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.analysis import admission_errors as we
 
 ISTIO_URL = "https://istiod.istio-system.svc:443/inject?timeout=10s"
 PREFIX = (

@@ -1,0 +1,63 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, meshops.sidecar_injection contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The whole diagnosis of one snapshot: view → mesh model → verdicts → rules → ordered findings.
+
+result = diagnose(snapshot_dict, options)   # options: rules.base.Options (or None)
+result["summary"]   {"meshes": model.summary(), "verdicts": {...counts}, "rules": {"run", "skipped"}}
+result["findings"]  [Finding], de-duplicated, worst first (findings.ordered)
+result["verdicts"]  [Verdict] (pods first, then workload templates); Verdict.as_dict() for JSON
+result["skipped"]   [{rule, codes, missing}] rules whose snapshot kinds were not read
+result["model"]     the MeshModel (for callers that want more than the summary)
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Optional
+
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.findings import ordered
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.decision.verdicts import compute_verdicts
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.model.mesh import build_model
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.coverage import coverage_findings
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.engine import (
+    Options,
+    RuleContext,
+    run_rules,
+)
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.registry import RULES
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot.view import SnapshotView
+
+
+def verdict_counts(verdicts):
+    pods = [v for v in verdicts if not v.template]
+    return {
+        "pods": len(pods),
+        "templates": len(verdicts) - len(pods),
+        "pods_should_inject": sum(1 for v in pods if v.should_inject),
+        "pods_injected": sum(1 for v in pods if v.injected),
+        "pods_missing_proxy": sum(1 for v in pods if v.should_inject and not v.injected and v.running),
+        "templates_should_inject": sum(1 for v in verdicts if v.template and v.should_inject),
+    }
+
+
+def diagnose(
+    snapshot: Dict[str, Any], options: Optional[Options] = None, rules: Optional[list] = None
+) -> Dict[str, Any]:
+    view = SnapshotView(snapshot)
+    model = build_model(view)
+    verdicts = compute_verdicts(view, model)
+    ctx = RuleContext(view=view, model=model, verdicts=verdicts, options=options or Options())
+    active = RULES if rules is None else rules
+    findings, skipped = run_rules(active, ctx)
+    findings.extend(coverage_findings(view, model, skipped))
+    return {
+        "summary": {
+            "meshes": model.summary(),
+            "verdicts": verdict_counts(verdicts),
+            "rules": {"run": len(active) - len(skipped), "skipped": len(skipped)},
+        },
+        "findings": ordered(findings),
+        "verdicts": verdicts,
+        "skipped": skipped,
+        "model": model,
+    }

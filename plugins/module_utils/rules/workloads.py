@@ -1,0 +1,267 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, meshops.sidecar_injection contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Shared helpers for the selection (SI1xx) and data-plane (SI6xx) rules.
+
+`index(ctx)` builds, once per diagnosis, the lookups these rules share: workload verdicts, pods by
+owner and namespace, and a `probe(namespace)` decision (what a plain pod created there now gets).
+Findings are reported per workload (a template verdict), falling back to the pod when its owner
+is not in the snapshot, so 50 pods of one Deployment give one finding with the pods as evidence.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from typing import Any, Dict, List, Optional, Tuple
+
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core import selectors
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.findings import (
+    Finding,
+    evidence,
+    object_ref,
+)
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.schema import labels, name_of
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.decision.verdicts import (
+    Decider,
+    Decision,
+    Verdict,
+    pod_template_of,
+)
+
+# istioctl analyze skips these (inject.IgnoredNamespaces); Linkerd's webhook skips kube-system too.
+SYSTEM_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease", "local-path-storage")
+MAX_EVIDENCE = 10  # per finding; the message gives the full count
+ROLE_HINT = "or apply it with this collection: role meshops.sidecar_injection.%s (remediation action %s)"
+
+_CACHE: Dict[int, Tuple[List[Any], "Index"]] = {}
+
+
+class Index(object):
+    def __init__(self, ctx):
+        self.view = ctx.view
+        self.model = ctx.model
+        self.options = ctx.options
+        self.verdicts = ctx.verdicts
+        self.templates: Dict[Tuple[str, str, str], Verdict] = {}
+        self.pods: List[Verdict] = []
+        self.pods_by_owner: Dict[Tuple[str, str, str], List[Verdict]] = defaultdict(list)
+        self.pods_by_ns: Dict[str, List[Verdict]] = defaultdict(list)
+        self.templates_by_ns: Dict[str, List[Verdict]] = defaultdict(list)
+        for verdict in ctx.verdicts:
+            if verdict.template:
+                self.templates[(verdict.kind, verdict.namespace, verdict.name)] = verdict
+                self.templates_by_ns[verdict.namespace].append(verdict)
+            else:
+                self.pods.append(verdict)
+                self.pods_by_ns[verdict.namespace].append(verdict)
+                self.pods_by_owner[(verdict.owner[0], verdict.namespace, verdict.owner[1])].append(verdict)
+        self.decider = Decider(ctx.view, ctx.model)
+        self._probe: Dict[str, Decision] = {}
+        self._subjects: Dict[bool, List[Verdict]] = {}
+
+    def subjects(self, include_control_plane: bool = False) -> List[Verdict]:
+        """Workload templates, plus pods whose owner is not in the snapshot (bare pods included)."""
+        cached = self._subjects.get(include_control_plane)
+        if cached is None:
+            cached = self._subjects[include_control_plane] = self._compute_subjects(include_control_plane)
+        return cached
+
+    def _compute_subjects(self, include_control_plane: bool) -> List[Verdict]:
+        out = [v for v in self.templates.values() if include_control_plane or not v.control_plane]
+        for verdict in self.pods:
+            if verdict.control_plane and not include_control_plane:
+                continue
+            if (verdict.owner[0], verdict.namespace, verdict.owner[1]) not in self.templates:
+                out.append(verdict)
+        return out
+
+    def owner_groups(self, pods: List[Verdict]) -> Dict[Tuple[str, str, str], List[Verdict]]:
+        """Pods grouped by (namespace, owner kind, owner name), in first-seen order."""
+        groups: Dict[Tuple[str, str, str], List[Verdict]] = {}
+        for verdict in pods:
+            groups.setdefault((verdict.namespace, verdict.owner[0], verdict.owner[1]), []).append(verdict)
+        return groups
+
+    def probe(self, namespace: str) -> Decision:
+        """What a plain pod (no labels, no annotations) created in `namespace` now gets."""
+        found = self._probe.get(namespace)
+        if found is None:
+            found = self.decider.decide(namespace, {}, {}, {"containers": [{"name": "app"}]}, True)
+            self._probe[namespace] = found
+        return found
+
+    def namespace_names(self) -> List[str]:
+        names = {name_of(ns) for ns in self.view.items("namespaces")}
+        names |= set(self.pods_by_ns) | set(self.templates_by_ns)
+        return sorted(n for n in names if n)
+
+    def namespace_labels(self, namespace: str) -> Dict[str, str]:
+        return dict(labels(self.view.namespace(namespace) or {}))
+
+    def control_plane_namespaces(self) -> set:
+        out = set()
+        if self.model.istio is not None:
+            out.update(self.model.istio.namespaces)
+        if self.model.linkerd is not None:
+            out.add(self.model.linkerd.namespace)
+        return out
+
+    def desired(self, namespace: str) -> Optional[Dict[str, Any]]:
+        for item in self.options.desired_namespaces or []:
+            if item.get("name") == namespace:
+                return item
+        return None
+
+
+def index(ctx: Any) -> Index:
+    key = id(ctx.verdicts)
+    cached = _CACHE.get(key)
+    if cached is not None and cached[0] is ctx.verdicts and cached[1].view is ctx.view:
+        return cached[1]
+    built = Index(ctx)
+    _CACHE.clear()  # one diagnosis at a time; keeps memory flat across fleet runs
+    _CACHE[key] = (ctx.verdicts, built)
+    return built
+
+
+# ---------------------------------------------------------------------------------------------
+# evidence and remediation
+
+
+def ref(verdict: Verdict) -> str:
+    return object_ref(verdict.kind, verdict.namespace, verdict.name)
+
+
+def template_path(verdict: Verdict) -> str:
+    if not verdict.template:
+        return "metadata"
+    if verdict.kind == "CronJob":
+        return "spec.jobTemplate.spec.template.metadata"
+    return "spec.template.metadata"
+
+
+def pod_evidence(pods, field, value_of):
+    """Evidence lines for up to MAX_EVIDENCE pods."""
+    return [evidence(object_ref("Pod", p.namespace, p.name), field, value_of(p)) for p in pods[:MAX_EVIDENCE]]
+
+
+def names_text(pods: List[Verdict], limit: int = MAX_EVIDENCE) -> str:
+    names = sorted(p.name for p in pods)
+    text = ", ".join(names[:limit])
+    return text + (" and %d more" % (len(names) - limit) if len(names) > limit else "")
+
+
+def restart_steps(kind: str, namespace: str, name: str, pods: Any = ()) -> List[str]:
+    """Exact commands that make the pods of one owner be created again (so admission runs)."""
+    if kind in ("Deployment", "StatefulSet", "DaemonSet"):
+        return [
+            "kubectl rollout restart %s/%s -n %s" % (kind.lower(), name, namespace),
+            "kubectl rollout status %s/%s -n %s" % (kind.lower(), name, namespace),
+        ]
+    pod_names = " ".join(sorted(p.name for p in pods)) or "<pod>"
+    if kind == "CronJob":
+        return [
+            "the next scheduled Job of cronjob/%s gets the new decision; to run one now: "
+            "kubectl create job %s-rerun --from=cronjob/%s -n %s" % (name, name, name, namespace),
+        ]
+    if kind in ("ReplicaSet", "Job", "ReplicationController"):
+        return [
+            "kubectl delete pod -n %s %s   # %s/%s creates replacements" % (namespace, pod_names, kind.lower(), name)
+        ]
+    return [
+        "kubectl get pod %s -n %s -o yaml > %s.yaml   # a bare pod has no controller to re-create it"
+        % (name, namespace, name),
+        "kubectl delete pod %s -n %s && kubectl apply -f %s.yaml   # after removing status and injected fields"
+        % (name, namespace, name),
+    ]
+
+
+def istio_enable_label(model: Any, revision: Optional[str] = None) -> Tuple[str, str]:
+    """The namespace label that enables Istio here: istio.io/rev=<rev> when asked for a revision or
+    when only revisioned injectors exist; otherwise istio-injection=enabled."""
+    if revision:
+        return "istio.io/rev", revision
+    istio = model.istio
+    hooks = model.injectors("istio")
+    if any(h.name == "namespace.sidecar-injector.istio.io" for h in hooks) or not hooks:
+        return "istio-injection", "enabled"
+    values = sorted({v for h in hooks for v in h.rev_values})
+    if istio is not None and "default" in istio.tags:
+        return "istio.io/rev", "default"
+    return "istio.io/rev", values[0] if values else "default"
+
+
+def enable_steps(model: Any, mesh: str, namespace: str, revision: Optional[str] = None) -> List[str]:
+    if mesh == "linkerd":
+        first = "kubectl annotate namespace %s linkerd.io/inject=enabled --overwrite" % namespace
+    else:
+        key, value = istio_enable_label(model, revision)
+        first = "kubectl label namespace %s %s=%s --overwrite" % (namespace, key, value)
+    return [
+        first,
+        "kubectl rollout restart deployment,statefulset,daemonset -n %s   # existing pods keep their old "
+        "spec until re-created" % namespace,
+        ROLE_HINT % ("remediate_namespaces", "label_namespace"),
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# findings about namespaces and workloads (shared by the SI1xx rule modules)
+
+ISTIO_INJECT = "sidecar.istio.io/inject"
+LINKERD_INJECT = "linkerd.io/inject"
+ADMISSION_WEBHOOKS = "config.linkerd.io/admission-webhooks"
+MESH_NAMES = {"istio": "Istio", "linkerd": "Linkerd"}
+
+
+def ns_ref(name):
+    return object_ref("Namespace", "", name)
+
+
+def ns_finding(code, name, message, **kwargs):
+    return Finding(code=code, message=message, kind="Namespace", namespace="", name=name, **kwargs)
+
+
+def subject_finding(code, verdict, message, **kwargs):
+    return Finding(
+        code=code, message=message, kind=verdict.kind, namespace=verdict.namespace, name=verdict.name, **kwargs
+    )
+
+
+def tmpl_meta(verdict: Any) -> Dict[str, Any]:
+    return pod_template_of(verdict).get("metadata") or {}
+
+
+def what(verdict: Any) -> str:
+    return "%s/%s in namespace %s" % (verdict.kind.lower(), verdict.name, verdict.namespace)
+
+
+def patch_template(verdict: Any, section: str, key: str, value: Optional[str]) -> List[str]:
+    """Commands that set (or with value None remove) one template label/annotation and make the pods
+    pick it up. Job templates are immutable and pods only go through admission when created."""
+    body: Dict[str, Any] = {"metadata": {section: {key: value}}}
+    kind, name, ns = verdict.kind, verdict.name, verdict.namespace
+    if kind == "CronJob":
+        body = {"spec": {"jobTemplate": {"spec": {"template": body}}}}
+    elif verdict.template:
+        body = {"spec": {"template": body}}
+    patch = "kubectl patch %s/%s -n %s --type merge -p '%s'" % (kind.lower(), name, ns, json.dumps(body))
+    if kind in ("Deployment", "StatefulSet", "DaemonSet"):
+        return [
+            patch + "   # changes the pod template, so the pods are rolled",
+            "kubectl rollout status %s/%s -n %s" % (kind.lower(), name, ns),
+        ]
+    if kind == "CronJob":
+        return [patch + "   # the next Job gets it"]
+    if kind == "ReplicaSet":
+        match = ((verdict.obj.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
+        return [
+            patch,
+            "kubectl delete pod -n %s -l %s   # the ReplicaSet re-creates them" % (ns, selectors.label_string(match)),
+        ]
+    action = "set %s %s=%s" % (section[:-1], key, value) if value is not None else "remove %s %s" % (section[:-1], key)
+    return [
+        "%s in the manifest of %s/%s and re-create it (admission only runs when a pod is created)"
+        % (action, kind.lower(), name)
+    ]

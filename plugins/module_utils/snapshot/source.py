@@ -1,0 +1,94 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, meshops.sidecar_injection contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Module parameters -> snapshot: the one entry point both modules use to read a cluster.
+
+`SOURCE_ARGUMENT_SPEC` is kubernetes.core's auth options plus `src`, the namespace filters,
+`control_plane_namespaces`, `limit` and `retries`; `load(params)` reads an offline `src` or gathers
+live and raises `SourceError` with one message a module can fail with.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, Callable, Dict, Optional
+
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.k8s import client as kube_client
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import bundle, gather
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import offline as offline_loader
+
+SOURCE_OPTIONS: Dict[str, Dict[str, Any]] = {
+    "src": {"type": "path"},
+    "namespaces": {"type": "list", "elements": "str", "default": []},
+    "exclude_namespaces": {"type": "list", "elements": "str", "default": []},
+    "control_plane_namespaces": {"type": "list", "elements": "str", "default": []},
+    "limit": {"type": "int", "default": gather.DEFAULT_LIMIT},
+    "retries": {"type": "int", "default": 5},
+}
+
+SOURCE_ARGUMENT_SPEC: Dict[str, Dict[str, Any]] = copy.deepcopy(kube_client.AUTH_ARG_SPEC)
+SOURCE_ARGUMENT_SPEC.update(copy.deepcopy(SOURCE_OPTIONS))
+
+
+class SourceError(Exception):
+    """The snapshot could not be read; the message names the file, option or server and the cause."""
+
+
+def _noop(msg: str) -> None:
+    return None
+
+
+def warn_gaps(snapshot: Dict[str, Any], warn: Callable[[str], None]) -> None:
+    """One warning per kind that could not be read from a live cluster (absent kinds are expected offline)."""
+    for entry in snapshot.get("gaps") or []:
+        if entry.get("reason") in ("forbidden", "error"):
+            warn(
+                "could not read %s (%s): %s; checks skipped: %s"
+                % (entry["resource"], entry["reason"], entry["message"], ", ".join(entry.get("checks") or []))
+            )
+
+
+def load(
+    params: Dict[str, Any],
+    warn: Optional[Callable[[str], None]] = None,
+    debug: Optional[Callable[[str], None]] = None,
+    stats: Optional[Dict[str, Any]] = None,
+    client_options: Optional[Dict[str, Any]] = None,
+) -> Dict[str, Any]:
+    """The snapshot described by module `params` (offline when `src` is set, else live).
+
+    `stats` receives offline file statistics; `client_options` go to the KubeClient (tests)."""
+    warn = warn or _noop
+    debug = debug or _noop
+    limit, retries = params.get("limit"), params.get("retries")
+    if limit is not None and limit < 1:
+        raise SourceError("limit must be a positive number of objects per page, got %s" % limit)
+    if retries is not None and retries < 0:
+        raise SourceError("retries must be zero or more, got %s" % retries)
+    filters = {
+        "namespaces": params.get("namespaces") or [],
+        "exclude_namespaces": params.get("exclude_namespaces") or [],
+        "control_plane_namespaces": params.get("control_plane_namespaces") or [],
+    }
+    if params.get("src"):
+        try:
+            return offline_loader.load(params["src"], log=debug, stats=stats, **filters)
+        except (offline_loader.OfflineError, bundle.BundleError) as exc:
+            raise SourceError(str(exc)) from None
+    options = dict(client_options or {})
+    options.setdefault("retries", retries if retries is not None else 5)
+    options.setdefault("log", debug)
+    try:
+        client = kube_client.client_from_params(params, **options)
+    except kube_client.KubeClientError as exc:
+        raise SourceError(str(exc)) from None
+    try:
+        snapshot = gather.gather(
+            client, limit=limit or gather.DEFAULT_LIMIT, context=params.get("context"), log=debug, **filters
+        )
+    except kube_client.KubeClientError as exc:
+        raise SourceError(str(exc)) from None
+    finally:
+        client.close()
+    warn_gaps(snapshot, warn)
+    return snapshot
