@@ -857,7 +857,7 @@ def build(namespaces: int = 2000, pods: int = 50000, events: int = 20000, nodes:
     for index in range(events):
         ns = ns_names[index % namespaces]
         # 4 in 7 are warnings: 11,429 of 20,000, deliberately not a multiple of the page size (see
-        # gather.expected_requests on field-selected lists)
+        # request_plan.expected_requests on field-selected lists)
         warning = index % 7 < 4
         reason = "FailedCreate" if warning else ("InjectionSkipped" if index % 50 == 3 else "Scheduled")
         objects.append(

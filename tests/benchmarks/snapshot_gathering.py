@@ -272,14 +272,14 @@ def run(
 
 
 def _expected(floor: Dict[str, Any], gathered: Dict[str, Any], limit: int) -> int:
-    from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import gather
+    from tests.unit.plugins.module_utils.request_plan import expected_requests
 
     counts = {label: count for label, count in floor["counts"].items() if label != "version"}
     server = {label: count for label, count in counts.items() if "/" not in label and not label.startswith("secret:")}
     control_plane = {
         label: count for label, count in counts.items() if "/" in label and not label.startswith("secret:")
     }
-    return gather.expected_requests(server, limit, control_plane, secret_gets=len(gathered["secrets"]))
+    return expected_requests(server, limit, control_plane, secret_gets=len(gathered["secrets"]))
 
 
 def _mb(value: Optional[float]) -> str:

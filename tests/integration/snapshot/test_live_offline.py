@@ -10,6 +10,7 @@ import pytest
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core import schema as snap
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import bundle, gather
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import offline as offline_loader
+from tests.unit.plugins.module_utils.request_plan import expected_requests
 
 from .conftest import example_files
 from .helpers import api_requests, dump_like_kubectl, gather_live
@@ -65,7 +66,7 @@ def test_request_plan_is_a_fixed_set_plus_pagination(sim):
     }
     assert in_istio_system["services"] == 2 and in_istio_system["roles"] == 2
     control_plane = {"%s/istio-system" % k: v for k, v in in_istio_system.items()}
-    expected = gather.expected_requests(server, 5, control_plane, secret_gets=2)
+    expected = expected_requests(server, 5, control_plane, secret_gets=2)
     assert client.requests == expected
     # pods: 28 objects / 5 per page = 6 pages; never a request per namespace or per pod
     assert len([r for r in served if r["path"].startswith("/api/v1/pods?")]) == 6

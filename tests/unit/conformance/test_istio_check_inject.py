@@ -12,9 +12,9 @@ import yaml
 
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.decision.istio import (
     check_inject,
-    check_inject_summary,
 )
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.model.mesh import build_model
+from ansible_collections.meshops.sidecar_injection.tests.unit.conformance.istio_cli import check_inject_summary
 from ansible_collections.meshops.sidecar_injection.tests.unit.plugins.module_utils.mesh_fixtures import (
     load_yaml_files,
     view,

@@ -15,6 +15,7 @@ import yaml
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.decision import linkerd as linkerd_decision
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.decision.verdicts import compute_verdicts
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.model.mesh import build_model
+from ansible_collections.meshops.sidecar_injection.tests.unit.conformance import linkerd_cli
 from ansible_collections.meshops.sidecar_injection.tests.unit.plugins.module_utils.mesh_fixtures import (
     load_yaml_files,
     namespace,
@@ -147,7 +148,7 @@ def test_proxy_injector_webhook_data(obj_file, ns_file, ok, reasons):
         obj = yaml.safe_load(handle)
     with open(os.path.join(folder, ns_file)) as handle:
         ns = yaml.safe_load(handle)
-    meta, spec = linkerd_decision._pod_parts(obj)
+    meta, spec = linkerd_cli._pod_parts(obj)
     annos = {k: str(v) for k, v in (meta.get("annotations") or {}).items()}
     got = linkerd_decision.injectable((ns.get("metadata") or {}).get("annotations") or {}, annos, spec)
     assert got == (ok, reasons)
@@ -238,8 +239,8 @@ def _upstream(path):
 def test_cli_inject_reports(version, source, golden, projection, manual):
     folder = shared_path("conformance", "linkerd", "cli-inject", version)
     with open(os.path.join(folder, source)) as handle:
-        docs = [yaml.safe_load(chunk) for chunk in linkerd_decision.split_documents(handle.read())]
-    ours = linkerd_decision.cli_inject(docs, token_projection=projection, manual=manual)
+        docs = [yaml.safe_load(chunk) for chunk in linkerd_cli.split_documents(handle.read())]
+    ours = linkerd_cli.cli_inject(docs, token_projection=projection, manual=manual)
     want = _upstream(os.path.join(folder, golden))
     assert ours["error"] == want["error"]
     if want["error"] is None:
@@ -256,8 +257,8 @@ def test_cli_inject_malformed_yaml_is_a_parse_error():
 def test_integration_smoke_report():
     folder = shared_path("conformance", "linkerd", "integration", "head")
     with open(os.path.join(folder, "smoke_test.yaml")) as handle:
-        docs = [yaml.safe_load(chunk) for chunk in linkerd_decision.split_documents(handle.read())]
-    ours = linkerd_decision.cli_inject(docs)
+        docs = [yaml.safe_load(chunk) for chunk in linkerd_cli.split_documents(handle.read())]
+    ours = linkerd_cli.cli_inject(docs)
     assert ours["lines"] == _upstream(os.path.join(folder, "inject.report.golden"))["lines"]
 
 
@@ -271,7 +272,7 @@ def test_integration_inject_namespaces(ns_value, injected):
     )
     ns = namespace("inject-test", annotations={"linkerd.io/inject": ns_value})
     for doc in docs:
-        meta, spec = linkerd_decision._pod_parts(doc)
+        meta, spec = linkerd_cli._pod_parts(doc)
         pod_annos = meta.get("annotations") or {}
         ok, reasons = linkerd_decision.injectable(ns["metadata"]["annotations"], pod_annos, spec, template=True)
         expected = injected or pod_annos.get("linkerd.io/inject") in ("enabled", "ingress")

@@ -18,6 +18,7 @@ import pytest
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core import schema as snap
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.k8s import client as kube_client
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import gather
+from ansible_collections.meshops.sidecar_injection.tests.unit.plugins.module_utils.request_plan import expected_requests
 
 HOST = "https://fake:6443"
 CERT = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIBATAKBggqhkjOPQQDAjAA\n-----END CERTIFICATE-----\n"
@@ -189,14 +190,13 @@ def run(cluster, **options):
 
 def test_expected_requests_arithmetic():
     # /version + 16 cluster kinds (one page each when empty) + 2 event lists (events counted twice)
-    assert gather.expected_requests({}, 500) == 1 + 15 + 2
+    assert expected_requests({}, 500) == 1 + 15 + 2
     assert len(gather.CLUSTER_KINDS) == 16
     counts = {"pods": 1001, "namespaces": 500, "events:Warning": 501, "events:InjectionSkipped": 0}
     # pods: 3 pages, namespaces: exactly 1 page, warnings: 2 pages
-    assert gather.expected_requests(counts, 500) == 18 + 2 + 0 + 1
+    assert expected_requests(counts, 500) == 18 + 2 + 0 + 1
     assert (
-        gather.expected_requests({}, 500, {"services/istio-system": 0, "configmaps/istio-system": 1200}, 2)
-        == 18 + 1 + 3 + 2
+        expected_requests({}, 500, {"services/istio-system": 0, "configmaps/istio-system": 1200}, 2) == 18 + 1 + 3 + 2
     )
 
 
@@ -216,8 +216,8 @@ def test_request_count_matches_the_plan_and_not_the_namespace_count():
         "events:Warning": 1,
         "events:InjectionSkipped": 1,
     }
-    assert small_client.requests == gather.expected_requests(dict(server, namespaces=3), 5, control_plane, 2) == 29
-    assert large_client.requests == gather.expected_requests(dict(server, namespaces=13), 5, control_plane, 2) == 31
+    assert small_client.requests == expected_requests(dict(server, namespaces=3), 5, control_plane, 2) == 29
+    assert large_client.requests == expected_requests(dict(server, namespaces=13), 5, control_plane, 2) == 31
     assert small["requests"] == small_client.requests
 
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.decision.istio import (
     check_inject,
-    check_inject_summary,
     inject_required,
-    render_check_inject,
 )
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.model.mesh import (
     build_model,
     parse_injector_configmap,
     standard_istio_webhooks,
+)
+from ansible_collections.meshops.sidecar_injection.tests.unit.conformance.istio_cli import (
+    check_inject_summary,
+    render_check_inject,
 )
 from ansible_collections.meshops.sidecar_injection.tests.unit.plugins.module_utils.mesh_fixtures import (
     istio_injector_cm,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.decision import linkerd as ld
+from ansible_collections.meshops.sidecar_injection.tests.unit.conformance import linkerd_cli
 
 MOUNT = [{"name": "t", "mountPath": ld.SA_TOKEN_PATH}]
 
@@ -65,14 +66,14 @@ def test_cli_inject_report_strings():
             }
         },
     }
-    out = ld.cli_inject([deploy])
+    out = linkerd_cli.cli_inject([deploy])
     assert out["error"] == "failed to inject deployment/web: UDP port(s) configured on pod spec"
     assert out["warnings"] == [
         '"linkerd.io/inject: disabled" annotation set on deployment/web',
         'deployment/web uses "protocol: UDP"',
     ]
     svc = {"kind": "Service", "metadata": {"name": "s"}}
-    assert ld.cli_inject([svc, None, {"kind": "Namespace", "metadata": {"name": "n"}}])["lines"] == [
+    assert linkerd_cli.cli_inject([svc, None, {"kind": "Namespace", "metadata": {"name": "n"}}])["lines"] == [
         'service "s" skipped',
         'document missing "kind" field, skipped',
         'namespace "n" annotated',
@@ -80,11 +81,11 @@ def test_cli_inject_report_strings():
 
 
 def test_split_documents_like_kubernetes_yaml_reader():
-    assert ld.split_documents("---\na: 1\n---\n\n---\nb: 2\n---\n") == ["a: 1\n", "\n", "b: 2\n"]
+    assert linkerd_cli.split_documents("---\na: 1\n---\n\n---\nb: 2\n---\n") == ["a: 1\n", "\n", "b: 2\n"]
 
 
 def test_skipped_event_message():
-    assert ld.skipped_event_message(["host_network_enabled", "injection_enable_annotation_absent"]) == (
+    assert linkerd_cli.skipped_event_message(["host_network_enabled", "injection_enable_annotation_absent"]) == (
         "Linkerd sidecar proxy injection skipped: hostNetwork is enabled, neither the namespace nor the pod have "
         'the annotation "linkerd.io/inject:enabled"'
     )
