@@ -216,52 +216,25 @@ snapshot:
   type: dict
 """
 
-import time
-
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.k8s import client as kube_client
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.runners import facts as facts_summary
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import bundle
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.runners import facts
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import offline as offline_loader
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import source as snapshot_source
-
-
-def argument_spec():
-    spec = dict(snapshot_source.SOURCE_ARGUMENT_SPEC)
-    spec.update(
-        dest={"type": "path"},
-        return_snapshot={"type": "bool", "default": False},
-    )
-    return spec
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module = AnsibleModule(argument_spec=facts.FACTS_ARGUMENT_SPEC, supports_check_mode=True)
     params = module.params
     if params.get("src"):
         if not offline_loader.HAS_YAML:
             module.fail_json(msg=missing_required_lib("PyYAML"))
     elif not kube_client.HAS_KUBERNETES:
         module.fail_json(msg=missing_required_lib("kubernetes"), exception=kube_client.KUBERNETES_IMPORT_ERROR)
-    started = time.monotonic()
-    stats = {}
     try:
-        snapshot = snapshot_source.load(params, warn=module.warn, debug=module.debug, stats=stats)
-    except snapshot_source.SourceError as exc:
-        module.fail_json(msg=str(exc))
-    summary = facts_summary.summarize(
-        snapshot, time.monotonic() - started, stats, control_plane_namespaces=params.get("control_plane_namespaces")
-    )
-    result = {"changed": False, "summary": summary}
-    if params.get("dest"):
-        try:
-            result["bundle"] = bundle.write(params["dest"], snapshot, check_mode=module.check_mode)
-        except bundle.BundleError as exc:
-            module.fail_json(msg=str(exc), summary=summary)
-        result["changed"] = result["bundle"]["changed"]
-    if params.get("return_snapshot"):
-        result["snapshot"] = snapshot
+        result = facts.run(params, check_mode=module.check_mode, warn=module.warn, debug=module.debug)
+    except facts.FactsError as exc:
+        module.fail_json(msg=str(exc), **exc.details)
     module.exit_json(**result)
 
 

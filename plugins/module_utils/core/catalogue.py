@@ -7,7 +7,8 @@ Codes are a public contract (reports, docs, remediation roles and tests use them
 never reuse, add new ones at the end of their group. docs/findings.md is generated from this table
 (`make docs`), and a test keeps the two in step. `when` says what the code means, `detect` how the
 collection finds it, `fix` what resolves it; `action` names the remediation that consumes it
-("manual" = guidance only).
+("manual" = guidance only). Entries marked `"origin": "project"` are codes this collection added
+beyond the shared contract (../shared/spec/findings.yaml), at the end of their group.
 """
 
 from __future__ import annotations
@@ -1126,8 +1127,15 @@ CATALOGUE = {
             "the identity running the diagnosis may not read a resource type (403), so the checks "
             "that need it were skipped; names the checks and the missing permission"
         ),
-        "detect": "",
-        "fix": "",
+        "detect": (
+            "A 403 answer to a LIST (or to the GET of a named certificate Secret, or of /version) while "
+            "gathering live. The skipped and narrowed checks are derived from what each check declares it "
+            "needs (rules/registry.py), so this list, the module warning and the report's skipped list agree."
+        ),
+        "fix": (
+            "Grant the diagnosing identity get/list on the kind (the finding prints the `kubectl auth can-i` "
+            "command that shows the gap), or accept the narrower diagnosis."
+        ),
     },
     "SI802": {
         "slug": "mesh-not-detected",
@@ -1136,8 +1144,11 @@ CATALOGUE = {
         "action": "manual",
         "group": "coverage",
         "when": ("no Istio or Linkerd control plane found in the cluster or snapshot"),
-        "detect": "",
-        "fix": "",
+        "detect": (
+            "No istiod or linkerd-proxy-injector Deployment and no mesh injector MutatingWebhookConfiguration "
+            "in the snapshot."
+        ),
+        "fix": "Install a mesh, or point the diagnosis at the cluster (or snapshot) that runs one.",
     },
     "SI803": {
         "slug": "snapshot-incomplete",
@@ -1146,8 +1157,29 @@ CATALOGUE = {
         "action": "manual",
         "group": "coverage",
         "when": ("an offline snapshot lacks resource types that some checks need; names them"),
-        "detect": "",
-        "fix": "",
+        "detect": "A kind the checks read has no file and no objects in the offline snapshot or bundle.",
+        "fix": "Add `kubectl get <kinds> -A -o yaml` output for the named kinds to the snapshot directory.",
+    },
+    "SI804": {
+        "slug": "check-skipped-capability",
+        "severity": "warning",
+        "mesh": "any",
+        "action": "manual",
+        "group": "coverage",
+        "origin": "project",
+        "when": (
+            "a capability some checks require is missing on the host that runs the diagnosis (the Python "
+            "library cryptography for every certificate check), so those checks were skipped; names them"
+        ),
+        "detect": (
+            "The checks declare the capabilities they require (rules/engine.py CAPABILITIES); a missing "
+            "library is found when the collection's modules import it."
+        ),
+        "fix": (
+            "Install the library on the host that runs the modules (the Ansible controller for inventory "
+            "hosts with connection local): `pip install -r requirements.txt` of this collection, or the "
+            "execution environment."
+        ),
     },
 }
 

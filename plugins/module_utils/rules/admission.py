@@ -238,7 +238,11 @@ def _cni_mode(ctx: RuleContext, mesh: str, revision: str) -> bool:
     return bool(istio and istio.ambient.cni)
 
 
-@rule(codes=["SI501"], needs=["namespaces"])
+@rule(
+    codes=["SI501"],
+    needs=["namespaces"],
+    uses=["events", "pods", "deployments", "replicasets", "statefulsets", "daemonsets", "jobs", "cronjobs"],
+)
 def pod_security_blocks_init(ctx: RuleContext) -> Iterator[Finding]:
     """Meshed namespaces whose Pod Security enforce level (baseline, restricted) forbids the NET_ADMIN /
     NET_RAW traffic-redirect init container the injector adds when the mesh CNI is not used; and
@@ -272,7 +276,7 @@ def pod_security_blocks_init(ctx: RuleContext) -> Iterator[Finding]:
     if not view.has("events"):
         return
     groups: Dict[Tuple[str, str], List[Tuple[Dict[str, Any], Dict[str, Any]]]] = {}
-    for event, parsed in rejections(view):
+    for event, parsed in rejections(ctx):
         if parsed["kind"] in ("pod-security", "psp", "scc") and webhook_errors.touches_mesh_proxy(parsed):
             groups.setdefault((event_namespace(event), parsed["kind"]), []).append((event, parsed))
         elif (
@@ -344,7 +348,7 @@ def _pod_delta(containers: List[Dict[str, Any]], section: str, resource: str) ->
     return q.total(c["resources"][section].get(resource) for c in containers if not c["init"])
 
 
-@rule(codes=["SI502"], needs=["namespaces", "resourcequotas"])
+@rule(codes=["SI502"], needs=["namespaces", "resourcequotas"], uses=["events"])
 def quota_blocks_proxy(ctx: RuleContext) -> Iterator[Finding]:
     """A ResourceQuota in a meshed namespace tracks limits the injected containers do not set (every
     injected pod is rejected: `must specify limits.cpu for: <container>`), or has less headroom left
@@ -455,7 +459,7 @@ def _event_findings(
     ctx: RuleContext, kinds: Tuple[str, ...], code: str, meshed: Dict[str, List[str]]
 ) -> Iterator[Finding]:
     groups: Dict[str, List[Tuple[Dict[str, Any], Dict[str, Any]]]] = {}
-    for event, parsed in rejections(ctx.view):
+    for event, parsed in rejections(ctx):
         if parsed["kind"] not in kinds:
             continue
         ns_name = event_namespace(event)
@@ -519,7 +523,7 @@ def limitrange_violations(item: Dict[str, Any], container: Dict[str, Any]) -> Li
     return out
 
 
-@rule(codes=["SI503"], needs=["namespaces", "limitranges"])
+@rule(codes=["SI503"], needs=["namespaces", "limitranges"], uses=["events"])
 def limitrange_blocks_proxy(ctx: RuleContext) -> Iterator[Finding]:
     """A Container LimitRange in a meshed namespace that the injected containers violate (max, min,
     maxLimitRequestRatio; its defaults are applied before the injector runs, so they do not help);
@@ -651,7 +655,7 @@ def cluster_rules_for(view: Any, namespace: str, name: str) -> Tuple[List[Dict[s
     return rules_out, bindings
 
 
-@rule(codes=["SI504"], needs=["clusterroles", "clusterrolebindings", "deployments"])
+@rule(codes=["SI504"], needs=["clusterroles", "clusterrolebindings", "deployments"], uses=["roles", "rolebindings"])
 def injector_rbac_missing(ctx: RuleContext) -> Iterator[Finding]:
     """The injector's ServiceAccount lacks a cluster permission it needs (evaluated from ClusterRoles
     and ClusterRoleBindings in the snapshot, as a SubjectAccessReview would): istiod patching
@@ -720,7 +724,7 @@ def _sa_of(view: Any, namespace: str, deployment: str, mesh: str) -> Tuple[str, 
 # ---- SI505 ----------------------------------------------------------------------------------------
 
 
-@rule(codes=["SI505"], needs=["events"])
+@rule(codes=["SI505"], needs=["events"], uses=["namespaces", "validatingwebhookconfigurations"])
 def policy_engine_denies(ctx: RuleContext) -> Iterator[Finding]:
     """A policy engine's webhook (Gatekeeper, Kyverno, any validating webhook or non-mesh mutating one)
     denied pods in meshed namespaces or mentioning mesh containers. Denials about the NET_ADMIN/NET_RAW
@@ -728,7 +732,7 @@ def policy_engine_denies(ctx: RuleContext) -> Iterator[Finding]:
     meshed = meshed_namespaces(ctx)
     validating = validating_webhook_names(ctx.view)
     groups: Dict[str, List[Tuple[Dict[str, Any], Dict[str, Any]]]] = {}
-    for event, parsed in rejections(ctx.view):
+    for event, parsed in rejections(ctx):
         if parsed["kind"] != "webhook-denied" or is_injector_name(parsed["webhook"]):
             continue
         if any(w.injector for w in webhooks_named(ctx, parsed["webhook"])):

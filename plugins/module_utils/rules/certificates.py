@@ -106,7 +106,7 @@ def _filled_at_runtime(webhook: Any) -> bool:
 # ---- SI401 ----------------------------------------------------------------------------------------
 
 
-@rule(codes=["SI401"], needs=["mutatingwebhookconfigurations"])
+@rule(codes=["SI401"], needs=["mutatingwebhookconfigurations"], requires=["cryptography"])
 def cabundle_missing(ctx: RuleContext) -> Iterator[Finding]:
     """The caBundle of an active, service-referenced injector webhook is empty or not PEM certificates.
     In an offline snapshot (manifests before apply) an empty bundle that istiod or cert-manager fills
@@ -146,7 +146,7 @@ def cabundle_missing(ctx: RuleContext) -> Iterator[Finding]:
 # ---- SI402 / SI403 --------------------------------------------------------------------------------
 
 
-@rule(codes=["SI402", "SI403"], needs=["mutatingwebhookconfigurations"])
+@rule(codes=["SI402", "SI403"], needs=["mutatingwebhookconfigurations"], requires=["cryptography"])
 def cabundle_validity(ctx: RuleContext) -> Iterator[Finding]:
     """Each caBundle certificate: expired or not yet valid (SI402, error: Go refuses it as a root) or
     expiring within Options.cert_warning_days (SI403, warning)."""
@@ -252,7 +252,9 @@ def _istio_roots(ctx: RuleContext, namespace: str) -> Tuple[List[Any], List[Dict
     return [], []
 
 
-@rule(codes=["SI404"], needs=["mutatingwebhookconfigurations"])
+@rule(
+    codes=["SI404"], needs=["mutatingwebhookconfigurations"], requires=["cryptography"], uses=["configmaps", "secrets"]
+)
 def cabundle_mismatch(ctx: RuleContext) -> Iterator[Finding]:
     """The caBundle does not sign the injector's serving certificate (Linkerd: the Secret's tls.crt,
     time and name aside, which SI405/SI406 judge), or is not the Istio mesh root istiod signs with."""
@@ -308,7 +310,7 @@ def cabundle_mismatch(ctx: RuleContext) -> Iterator[Finding]:
 # ---- SI405 / SI406 --------------------------------------------------------------------------------
 
 
-@rule(codes=["SI405", "SI406"], needs=["mutatingwebhookconfigurations", "secrets"])
+@rule(codes=["SI405", "SI406"], needs=["mutatingwebhookconfigurations", "secrets"], requires=["cryptography"])
 def serving_certificate(ctx: RuleContext) -> Iterator[Finding]:
     """Linkerd's proxy-injector serving certificate: expired or not yet valid (SI405 error), expiring
     within the window (SI405 warning), SANs not covering <service>.<namespace>.svc (SI406, with Go's
@@ -428,13 +430,11 @@ def _mesh_ca_sources(ctx: RuleContext) -> List[Tuple[str, str, str, List[Any], D
     return out
 
 
-@rule(codes=["SI407"], needs=["secrets"])
+@rule(codes=["SI407"], needs=["secrets"], requires=["cryptography"], uses=["configmaps"])
 def mesh_ca_expiring(ctx: RuleContext) -> Iterator[Finding]:
     """Istio root/plugged-in CA and Linkerd trust anchor/issuer certificates: expired or not yet valid
     (error: workload identities stop being issued or trusted) or inside the warning window (warning,
     linkerd check's 60-day rule). Each certificate is reported once, wherever it is stored."""
-    if not x509util.HAS_CRYPTOGRAPHY:
-        return
     now = ctx.options.current_time()
     window = ctx.options.cert_warning_days
     seen = set()

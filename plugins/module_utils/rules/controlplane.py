@@ -7,7 +7,6 @@ that carry admission errors, which namespaces ask for injection, and remediation
 from __future__ import annotations
 
 import json
-import weakref
 from typing import Any, Dict, List, Optional, Tuple
 
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.analysis import (
@@ -16,6 +15,7 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.analysis
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.findings import evidence, object_ref
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.schema import annotations as annotations_of
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.schema import labels, name_of, namespace_of
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.engine import RuleContext
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot.view import SnapshotView
 
 MWC = "MutatingWebhookConfiguration"
@@ -24,10 +24,6 @@ MAX_EVIDENCE = 10
 ROLE = "or with this collection: role meshops.sidecar_injection.%s (remediation action %s%s)"
 METADATA_NAME = "kubernetes.io/metadata.name"
 MESH_TITLE = {"istio": "Istio", "linkerd": "Linkerd", "other": "other"}
-
-_REJECTIONS: "weakref.WeakKeyDictionary[SnapshotView, List[Tuple[Dict[str, Any], Dict[str, Any]]]]" = (
-    weakref.WeakKeyDictionary()
-)
 
 
 def role_hint(role: str, action: str, variables: str = "") -> str:
@@ -152,19 +148,23 @@ def event_namespace(event: Dict[str, Any]) -> str:
     return (event.get("involvedObject") or {}).get("namespace") or namespace_of(event)
 
 
-def rejections(view: SnapshotView) -> List[Tuple[Dict[str, Any], Dict[str, Any]]]:
-    """(event, classified rejection) for every event whose message is an admission error, newest first."""
-    cached = _REJECTIONS.get(view)
-    if cached is not None:
-        return cached
+Rejection = Tuple[Dict[str, Any], Dict[str, Any]]
+
+
+def _classify_events(ctx: RuleContext) -> List[Rejection]:
     found = []
-    for event in view.items("events"):
+    for event in ctx.view.items("events"):
         parsed = webhook_errors.classify_rejection(event.get("message") or "")
         if parsed is not None:
             found.append((event, parsed))
     found.sort(key=lambda item: event_time(item[0]), reverse=True)
-    _REJECTIONS[view] = found
     return found
+
+
+def rejections(ctx: RuleContext) -> List[Rejection]:
+    """(event, classified rejection) for every event whose message is an admission error, newest first
+    (classified once per diagnosis, shared by the rules that read them)."""
+    return ctx.memo("controlplane.rejections", _classify_events)
 
 
 def event_evidence(items: List[Tuple[Dict[str, Any], Dict[str, Any]]]) -> List[Dict[str, Any]]:

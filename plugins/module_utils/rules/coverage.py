@@ -3,99 +3,158 @@
 """SI8xx: what the diagnosis itself could not see.
 
 These are about the run, not the cluster, so they are computed after the other rules from the
-snapshot's gaps and the rules the engine had to skip (rules.base.run_rules), instead of being
-rules themselves: a diagnosis narrowed by a 403 says exactly which checks it skipped.
+snapshot's gaps, the missing capabilities and the rules the engine skipped or ran narrowed
+(rules.engine.run_rules). The checks a finding names come only from what the checks declare, so a
+403 warning, SI801 and the report's skipped list always agree.
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterable, List
+from typing import Any, Callable, Dict, Iterable, List
 
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.findings import Finding, evidence
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.schema import RESOURCES
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.model.mesh import MeshModel
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.engine import (
+    CAPABILITIES,
+    REQUIRED_CAPABILITIES,
+    RunResult,
+)
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot.view import SnapshotView
 
-# What `kubectl auth can-i` needs to be told for each kind: (verb, resource[.group]).
-_GROUPS = {key: spec[0].rpartition("/")[0] for key, spec in RESOURCES.items()}
+
+def codes_for(name: str, entries: Iterable[Dict[str, Any]]) -> List[str]:
+    """Codes of the skipped (or narrowed) rules that lacked the input `name`."""
+    return sorted({code for item in entries if name in item["missing"] for code in item["codes"]})
+
+
+def checks_text(name: str, run: RunResult) -> str:
+    """`these checks were skipped: SI404, SI405; these ran narrowed: SI101` for one missing input."""
+    skipped = codes_for(name, run.skipped)
+    narrowed = [c for c in codes_for(name, run.narrowed) if c not in skipped]
+    text = "these checks were skipped: %s" % (", ".join(skipped) or "none")
+    if narrowed:
+        text += "; these ran without it: %s" % ", ".join(narrowed)
+    return text
 
 
 def _resource_arg(resource: str) -> str:
-    group = _GROUPS.get(resource, "")
-    return "%s.%s" % (resource, group) if group else resource
+    spec = RESOURCES.get(resource)
+    return "%s.%s" % (resource, spec.group) if spec is not None and spec.group else resource
 
 
-def skipped_codes(resource: str, skipped: Iterable[Dict[str, Any]]) -> List[str]:
-    """Codes of the rules that did not run because `resource` was missing."""
-    codes = set()
-    for item in skipped:
-        if resource in item["missing"]:
-            codes.update(item["codes"])
-    return sorted(codes)
-
-
-def _checks(gap: Dict[str, Any], skipped: List[Dict[str, Any]]) -> List[str]:
-    return skipped_codes(gap["resource"], skipped) or sorted(gap.get("checks") or [])
-
-
-def forbidden(gap: Dict[str, Any], skipped: List[Dict[str, Any]]) -> Finding:
+def forbidden(gap: Dict[str, Any], run: RunResult) -> Finding:
     resource = gap["resource"]
-    checks = _checks(gap, skipped)
-    scope = "get" if resource in ("secrets", "configmaps") else "list"
-    return Finding(
-        code="SI801",
-        kind="",
-        message="the diagnosing identity may not %s %s, so these checks were skipped: %s"
-        % (scope, resource, ", ".join(checks) or "none"),
-        evidence=[evidence("API server", "403 Forbidden", gap.get("message") or "")],
-        steps=[
+    if resource == "version":
+        what = "read the server version (GET /version)"
+        steps = ["kubectl version -o json   # as the diagnosing identity"]
+    else:
+        scope = "get" if resource in ("secrets", "configmaps") else "list"
+        what = "%s %s" % (scope, resource)
+        steps = [
             "kubectl auth can-i %s %s --all-namespaces" % (scope, _resource_arg(resource)),
             "grant the diagnosing identity %s (and list) on %s, e.g. in a ClusterRole bound to it, then rerun"
             % (scope, _resource_arg(resource)),
-        ],
+        ]
+    return Finding(
+        code="SI801",
+        kind="",
+        message="the diagnosing identity may not %s, so %s" % (what, checks_text(resource, run)),
+        evidence=[evidence("API server", "403 Forbidden", gap.get("message") or "")],
+        steps=steps,
     )
 
 
-def unreadable(gaps: List[Dict[str, Any]], skipped: List[Dict[str, Any]], source: str) -> Finding:
+def unreadable(gaps: List[Dict[str, Any]], run: RunResult, source: str) -> Finding:
     """One SI803 for every kind an offline snapshot lacks or a live read failed on."""
     names = sorted(g["resource"] for g in gaps)
-    checks = sorted({c for g in gaps for c in _checks(g, skipped)})
+    skipped = sorted({c for g in gaps for c in codes_for(g["resource"], run.skipped)})
+    narrowed = sorted({c for g in gaps for c in codes_for(g["resource"], run.narrowed)} - set(skipped))
     why = "the snapshot does not contain" if source != "live" else "reading failed for"
+    text = "these checks were skipped: %s" % (", ".join(skipped) or "none")
+    if narrowed:
+        text += "; these ran without them: %s" % ", ".join(narrowed)
+    kinds = [n for n in names if n in RESOURCES]
+    steps = []
+    if kinds:
+        steps.append(
+            "add `kubectl get %s -A -o yaml` output to the snapshot directory (or gather live with "
+            "meshops.sidecar_injection.injection_facts) and rerun" % ",".join(kinds)
+        )
+    if "version" in names:
+        steps.append("add `kubectl version -o json` output as version.json to the snapshot directory")
     return Finding(
         code="SI803",
         kind="",
-        message="%s %s, so these checks were skipped: %s" % (why, ", ".join(names), ", ".join(checks) or "none"),
+        message="%s %s, so %s" % (why, ", ".join(names), text),
         evidence=[
             evidence("snapshot", "gaps", [{k: g.get(k) for k in ("resource", "reason", "message")} for g in gaps])
         ],
+        steps=steps,
+    )
+
+
+def capability_missing(capability: str, run: RunResult) -> Finding:
+    return Finding(
+        code="SI804",
+        kind="",
+        message="not available on the host running the diagnosis: %s; so %s"
+        % (CAPABILITIES[capability], checks_text(capability, run)),
+        evidence=[evidence("controller", "capability %s" % capability, "missing")],
         steps=[
-            "add `kubectl get %s -A -o yaml` output to the snapshot directory (or gather live with "
-            "meshops.sidecar_injection.injection_facts) and rerun" % ",".join(names)
+            "pip install -r requirements.txt   # on the host that runs the modules (the controller), "
+            "or use the collection's execution environment",
         ],
     )
 
 
-def coverage_findings(view: SnapshotView, model: Any, skipped: List[Dict[str, Any]]) -> List[Finding]:
+def mesh_not_detected(model: MeshModel) -> Finding:
+    return Finding(
+        code="SI802",
+        kind="",
+        message="no Istio or Linkerd control plane found (no istiod or linkerd-proxy-injector Deployment, "
+        "no mesh injector webhook): there is nothing to inject sidecars",
+        evidence=[
+            evidence("snapshot", "mutatingwebhookconfigurations", [w.key for w in model.webhooks if not w.assumed]),
+        ],
+        steps=["install Istio or Linkerd, or point the diagnosis at the cluster that runs the mesh"],
+    )
+
+
+def _unexplained(view: SnapshotView, run: RunResult, gaps: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """Inputs checks lacked that no recorded gap explains (a hand-made snapshot without a kind or a
+    version): reported as absent, so no skipped check ever goes unmentioned. The probe is opt-in."""
+    known = {g["resource"] for g in gaps} | set(REQUIRED_CAPABILITIES) | {"probe"}
+    lacking = {m for item in run.skipped + run.narrowed for m in item["missing"]} - known
+    return [{"resource": name, "reason": "absent", "message": "not in the snapshot"} for name in sorted(lacking)]
+
+
+def coverage_findings(view: SnapshotView, model: MeshModel, run: RunResult) -> List[Finding]:
     findings: List[Finding] = []
-    gaps = view.raw.get("gaps") or []
+    gaps = list(view.raw.get("gaps") or [])
+    gaps += _unexplained(view, run, gaps)
     for gap in gaps:
         if gap.get("reason") == "forbidden":
-            findings.append(forbidden(gap, skipped))
+            findings.append(forbidden(gap, run))
     others = [g for g in gaps if g.get("reason") != "forbidden"]
     if others:
-        findings.append(unreadable(others, skipped, (view.raw.get("cluster") or {}).get("source", "")))
+        findings.append(unreadable(others, run, (view.raw.get("cluster") or {}).get("source", "")))
+    for capability in sorted(REQUIRED_CAPABILITIES):
+        if codes_for(capability, run.skipped + run.narrowed):
+            findings.append(capability_missing(capability, run))
     if not model.meshes():
-        findings.append(
-            Finding(
-                code="SI802",
-                kind="",
-                message="no Istio or Linkerd control plane found (no istiod or linkerd-proxy-injector Deployment, "
-                "no mesh injector webhook): there is nothing to inject sidecars",
-                evidence=[
-                    evidence(
-                        "snapshot", "mutatingwebhookconfigurations", [w.key for w in model.webhooks if not w.assumed]
-                    ),
-                ],
-                steps=["install Istio or Linkerd, or point the diagnosis at the cluster that runs the mesh"],
-            )
-        )
+        findings.append(mesh_not_detected(model))
     return findings
+
+
+def _where(func: Callable[..., Any]) -> str:
+    return "rules/coverage.py:%s" % func.__name__
+
+
+# What emits each coverage code, for docs/findings.md's "implemented by" lines (rules.registry).
+IMPLEMENTED_BY = {
+    "SI801": _where(forbidden),
+    "SI802": _where(mesh_not_detected),
+    "SI803": _where(unreadable),
+    "SI804": _where(capability_missing),
+}

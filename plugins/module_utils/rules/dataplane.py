@@ -169,7 +169,7 @@ def _init_hint(mesh: str, message: str) -> List[str]:
     return steps
 
 
-@rule(codes=["SI601"], needs=["pods"])
+@rule(codes=["SI601"], needs=["pods"], uses=["events"])
 def init_container_failing(ctx: RuleContext) -> Iterator[Finding]:
     """istio-init / linkerd-init failing or crash-looping, with its termination message."""
     for (namespace, kind, name), items in sorted(_failing_containers(ctx, INIT_CONTAINERS).items()):
@@ -209,7 +209,7 @@ def _cni_pods_on(ctx: RuleContext, node: str) -> List[Dict[str, Any]]:
     return out
 
 
-@rule(codes=["SI602"], needs=["pods"])
+@rule(codes=["SI602"], needs=["pods"], uses=["daemonsets", "nodes"])
 def cni_validation_failing(ctx: RuleContext) -> Iterator[Finding]:
     """istio-validation / linkerd-network-validator failing: the CNI plugin did not set up the pod's
     redirection (CNI pod not ready on that node, chaining order, plugin missing)."""
@@ -255,7 +255,7 @@ def cni_validation_failing(ctx: RuleContext) -> Iterator[Finding]:
         )
 
 
-@rule(codes=["SI603"], needs=["pods"])
+@rule(codes=["SI603"], needs=["pods"], uses=["events"])
 def proxy_not_ready(ctx: RuleContext) -> Iterator[Finding]:
     """The proxy container crash-loops, or is not Ready in a Running pod."""
     groups: Dict[tuple, List[tuple]] = {}
@@ -295,7 +295,20 @@ def proxy_not_ready(ctx: RuleContext) -> Iterator[Finding]:
         )
 
 
-@rule(codes=["SI604"], needs=["pods"])
+@rule(
+    codes=["SI604"],
+    needs=["pods"],
+    uses=[
+        "namespaces",
+        "mutatingwebhookconfigurations",
+        "deployments",
+        "replicasets",
+        "statefulsets",
+        "daemonsets",
+        "jobs",
+        "cronjobs",
+    ],
+)
 def pod_predates_injection(ctx: RuleContext) -> Iterator[Finding]:
     """Running pods without a proxy although a pod created now would be injected (istioctl IST0103's
     case, judged with the full decision): restart the owner so admission runs again."""
@@ -389,7 +402,7 @@ def _istio_skew(ctx: RuleContext, verdict: Any) -> Optional[str]:
     return "; ".join(reasons) or None
 
 
-@rule(codes=["SI605"], needs=["pods"])
+@rule(codes=["SI605"], needs=["pods"], uses=["configmaps", "deployments", "replicasets"])
 def proxy_version_skew(ctx: RuleContext) -> Iterator[Finding]:
     """Injected pods whose proxy comes from another revision/version than the one their namespace now
     selects (istioctl IST0158 image check, `injector list` NEEDS RESTART, Linkerd proxy-version vs
@@ -446,7 +459,7 @@ def _main_containers_done(pod: Dict[str, Any]) -> bool:
     return bool(main) and all("terminated" in (s.get("state") or {}) for s in main)
 
 
-@rule(codes=["SI606"], needs=["pods"])
+@rule(codes=["SI606"], needs=["pods"], uses=["jobs", "cronjobs"])
 def job_sidecar_blocks_completion(ctx: RuleContext) -> Iterator[Finding]:
     """Job/CronJob pods whose main containers finished while a classic (non-native) proxy keeps the
     pod Running, so the Job never completes."""

@@ -7,13 +7,14 @@ result = diagnose(snapshot_dict, options)   # options: rules.base.Options (or No
 result["summary"]   {"meshes": model.summary(), "verdicts": {...counts}, "rules": {"run", "skipped"}}
 result["findings"]  [Finding], de-duplicated, worst first (findings.ordered)
 result["verdicts"]  [Verdict] (pods first, then workload templates); Verdict.as_dict() for JSON
-result["skipped"]   [{rule, codes, missing}] rules whose snapshot kinds were not read
+result["skipped"]   [{rule, codes, missing}] rules that did not run (an input they need was missing)
+result["narrowed"]  [{rule, codes, missing}] rules that ran without some input they use
 result["model"]     the MeshModel (for callers that want more than the summary)
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
+from typing import Any, Dict, FrozenSet, List, Optional
 
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.findings import ordered
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.decision.verdicts import compute_verdicts
@@ -21,7 +22,9 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.model.me
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.coverage import coverage_findings
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.engine import (
     Options,
+    Rule,
     RuleContext,
+    available_capabilities,
     run_rules,
 )
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.registry import RULES
@@ -41,23 +44,34 @@ def verdict_counts(verdicts):
 
 
 def diagnose(
-    snapshot: Dict[str, Any], options: Optional[Options] = None, rules: Optional[list] = None
+    snapshot: Dict[str, Any],
+    options: Optional[Options] = None,
+    rules: Optional[List[Rule]] = None,
+    capabilities: Optional[FrozenSet[str]] = None,
 ) -> Dict[str, Any]:
+    """`capabilities` overrides what the run detects (tests use it to take a library away)."""
     view = SnapshotView(snapshot)
     model = build_model(view)
     verdicts = compute_verdicts(view, model)
-    ctx = RuleContext(view=view, model=model, verdicts=verdicts, options=options or Options())
+    ctx = RuleContext(
+        view=view,
+        model=model,
+        verdicts=verdicts,
+        options=options or Options(),
+        capabilities=available_capabilities(view) if capabilities is None else capabilities,
+    )
     active = RULES if rules is None else rules
-    findings, skipped = run_rules(active, ctx)
-    findings.extend(coverage_findings(view, model, skipped))
+    run = run_rules(active, ctx)
+    findings = run.findings + coverage_findings(view, model, run)
     return {
         "summary": {
             "meshes": model.summary(),
             "verdicts": verdict_counts(verdicts),
-            "rules": {"run": len(active) - len(skipped), "skipped": len(skipped)},
+            "rules": {"run": run.run, "skipped": len(run.skipped), "narrowed": len(run.narrowed)},
         },
         "findings": ordered(findings),
         "verdicts": verdicts,
-        "skipped": skipped,
+        "skipped": run.skipped,
+        "narrowed": run.narrowed,
         "model": model,
     }

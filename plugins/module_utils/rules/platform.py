@@ -45,7 +45,11 @@ def _injector_deployment(ctx: RuleContext, webhook: Any) -> str:
     return "istiod" if webhook.mesh == "istio" else "linkerd-proxy-injector"
 
 
-@rule(codes=["SI305"], needs=["mutatingwebhookconfigurations", "nodes"])
+@rule(
+    codes=["SI305"],
+    needs=["mutatingwebhookconfigurations", "nodes"],
+    uses=["daemonsets", "deployments", "events", "pods", "services"],
+)
 def control_plane_firewall(ctx: RuleContext) -> Iterator[Finding]:
     """The platform needs a rule for the API server to reach the webhook port: EKS with an overlay CNI
     (certain, error), EKS/GKE where events show the call timing out or `Address is not allowed`
@@ -57,7 +61,7 @@ def control_plane_firewall(ctx: RuleContext) -> Iterator[Finding]:
         return
     failures: Dict[str, List[Tuple[Dict[str, Any], Dict[str, Any]]]] = {}
     if ctx.view.has("events"):
-        for event, parsed in rejections(ctx.view):
+        for event, parsed in rejections(ctx):
             if parsed["kind"] == "webhook-call-failed" and parsed["class"] in UNREACHABLE:
                 for webhook in webhooks_named(ctx, parsed["webhook"], parsed["url"]):
                     if webhook.injector:
@@ -145,7 +149,7 @@ def _server_version(ctx: RuleContext) -> str:
     return str(version.get("gitVersion") or "") if isinstance(version, dict) else str(version)
 
 
-@rule(codes=["SI701"], needs=[])
+@rule(codes=["SI701"], requires=["version"], uses=["deployments", "pods", "nodes"])
 def kubernetes_version_unsupported(ctx: RuleContext) -> Iterator[Finding]:
     """The installed mesh release does not support this Kubernetes version: below the minimum its
     tooling enforces (error: istioctl precheck / linkerd check fail, Helm refuses), or outside the
@@ -253,7 +257,11 @@ def _native_requests(ctx: RuleContext) -> Dict[str, List[NativeRequest]]:
     return out
 
 
-@rule(codes=["SI702"], needs=["nodes"])
+@rule(
+    codes=["SI702"],
+    needs=["nodes"],
+    uses=["version", "pods", "deployments", "replicasets", "statefulsets", "daemonsets", "jobs", "cronjobs"],
+)
 def native_sidecar_unsupported(ctx: RuleContext) -> Iterator[Finding]:
     """Native sidecars (restartPolicy Always init containers) requested while the API server or some
     kubelet is older than 1.29 (error). Istio 1.27+ `auto` mode needs kubelet >= 1.33 on every node:

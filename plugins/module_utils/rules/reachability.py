@@ -158,7 +158,11 @@ def ready_endpoint_count(view: Any, namespace: str, service: str, pods: List[Dic
     return ready, len(pods) - ready, "Pods"
 
 
-@rule(codes=["SI302"], needs=["mutatingwebhookconfigurations", "services", "pods"])
+@rule(
+    codes=["SI302"],
+    needs=["mutatingwebhookconfigurations", "services", "pods"],
+    uses=["deployments", "endpoints", "endpointslices"],
+)
 def injector_no_endpoints(ctx: RuleContext) -> Iterator[Finding]:
     """The webhook Service has no ready endpoint. Says which: the selector matches no pod (mismatch,
     with the Deployment's template labels), or the matching pods are not Ready."""
@@ -234,7 +238,7 @@ def target_ports(
     return out
 
 
-@rule(codes=["SI306"], needs=["mutatingwebhookconfigurations", "services", "pods"])
+@rule(codes=["SI306"], needs=["mutatingwebhookconfigurations", "services", "pods"], uses=["deployments"])
 def webhook_port_mismatch(ctx: RuleContext) -> Iterator[Finding]:
     """The Service port the webhook calls has a targetPort the injector pods do not serve: a named
     targetPort no container declares (the endpoints controller then leaves the pod out), or a number
@@ -356,7 +360,11 @@ def _policy_text(policy: Dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
-@rule(codes=["SI304"], needs=["mutatingwebhookconfigurations", "services", "pods", "networkpolicies"])
+@rule(
+    codes=["SI304"],
+    needs=["mutatingwebhookconfigurations", "services", "pods", "networkpolicies"],
+    uses=["deployments"],
+)
 def networkpolicy_blocks_webhook(ctx: RuleContext) -> Iterator[Finding]:
     """NetworkPolicies in the injector's namespace isolate its pods and no rule admits the API server
     on the webhook's target port (see netpol.py for the exact semantics; selector peers never admit
@@ -462,12 +470,12 @@ CLASS_HINTS = {
 }
 
 
-@rule(codes=["SI303"], needs=["events"])
+@rule(codes=["SI303"], needs=["events"], uses=["mutatingwebhookconfigurations"])
 def webhook_call_failed(ctx: RuleContext) -> Iterator[Finding]:
     """Events where the API server failed to call a webhook (any webhook: a failing one blocks pod
     creation whatever it is), grouped per webhook and failure class, with the exact messages."""
     groups: Dict[Tuple[str, str], List[Tuple[Dict[str, Any], Dict[str, Any]]]] = {}
-    for event, parsed in rejections(ctx.view):
+    for event, parsed in rejections(ctx):
         if parsed["kind"] == "webhook-call-failed":
             groups.setdefault((parsed["webhook"], parsed["class"]), []).append((event, parsed))
     for (name, cls), items in sorted(groups.items()):
@@ -510,13 +518,13 @@ def webhook_call_failed(ctx: RuleContext) -> Iterator[Finding]:
 # ---- SI307 ----------------------------------------------------------------------------------------
 
 
-@rule(codes=["SI307"], needs=["events"])
+@rule(codes=["SI307"], needs=["events"], uses=["mutatingwebhookconfigurations"])
 def injection_denied(ctx: RuleContext) -> Iterator[Finding]:
     """The injector was reached and denied the pod (invalid annotations, template errors, an injector
     that cannot read its config): `admission webhook "<injector>" denied the request: ...`. Linkerd
     answers Allowed=false on handler errors even with failurePolicy Ignore."""
     groups: Dict[str, List[Tuple[Dict[str, Any], Dict[str, Any]]]] = {}
-    for event, parsed in rejections(ctx.view):
+    for event, parsed in rejections(ctx):
         if parsed["kind"] != "webhook-denied":
             continue
         hooks = webhooks_named(ctx, parsed["webhook"])

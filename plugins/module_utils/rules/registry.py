@@ -9,31 +9,34 @@ several authors can each add their lines without touching each other's modules.
 
 from __future__ import annotations
 
+from typing import Dict, List
+
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules import (
     admission,
+    certificates,
+    coverage,
     dataplane,
+    platform,
     reachability,
     selection,
+    selection_injectors,
+    selection_markers,
     webhooks,
 )
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules import certificates as cert_rules
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules import platform as platform_rules
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules import selection_injectors as injectors
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules import selection_markers as markers
 
 RULES = [
-    # SI1xx selection (rules/selection.py, rules/markers.py, rules/injectors.py)
+    # SI1xx selection (rules/selection.py, rules/selection_markers.py, rules/selection_injectors.py)
     selection.namespace_not_enabled,
     selection.namespace_conflicting_labels,
     selection.revision_not_found,
-    markers.inject_marker_wrong_type,
-    markers.inject_marker_wrong_object,
-    markers.inject_marker_invalid_value,
-    markers.pod_opted_out,
+    selection_markers.inject_marker_wrong_type,
+    selection_markers.inject_marker_wrong_object,
+    selection_markers.inject_marker_invalid_value,
+    selection_markers.pod_opted_out,
     selection.namespace_excluded,
-    injectors.hostnetwork_not_injected,
-    injectors.injector_policy_excludes,
-    injectors.multiple_injectors,
+    selection_injectors.hostnetwork_not_injected,
+    selection_injectors.injector_policy_excludes,
+    selection_injectors.multiple_injectors,
     # SI2xx webhook configuration (rules/webhooks.py)
     webhooks.webhook_missing,
     webhooks.webhook_service_missing,
@@ -45,20 +48,20 @@ RULES = [
     webhooks.admission_plugin_disabled,
     webhooks.injector_bootstrap_deadlock,
     webhooks.webhook_revision_orphaned,
-    # SI3xx reachability (rules/reachability.py; SI305 in rules/platform_rules.py)
+    # SI3xx reachability (rules/reachability.py; SI305 in rules/platform.py)
     reachability.injector_unavailable,
     reachability.injector_no_endpoints,
     reachability.webhook_call_failed,
     reachability.networkpolicy_blocks_webhook,
-    platform_rules.control_plane_firewall,
+    platform.control_plane_firewall,
     reachability.webhook_port_mismatch,
     reachability.injection_denied,
-    # SI4xx certificates (rules/cert_rules.py)
-    cert_rules.cabundle_missing,
-    cert_rules.cabundle_validity,
-    cert_rules.cabundle_mismatch,
-    cert_rules.serving_certificate,
-    cert_rules.mesh_ca_expiring,
+    # SI4xx certificates (rules/certificates.py)
+    certificates.cabundle_missing,
+    certificates.cabundle_validity,
+    certificates.cabundle_mismatch,
+    certificates.serving_certificate,
+    certificates.mesh_ca_expiring,
     # SI5xx admission policy (rules/admission.py)
     admission.pod_security_blocks_init,
     admission.quota_blocks_proxy,
@@ -72,13 +75,35 @@ RULES = [
     dataplane.pod_predates_injection,
     dataplane.proxy_version_skew,
     dataplane.job_sidecar_blocks_completion,
-    # SI7xx platform and versions (rules/platform_rules.py)
-    platform_rules.kubernetes_version_unsupported,
-    platform_rules.native_sidecar_unsupported,
-    platform_rules.apiserver_proxy_env,
+    # SI7xx platform and versions (rules/platform.py)
+    platform.kubernetes_version_unsupported,
+    platform.native_sidecar_unsupported,
+    platform.apiserver_proxy_env,
 ]
 
 
-def codes():
+def codes() -> List[str]:
     """Every code some registered rule may emit."""
     return sorted({code for item in RULES for code in item.codes})
+
+
+def skipped_without(name: str) -> List[str]:
+    """Codes whose checks cannot run without this snapshot kind or capability."""
+    return sorted({code for item in RULES if name in item.inputs for code in item.codes})
+
+
+def narrowed_without(name: str) -> List[str]:
+    """Codes whose checks run, narrowed, without it (and are not skipped for it)."""
+    skipped = set(skipped_without(name))
+    return sorted({code for item in RULES if name in item.uses for code in item.codes} - skipped)
+
+
+def implementations() -> Dict[str, List[str]]:
+    """code -> the functions that emit it, as "rules/selection.py:namespace_not_enabled"."""
+    out: Dict[str, List[str]] = {}
+    for item in RULES:
+        for code in item.codes:
+            out.setdefault(code, []).append(item.implemented_by)
+    for code, where in coverage.IMPLEMENTED_BY.items():
+        out.setdefault(code, []).append(where)
+    return out

@@ -79,7 +79,7 @@ def _enabled_by_default(model):
     )
 
 
-@rule(codes=["SI101"], needs=["namespaces"])
+@rule(codes=["SI101"], needs=["namespaces"], uses=["pods", "mutatingwebhookconfigurations"])
 def namespace_not_enabled(ctx: RuleContext) -> Iterator[Finding]:
     """Namespaces meant to be meshed (desired, or running pods that a restart would un-mesh) without
     the injection marker: warning. Unmarked namespaces with no known intent: info, as istioctl's
@@ -284,7 +284,11 @@ def namespace_conflicting_labels(ctx: RuleContext) -> Iterator[Finding]:
 # SI103
 
 
-@rule(codes=["SI103"], needs=["namespaces", "mutatingwebhookconfigurations"])
+@rule(
+    codes=["SI103"],
+    needs=["namespaces", "mutatingwebhookconfigurations"],
+    uses=["pods", "deployments", "replicasets", "statefulsets", "daemonsets", "jobs", "cronjobs"],
+)
 def revision_not_found(ctx: RuleContext) -> Iterator[Finding]:
     """istio.io/rev on a namespace (without istio-injection) or a pod template (in an unlabelled
     namespace) names a revision or tag that no active Istio webhook selects: injection silently
@@ -359,7 +363,19 @@ def _linkerd_intent(ns_annos, templates, desired):
     return ""
 
 
-@rule(codes=["SI108"], needs=["namespaces"])
+@rule(
+    codes=["SI108"],
+    needs=["namespaces"],
+    uses=[
+        "mutatingwebhookconfigurations",
+        "deployments",
+        "replicasets",
+        "statefulsets",
+        "daemonsets",
+        "jobs",
+        "cronjobs",
+    ],
+)
 def namespace_excluded(ctx: RuleContext) -> Iterator[Finding]:
     """A namespace meant to be meshed that can never be injected: Istio's ignored namespaces or
     istio-injection=disabled; a Linkerd webhook namespaceSelector that excludes it (kube-system,

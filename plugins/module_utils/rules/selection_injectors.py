@@ -35,7 +35,11 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.wo
 # SI109, SI110
 
 
-@rule(codes=["SI109"], needs=["namespaces"])
+@rule(
+    codes=["SI109"],
+    needs=["namespaces"],
+    uses=["pods", "deployments", "replicasets", "statefulsets", "daemonsets", "jobs", "cronjobs"],
+)
 def hostnetwork_not_injected(ctx: RuleContext) -> Iterator[Finding]:
     """hostNetwork pods that an injector webhook is called for and skips by design."""
     for verdict in index(ctx).subjects():
@@ -64,7 +68,11 @@ def hostnetwork_not_injected(ctx: RuleContext) -> Iterator[Finding]:
         )
 
 
-@rule(codes=["SI110"], needs=["configmaps"])
+@rule(
+    codes=["SI110"],
+    needs=["configmaps"],
+    uses=["pods", "deployments", "replicasets", "statefulsets", "daemonsets", "jobs", "cronjobs"],
+)
 def injector_policy_excludes(ctx: RuleContext) -> Iterator[Finding]:
     """The injector ConfigMap's policy is invalid (all injection off) or disabled while selected
     workloads rely on the default; neverInjectSelector matching a workload."""
@@ -187,7 +195,11 @@ def istio_overlaps(model: Any) -> Dict[str, Dict[str, Any]]:
     return out
 
 
-@rule(codes=["SI111"])
+@rule(
+    codes=["SI111"],
+    needs=["mutatingwebhookconfigurations"],
+    uses=["namespaces", "pods", "deployments", "replicasets", "statefulsets", "daemonsets", "jobs", "cronjobs"],
+)
 def multiple_injectors(ctx: RuleContext) -> Iterator[Finding]:
     """Istio webhook configurations whose selectors overlap (istioctl IST0139's enumeration), and
     workloads that more than one injector configuration is called for (two revisions, Istio and

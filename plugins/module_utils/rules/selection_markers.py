@@ -37,7 +37,11 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.wo
 # SI104
 
 
-@rule(codes=["SI104"], needs=["namespaces"])
+@rule(
+    codes=["SI104"],
+    needs=["namespaces"],
+    uses=["pods", "deployments", "replicasets", "statefulsets", "daemonsets", "jobs", "cronjobs"],
+)
 def inject_marker_wrong_type(ctx: RuleContext) -> Iterator[Finding]:
     """A marker given as the wrong metadata type: linkerd.io/inject (or config.linkerd.io/*) as a
     label, config.linkerd.io/admission-webhooks as a namespace annotation, sidecar.istio.io/inject=true
@@ -126,7 +130,11 @@ CONTROLLER_MARKERS = (
 POD_ONLY_ON_TEMPLATE = (("labels", "istio-injection"), ("labels", ADMISSION_WEBHOOKS))
 
 
-@rule(codes=["SI105"], needs=["namespaces"])
+@rule(
+    codes=["SI105"],
+    needs=["namespaces"],
+    uses=["deployments", "replicasets", "statefulsets", "daemonsets", "jobs", "cronjobs"],
+)
 def inject_marker_wrong_object(ctx: RuleContext) -> Iterator[Finding]:
     """Injection markers on the controller's own metadata (pods only see the template's), namespace
     markers on a pod template, or sidecar.istio.io/inject on a Namespace (istioctl IST0107)."""
@@ -199,7 +207,11 @@ def inject_marker_wrong_object(ctx: RuleContext) -> Iterator[Finding]:
 # SI106
 
 
-@rule(codes=["SI106"], needs=["namespaces"])
+@rule(
+    codes=["SI106"],
+    needs=["namespaces"],
+    uses=["pods", "deployments", "replicasets", "statefulsets", "daemonsets", "jobs", "cronjobs"],
+)
 def inject_marker_invalid_value(ctx: RuleContext) -> Iterator[Finding]:
     """Values outside the accepted set: sidecar.istio.io/inject other than exactly true/false,
     istio-injection other than enabled/disabled, linkerd.io/inject other than enabled/disabled/ingress."""
@@ -274,7 +286,11 @@ def inject_marker_invalid_value(ctx: RuleContext) -> Iterator[Finding]:
 # SI107
 
 
-@rule(codes=["SI107"], needs=["namespaces"])
+@rule(
+    codes=["SI107"],
+    needs=["namespaces"],
+    uses=["pods", "deployments", "replicasets", "statefulsets", "daemonsets", "jobs", "cronjobs"],
+)
 def pod_opted_out(ctx: RuleContext) -> Iterator[Finding]:
     """A workload opts out (sidecar.istio.io/inject=false, linkerd.io/inject=disabled) inside a
     namespace where a plain pod would be injected."""

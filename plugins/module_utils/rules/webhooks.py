@@ -68,7 +68,7 @@ def _istio_running_evidence(rev: Any) -> Dict[str, Any]:
     return evidence(object_ref("Pod", rev.namespace, rev.pods[0]), "status.conditions[Ready]", "True")
 
 
-@rule(codes=["SI201"], needs=["mutatingwebhookconfigurations"])
+@rule(codes=["SI201"], needs=["mutatingwebhookconfigurations"], uses=["deployments", "pods"])
 def webhook_missing(ctx: RuleContext) -> Iterator[Finding]:
     """A mesh control plane runs but no injector webhook is active for it: missing, or every webhook
     deactivated with istioctl's never-match selectors. For Istio also per running revision that no
@@ -161,7 +161,7 @@ def webhook_missing(ctx: RuleContext) -> Iterator[Finding]:
 # ---- SI202 ----------------------------------------------------------------------------------------
 
 
-@rule(codes=["SI202"], needs=["mutatingwebhookconfigurations", "services"])
+@rule(codes=["SI202"], needs=["mutatingwebhookconfigurations", "services"], uses=["namespaces"])
 def webhook_service_missing(ctx: RuleContext) -> Iterator[Finding]:
     """clientConfig.service names a namespace, Service or port that does not exist (istioctl IST0139's
     service check, plus the port). The API server then fails every call with `service "<name>" not found`
@@ -284,14 +284,14 @@ def webhook_fail_open(ctx: RuleContext) -> Iterator[Finding]:
 # ---- SI204 ----------------------------------------------------------------------------------------
 
 
-@rule(codes=["SI204"], needs=["mutatingwebhookconfigurations"])
+@rule(codes=["SI204"], needs=["mutatingwebhookconfigurations"], uses=["events"])
 def webhook_timeout_low(ctx: RuleContext) -> Iterator[Finding]:
     """timeoutSeconds below Options.webhook_timeout_floor, or events showing calls to the webhook that
     timed out (the API server waits timeoutSeconds, default 10, maximum 30). One finding per MWC."""
     floor = ctx.options.webhook_timeout_floor
     timeouts: Dict[str, List[Tuple[Dict[str, Any], Dict[str, Any]]]] = {}
     if ctx.view.has("events"):
-        for event, parsed in rejections(ctx.view):
+        for event, parsed in rejections(ctx):
             if parsed["kind"] == "webhook-call-failed" and parsed["class"] == "timeout":
                 for webhook in webhooks_named(ctx, parsed["webhook"], parsed["url"]):
                     timeouts.setdefault(webhook.key, []).append((event, parsed))
@@ -519,7 +519,7 @@ def _selects_some(webhook: Any, view: Any, namespaces: List[str]) -> List[str]:
     return out
 
 
-@rule(codes=["SI207"], needs=["mutatingwebhookconfigurations"])
+@rule(codes=["SI207"], needs=["mutatingwebhookconfigurations"], uses=["namespaces", "validatingwebhookconfigurations"])
 def webhook_ordering_conflict(ctx: RuleContext) -> Iterator[Finding]:
     """Another mutating webhook changes pods in meshed namespaces: it runs after the injector while the
     injector has reinvocationPolicy Never (so the injector never sees what it adds), or it has
@@ -656,7 +656,7 @@ def _created(obj: Dict[str, Any]) -> str:
     return str(meta(obj).get("creationTimestamp") or "")
 
 
-@rule(codes=["SI208"], needs=["mutatingwebhookconfigurations", "pods"])
+@rule(codes=["SI208"], needs=["mutatingwebhookconfigurations", "pods"], uses=["events", "namespaces"])
 def admission_plugin_disabled(ctx: RuleContext) -> Iterator[Finding]:
     """kube-apiserver without the MutatingAdmissionWebhook plugin: read from a visible static-pod
     manifest (error), or inferred (warning) when, with failurePolicy Fail, pods the injector would
@@ -728,7 +728,7 @@ def admission_plugin_disabled(ctx: RuleContext) -> Iterator[Finding]:
 # ---- SI209 ----------------------------------------------------------------------------------------
 
 
-@rule(codes=["SI209"], needs=["mutatingwebhookconfigurations", "namespaces"])
+@rule(codes=["SI209"], needs=["mutatingwebhookconfigurations", "namespaces"], uses=["deployments", "pods", "services"])
 def injector_bootstrap_deadlock(ctx: RuleContext) -> Iterator[Finding]:
     """A failurePolicy Fail injector webhook selects its own namespace and pods: while the injector is
     down, its replacement pods are sent to it, fail, and the injector never comes back."""

@@ -3,9 +3,9 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Shared helpers for the selection (SI1xx) and data-plane (SI6xx) rules.
 
-`index(ctx)` builds, once per diagnosis, the lookups these rules share: workload verdicts, pods by
-owner and namespace, and a `probe(namespace)` decision (what a plain pod created there now gets).
-Findings are reported per workload (a template verdict), falling back to the pod when its owner
+`index(ctx)` builds, once per diagnosis (memoised on the context), the lookups these rules share:
+workload verdicts, pods by owner and namespace, and a `probe(namespace)` decision (what a plain pod
+created there now gets). Findings are reported per workload (a template verdict), falling back to the pod when its owner
 is not in the snapshot, so 50 pods of one Deployment give one finding with the pods as evidence.
 """
 
@@ -28,17 +28,16 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.decision
     Verdict,
     pod_template_of,
 )
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.engine import RuleContext
 
 # istioctl analyze skips these (inject.IgnoredNamespaces); Linkerd's webhook skips kube-system too.
 SYSTEM_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease", "local-path-storage")
 MAX_EVIDENCE = 10  # per finding; the message gives the full count
 ROLE_HINT = "or apply it with this collection: role meshops.sidecar_injection.%s (remediation action %s)"
 
-_CACHE: Dict[int, Tuple[List[Any], "Index"]] = {}
-
 
 class Index(object):
-    def __init__(self, ctx):
+    def __init__(self, ctx: RuleContext) -> None:
         self.view = ctx.view
         self.model = ctx.model
         self.options = ctx.options
@@ -114,15 +113,9 @@ class Index(object):
         return None
 
 
-def index(ctx: Any) -> Index:
-    key = id(ctx.verdicts)
-    cached = _CACHE.get(key)
-    if cached is not None and cached[0] is ctx.verdicts and cached[1].view is ctx.view:
-        return cached[1]
-    built = Index(ctx)
-    _CACHE.clear()  # one diagnosis at a time; keeps memory flat across fleet runs
-    _CACHE[key] = (ctx.verdicts, built)
-    return built
+def index(ctx: RuleContext) -> Index:
+    """The shared lookups, built once per diagnosis (memoised on the context, never across runs)."""
+    return ctx.memo("workloads.index", Index)
 
 
 # ---------------------------------------------------------------------------------------------

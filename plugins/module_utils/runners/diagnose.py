@@ -18,6 +18,7 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.model.pl
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.report import document as report_mod
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.diagnosis import diagnose
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.engine import Options
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.runners import gaps as gap_costs
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import source as snapshot_source
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot.view import SnapshotView
 
@@ -91,7 +92,7 @@ def summarise(snapshot: Dict[str, Any], result: Dict[str, Any], findings: List[A
                 for level in SEVERITIES
             },
             "codes": report_mod.code_counts(findings),
-            "gaps": snapshot.get("gaps") or [],
+            "gaps": [gap_costs.describe(g) for g in snapshot.get("gaps") or []],
             "requests": snapshot.get("requests") or 0,
         }
     )
@@ -102,9 +103,12 @@ def run(params: Dict[str, Any], warn: Optional[Callable[[str], None]] = None) ->
     started = time.monotonic()
     options = options_from(params)
     try:
-        snapshot = snapshot_source.load(params, warn=warn)
+        snapshot = snapshot_source.load(params)
     except snapshot_source.SourceError as exc:
         raise DiagnoseError(str(exc)) from None
+    for text in gap_costs.warnings(snapshot):
+        if warn is not None:
+            warn(text)
     result = diagnose(snapshot, options)
     findings = at_least(result["findings"], params.get("min_severity") or "info")
     cluster = dict(snapshot.get("cluster") or {})

@@ -39,9 +39,9 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.k8s.clie
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot.projection import (
     ISTIO_CERT_SECRETS,
     LINKERD_CERT_SECRETS,
+    Memo,
     keep,
     project,
-    reset_shared,
     sort_key,
 )
 
@@ -49,18 +49,17 @@ DEFAULT_LIMIT = 500
 MAX_GONE_RESTARTS = 2
 # Read in phase 1 before the others: they decide the control-plane namespaces.
 FIRST = ("mutatingwebhookconfigurations", "validatingwebhookconfigurations", "deployments")
-CLUSTER_KINDS = FIRST + tuple(k for k, s in snap.RESOURCES.items() if s[3] == "cluster" and k not in FIRST)
-CONTROL_PLANE_LISTS = tuple(k for k, s in snap.RESOURCES.items() if s[3] == "control-plane" and k != "secrets")
+CLUSTER_KINDS = FIRST + tuple(k for k, s in snap.RESOURCES.items() if s.where == "cluster" and k not in FIRST)
+CONTROL_PLANE_LISTS = tuple(k for k, s in snap.RESOURCES.items() if s.where == "control-plane" and k != "secrets")
 EVENT_QUERIES = (
     ("Warning", {"fieldSelector": "type=Warning"}),
     ("InjectionSkipped", {"fieldSelector": "reason=InjectionSkipped"}),
 )
-VERSION_CHECKS = ["SI701", "SI702"]
 
 
 def resource_path(resource: str, namespace: Optional[str] = None, name: Optional[str] = None) -> str:
     """The REST path of a LIST (or a GET with `name`) for a snapshot.RESOURCES key."""
-    api_version = snap.RESOURCES[resource][0]
+    api_version = snap.RESOURCES[resource].api_version
     base = "/api/v1" if api_version == "v1" else "/apis/" + api_version
     path = base + ("/namespaces/%s" % namespace if namespace else "") + "/" + resource
     return path + ("/" + name if name else "")
@@ -171,9 +170,9 @@ def select(
     if resource == "namespaces":
         if not namespaces.allows(snap.name_of(obj)):
             return False
-    elif spec[2] and not namespaces.allows(snap.namespace_of(obj)):
+    elif spec.namespaced and not namespaces.allows(snap.namespace_of(obj)):
         return False
-    if spec[3] == "control-plane" and control_plane is not None and not control_plane.wants(resource, obj):
+    if spec.where == "control-plane" and control_plane is not None and not control_plane.wants(resource, obj):
         return False
     return keep(resource, obj)
 
@@ -194,8 +193,7 @@ def gc_paused() -> Iterator[None]:
 
 
 def gap(resource: str, reason: str, message: str) -> Dict[str, Any]:
-    checks = list(snap.RESOURCES[resource][4]) if resource in snap.RESOURCES else list(VERSION_CHECKS)
-    return {"resource": resource, "reason": reason, "message": message, "checks": checks}
+    return {"resource": resource, "reason": reason, "message": message}
 
 
 # ---- live gathering ---------------------------------------------------------------------------
@@ -226,6 +224,7 @@ class Gatherer(object):
         self.gaps: List[Dict[str, Any]] = []
         self.pages: Dict[str, int] = OrderedDict()
         self.control_plane: Optional[ControlPlane] = None
+        self.memo = Memo(0)
 
     def _gap(self, resource: str, reason: str, message: str) -> None:
         self.resources.pop(resource, None)
@@ -260,7 +259,7 @@ class Gatherer(object):
                     pages += 1
                     for obj in page.get("items") or ():
                         if select(resource, obj, namespaces, control_plane):
-                            items.append(project(resource, obj))
+                            items.append(project(resource, obj, self.memo))
                 self.pages[label] = self.pages.get(label, 0) + pages
                 return items
             except ApiError as exc:
@@ -363,12 +362,12 @@ class Gatherer(object):
             self._failed("secrets", exc)
 
     def run(self) -> Dict[str, Any]:
-        reset_shared()
+        self.memo = Memo()  # per run: two clusters gathered in one process share nothing
         try:
             with gc_paused():
                 return self._run()
         finally:
-            reset_shared()
+            self.memo = Memo(0)
 
     def _run(self) -> Dict[str, Any]:
         started = time.time()

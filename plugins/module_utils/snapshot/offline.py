@@ -49,8 +49,8 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot
     select,
 )
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot.projection import (
+    Memo,
     project,
-    reset_shared,
     sort_key,
 )
 
@@ -231,12 +231,8 @@ def load(
     stats.update(
         files=collector.files, unknown_kinds=dict(sorted(collector.unknown.items())), duplicates=collector.duplicates
     )
-    reset_shared()
-    try:
-        with gc_paused():
-            result = _assemble(src, collector, namespaces, exclude_namespaces, control_plane_namespaces)
-    finally:
-        reset_shared()
+    with gc_paused():
+        result = _assemble(src, collector, namespaces, exclude_namespaces, control_plane_namespaces)
     if loaded is not None:  # a filtered bundle keeps where it came from
         for key in ("cluster", "gathered_at", "requests"):
             result[key] = loaded[key]
@@ -263,13 +259,16 @@ def _assemble(
     result["version"] = collector.version
     resources: Dict[str, List[Dict[str, Any]]] = OrderedDict()
     gaps = []
+    memo = Memo()
     for resource in snap.RESOURCES:
         if resource not in collector.read:
             carried = collector.carried_gaps.get(resource)
-            gaps.append(carried or gap(resource, "absent", "no %s objects in %s" % (snap.RESOURCES[resource][1], src)))
+            gaps.append(
+                carried or gap(resource, "absent", "no %s objects in %s" % (snap.RESOURCES[resource].kind, src))
+            )
             continue
         items = [
-            project(resource, obj)
+            project(resource, obj, memo)
             for obj in objects[resource].values()
             if select(resource, obj, namespace_filter, control_plane)
         ]

@@ -164,30 +164,41 @@ _ACTIVE_REF = ("kind", "namespace", "name", "uid")
 _intern = sys.intern
 
 
-_SHARED: Dict[str, Any] = {}
 _SHARED_MAX = 20000
 # One encoder made once: json.dumps(..., separators=...) would build a new encoder per call.
 _KEY = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
 
 
-def shared(value: Any) -> Any:
-    """One stored copy of a small value that repeats across objects (pods of one template share
-    their containers' resources, ports, ...). Bounded, so unique values cost at most the cap."""
-    if not value:
+class Memo(object):
+    """Per-run store of small values that repeat across objects (pods of one template share their
+    containers' resources, ports, condition lists ...): each is kept once. Bounded, so unique values
+    cost at most the cap. One per gathering or loading run, never shared between runs."""
+
+    def __init__(self, limit: int = _SHARED_MAX) -> None:
+        self.limit = limit
+        self.values: Dict[str, Any] = {}
+        self.conditions: Dict[tuple, List[Dict[str, Any]]] = {}
+
+    def shared(self, value: Any) -> Any:
+        if not value:
+            return value
+        key = _KEY(value)
+        found = self.values.get(key)
+        if found is not None:
+            return found
+        if len(self.values) < self.limit:
+            self.values[key] = value
         return value
-    key = _KEY(value)
-    found = _SHARED.get(key)
-    if found is not None:
+
+    def pod_conditions(self, conditions: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+        """Pod conditions (type, status, reason): nearly every pod has one of a few sets."""
+        key = tuple((c.get("type"), c.get("status"), c.get("reason")) for c in conditions)
+        found = self.conditions.get(key)
+        if found is None:
+            found = _conditions(conditions, _CONDITION_SHORT)
+            if len(self.conditions) < self.limit:
+                self.conditions[key] = found
         return found
-    if len(_SHARED) < _SHARED_MAX:
-        _SHARED[key] = value
-    return value
-
-
-def reset_shared() -> None:
-    """Forget the shared values (each gathering or loading run starts afresh)."""
-    _SHARED.clear()
-    _POD_CONDITIONS.clear()
 
 
 def _pick(src: Dict[str, Any], keys: tuple) -> Dict[str, Any]:
@@ -242,13 +253,13 @@ def _full_metadata(meta: Optional[Dict[str, Any]]) -> Dict[str, Any]:
 
 def _header(resource: str) -> Dict[str, Any]:
     spec = RESOURCES[resource]
-    return {"apiVersion": spec[0], "kind": spec[1]}
+    return {"apiVersion": spec.api_version, "kind": spec.kind}
 
 
 # ---- pods and pod templates -------------------------------------------------------------------
 
 
-def _container(container: Dict[str, Any], extra: str) -> Dict[str, Any]:
+def _container(container: Dict[str, Any], extra: str, memo: Memo) -> Dict[str, Any]:
     out = _pick(container, _CONTAINER)
     if "image" in out:
         out["image"] = _intern(out["image"])
@@ -256,10 +267,10 @@ def _container(container: Dict[str, Any], extra: str) -> Dict[str, Any]:
         out["name"] = _intern(out["name"])
     for key in ("ports", "resources", "securityContext"):
         if key in out:
-            out[key] = shared(out[key])
+            out[key] = memo.shared(out[key])
     mounts = container.get("volumeMounts")
     if mounts is not None:
-        out["volumeMounts"] = shared([_pick(m, ("name", "mountPath")) for m in mounts])
+        out["volumeMounts"] = memo.shared([_pick(m, ("name", "mountPath")) for m in mounts])
     if extra == APISERVER:
         out.update(_pick(container, _APISERVER_EXTRA))
     if extra:
@@ -269,16 +280,16 @@ def _container(container: Dict[str, Any], extra: str) -> Dict[str, Any]:
     return out
 
 
-def _pod_spec(spec: Optional[Dict[str, Any]], extra: str = "") -> Dict[str, Any]:
+def _pod_spec(spec: Optional[Dict[str, Any]], extra: str, memo: Memo) -> Dict[str, Any]:
     spec = spec or {}
     out = _pick(spec, _POD_SPEC)
     security = spec.get("securityContext")
     if security is not None:
-        out["securityContext"] = shared(security)
+        out["securityContext"] = memo.shared(security)
     for key in ("initContainers", "containers"):
         containers = spec.get(key)
         if containers is not None:
-            out[key] = [_container(c, extra) for c in containers]
+            out[key] = [_container(c, extra, memo) for c in containers]
     return out
 
 
@@ -310,25 +321,11 @@ def _conditions(conditions: List[Dict[str, Any]], keys: tuple) -> List[Dict[str,
     return [_pick(c, keys) for c in conditions]
 
 
-_POD_CONDITIONS: Dict[tuple, List[Dict[str, Any]]] = {}
-
-
-def _pod_conditions(conditions: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
-    """Pod conditions (type, status, reason), shared: nearly every pod has one of a few sets."""
-    key = tuple((c.get("type"), c.get("status"), c.get("reason")) for c in conditions)
-    found = _POD_CONDITIONS.get(key)
-    if found is None:
-        found = _conditions(conditions, _CONDITION_SHORT)
-        if len(_POD_CONDITIONS) < _SHARED_MAX:
-            _POD_CONDITIONS[key] = found
-    return found
-
-
-def _pod_status(status: Dict[str, Any]) -> Dict[str, Any]:
+def _pod_status(status: Dict[str, Any], memo: Memo) -> Dict[str, Any]:
     out = _pick(status, ("phase", "reason"))
     conditions = status.get("conditions")
     if conditions is not None:
-        out["conditions"] = _pod_conditions(conditions)
+        out["conditions"] = memo.pod_conditions(conditions)
     for key in ("initContainerStatuses", "containerStatuses"):
         statuses = status.get(key)
         if statuses is not None:
@@ -364,33 +361,33 @@ def _extra(obj: Dict[str, Any], template_labels: Optional[Dict[str, Any]] = None
     return ""
 
 
-def project_pod(obj: Dict[str, Any]) -> Dict[str, Any]:
+def project_pod(obj: Dict[str, Any], memo: Memo) -> Dict[str, Any]:
     out = _header("pods")
     out["metadata"] = _metadata(obj.get("metadata"), _POD_META)
-    out["spec"] = _pod_spec(obj.get("spec"), _extra(obj))
+    out["spec"] = _pod_spec(obj.get("spec"), _extra(obj), memo)
     status = obj.get("status")
     if status is not None:
-        out["status"] = _pod_status(status)
+        out["status"] = _pod_status(status, memo)
     return out
 
 
-def _template(template: Optional[Dict[str, Any]], owner: Dict[str, Any]) -> Dict[str, Any]:
+def _template(template: Optional[Dict[str, Any]], owner: Dict[str, Any], memo: Memo) -> Dict[str, Any]:
     template = template or {}
     meta = template.get("metadata") or {}
     out = {"metadata": _metadata(meta, ())}  # labels/annotations only
-    out["spec"] = _pod_spec(template.get("spec"), _extra(owner, meta.get("labels")))
+    out["spec"] = _pod_spec(template.get("spec"), _extra(owner, meta.get("labels")), memo)
     return out
 
 
 # ---- workloads --------------------------------------------------------------------------------
 
 
-def _job_spec(spec: Dict[str, Any], owner: Dict[str, Any]) -> Dict[str, Any]:
+def _job_spec(spec: Dict[str, Any], owner: Dict[str, Any], memo: Memo) -> Dict[str, Any]:
     out = _pick(spec, _JOB_SPEC)
     if spec.get("selector") is not None:
         out["selector"] = spec["selector"]
     if "template" in spec:
-        out["template"] = _template(spec.get("template"), owner)
+        out["template"] = _template(spec.get("template"), owner, memo)
     return out
 
 
@@ -404,25 +401,25 @@ def _workload_status(status: Dict[str, Any], kind: str) -> Dict[str, Any]:
     return out
 
 
-def project_workload(resource: str, obj: Dict[str, Any]) -> Dict[str, Any]:
+def project_workload(resource: str, obj: Dict[str, Any], memo: Memo) -> Dict[str, Any]:
     out = _header(resource)
     kind = out["kind"]
     out["metadata"] = _metadata(obj.get("metadata"), _OBJ_META)
     spec = obj.get("spec") or {}
     if kind == "Job":
-        new_spec = _job_spec(spec, obj)
+        new_spec = _job_spec(spec, obj, memo)
     elif kind == "CronJob":
         new_spec = _pick(spec, _CRONJOB_SPEC)
         job = spec.get("jobTemplate")
         if job is not None:
             new_spec["jobTemplate"] = {
                 "metadata": _metadata(job.get("metadata"), ()),
-                "spec": _job_spec(job.get("spec") or {}, obj),
+                "spec": _job_spec(job.get("spec") or {}, obj, memo),
             }
     else:
         new_spec = _pick(spec, ("replicas", "selector"))
         if "template" in spec:
-            new_spec["template"] = _template(spec.get("template"), obj)
+            new_spec["template"] = _template(spec.get("template"), obj, memo)
     out["spec"] = new_spec
     status = obj.get("status")
     if status is not None:
@@ -506,12 +503,13 @@ def project_complete(resource: str, obj: Dict[str, Any]) -> Dict[str, Any]:
 _WORKLOADS = frozenset(("deployments", "replicasets", "statefulsets", "daemonsets", "jobs", "cronjobs"))
 
 
-def project(resource: str, obj: Dict[str, Any]) -> Dict[str, Any]:
-    """The snapshot form of one raw object of `resource` (a snapshot.RESOURCES key)."""
+def project(resource: str, obj: Dict[str, Any], memo: Optional[Memo] = None) -> Dict[str, Any]:
+    """The snapshot form of one raw object of `resource` (a snapshot.RESOURCES key). Pass the run's
+    Memo so repeated values are stored once; without one nothing is shared."""
     if resource == "pods":
-        return project_pod(obj)
+        return project_pod(obj, memo or Memo(0))
     if resource in _WORKLOADS:
-        return project_workload(resource, obj)
+        return project_workload(resource, obj, memo or Memo(0))
     if resource == "events":
         return project_event(obj)
     if resource == "nodes":

@@ -38,19 +38,8 @@ def _noop(msg: str) -> None:
     return None
 
 
-def warn_gaps(snapshot: Dict[str, Any], warn: Callable[[str], None]) -> None:
-    """One warning per kind that could not be read from a live cluster (absent kinds are expected offline)."""
-    for entry in snapshot.get("gaps") or []:
-        if entry.get("reason") in ("forbidden", "error"):
-            warn(
-                "could not read %s (%s): %s; checks skipped: %s"
-                % (entry["resource"], entry["reason"], entry["message"], ", ".join(entry.get("checks") or []))
-            )
-
-
 def load(
     params: Dict[str, Any],
-    warn: Optional[Callable[[str], None]] = None,
     debug: Optional[Callable[[str], None]] = None,
     stats: Optional[Dict[str, Any]] = None,
     client_options: Optional[Dict[str, Any]] = None,
@@ -58,7 +47,6 @@ def load(
     """The snapshot described by module `params` (offline when `src` is set, else live).
 
     `stats` receives offline file statistics; `client_options` go to the KubeClient (tests)."""
-    warn = warn or _noop
     debug = debug or _noop
     limit, retries = params.get("limit"), params.get("retries")
     if limit is not None and limit < 1:
@@ -90,5 +78,4 @@ def load(
         raise SourceError(str(exc)) from None
     finally:
         client.close()
-    warn_gaps(snapshot, warn)
     return snapshot

@@ -16,7 +16,11 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.model.me
     standard_istio_webhooks,
     standard_linkerd_webhooks,
 )
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.engine import Options, RuleContext
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.engine import (
+    Options,
+    RuleContext,
+    available_capabilities,
+)
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot.view import SnapshotView
 from ansible_collections.meshops.sidecar_injection.tests.unit.plugins.module_utils import certgen
 
@@ -260,14 +264,20 @@ def context(objects, options=None, version="v1.30.4", read=ALL_READ, source="liv
     view = SnapshotView(snapshot(objects, read=read, version=version, source=source))
     model = build_model(view)
     verdicts = compute_verdicts(view, model)
-    return RuleContext(view=view, model=model, verdicts=verdicts, options=options or Options(now=NOW))
+    return RuleContext(
+        view=view,
+        model=model,
+        verdicts=verdicts,
+        options=options or Options(now=NOW),
+        capabilities=available_capabilities(view),
+    )
 
 
 def run(rule_obj, objects, **kwargs):
     """Findings of one rule. A rule the engine would skip (inputs not read) fails the test, so a negative
     assertion can never pass just because the rule did not run."""
     ctx = context(objects, **kwargs)
-    missing = rule_obj.missing(ctx.view)
+    missing = rule_obj.missing(ctx.view, ctx.capabilities)
     if missing:
         raise AssertionError("rule %s would be skipped: %s not read" % (rule_obj.name, missing))
     out = list(rule_obj.check(ctx))

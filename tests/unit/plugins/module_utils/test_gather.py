@@ -69,7 +69,7 @@ class FakeCluster(object):
         verb = "get" if name else "list"
         if (resource, namespace, verb) in self.forbidden or (resource, None, verb) in self.forbidden:
             scope = 'in the namespace "%s"' % namespace if namespace else "at the cluster scope"
-            group = snap.RESOURCES[resource][0].rpartition("/")[0]
+            group = snap.RESOURCES[resource].group
             what = '%s "%s"' % (resource, name) if name else resource
             return _status(
                 403,
@@ -318,14 +318,13 @@ def test_403_on_a_cluster_kind_is_a_gap_and_gathering_goes_on(resource):
     cluster = istio_cluster()
     cluster.forbidden.add((resource, None, "list"))
     s, _unused, _unused = run(cluster)
-    group = snap.RESOURCES[resource][0].rpartition("/")[0]
+    group = snap.RESOURCES[resource].group
     assert s["gaps"] == [
         {
             "resource": resource,
             "reason": "forbidden",
             "message": '%s is forbidden: User "tester" cannot list resource "%s" in API group "%s" at the cluster scope'
             % (resource, resource, group),
-            "checks": snap.RESOURCES[resource][4],
         }
     ]
     assert resource not in s["resources"]
@@ -338,7 +337,7 @@ def test_403_on_a_control_plane_kind_is_a_gap(resource):
     verb = "get" if resource == "secrets" else "list"
     cluster.forbidden.add((resource, "istio-system", verb))
     s, _unused, _unused = run(cluster)
-    group = snap.RESOURCES[resource][0].rpartition("/")[0]
+    group = snap.RESOURCES[resource].group
     what = resource + (' "istio-ca-secret"' if resource == "secrets" else "")
     assert s["gaps"] == [
         {
@@ -346,7 +345,6 @@ def test_403_on_a_control_plane_kind_is_a_gap(resource):
             "reason": "forbidden",
             "message": '%s is forbidden: User "tester" cannot %s resource "%s" in API group "%s" in the namespace '
             '"istio-system"' % (what, verb, resource, group),
-            "checks": snap.RESOURCES[resource][4],
         }
     ]
     assert resource not in s["resources"]
@@ -384,7 +382,6 @@ def test_continue_token_expiring_three_times_is_a_gap():
             "reason": "error",
             "message": "GET /api/v1/pods: 410 Expired: the continue token of /api/v1/pods expired 3 times in a row "
             "(410 Gone): The provided continue parameter is too old to display a consistent list result.",
-            "checks": snap.RESOURCES["pods"][4],
         }
     ]
 
@@ -407,7 +404,6 @@ def test_unserved_kind_is_an_error_gap():
             "reason": "error",
             "message": "GET /apis/discovery.k8s.io/v1/namespaces/istio-system/endpointslices: 404 NotFound: "
             "the server could not find the requested resource",
-            "checks": ["SI302"],
         }
     ]
 
@@ -429,7 +425,6 @@ def test_forbidden_version_is_a_gap():
             "resource": "version",
             "reason": "forbidden",
             "message": 'forbidden: User "tester" cannot get path "/version"',
-            "checks": ["SI701", "SI702"],
         }
     ]
 

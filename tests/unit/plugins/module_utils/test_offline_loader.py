@@ -267,7 +267,6 @@ def test_absent_kinds_are_gaps(dump):
         "resource": "nodes",
         "reason": "absent",
         "message": "no Node objects in %s" % dump,
-        "checks": ["SI305", "SI602", "SI701", "SI702"],
     }
     for resource in absent:
         assert resource not in s["resources"]
@@ -339,7 +338,6 @@ def test_missing_version_is_a_gap(tmp_path):
         "resource": "version",
         "reason": "absent",
         "message": "no server version in %s" % tmp_path,
-        "checks": ["SI701", "SI702"],
     } in s["gaps"]
 
 

@@ -201,10 +201,11 @@ def test_pod_keeps_exactly_the_documented_fields():
     assert projection.project("pods", raw_pod()) == EXPECTED_POD
 
 
-def test_repeated_small_values_are_stored_once():
-    projection.reset_shared()
-    first = projection.project("pods", raw_pod(name="web-1"))
-    second = projection.project("pods", raw_pod(name="web-2"))
+def test_repeated_small_values_are_stored_once_per_run():
+    memo = projection.Memo()
+    first = projection.project("pods", raw_pod(name="web-1"), memo)
+    second = projection.project("pods", raw_pod(name="web-2"), memo)
+    other_run = projection.project("pods", raw_pod(name="web-3"), projection.Memo())
     for path in (
         ("spec", "containers", 0, "resources"),
         ("spec", "containers", 0, "volumeMounts"),
@@ -212,23 +213,20 @@ def test_repeated_small_values_are_stored_once():
         ("spec", "securityContext"),
         ("status", "conditions"),
     ):
-        a, b = first, second
+        a, b, c = first, second, other_run
         for step in path:
-            a, b = a[step], b[step]
+            a, b, c = a[step], b[step], c[step]
         assert a is b, path
+        assert a == c and a is not c, path  # another run (another cluster) shares nothing
     assert first["metadata"] is not second["metadata"]
-    projection.reset_shared()
 
 
-def test_shared_values_are_bounded(monkeypatch):
-    projection.reset_shared()
-    monkeypatch.setattr(projection, "_SHARED_MAX", 2)
+def test_shared_values_are_bounded():
+    memo = projection.Memo(limit=2)
     values = [{"cpu": "%dm" % i} for i in range(4)]
-    assert [projection.shared(v) is v for v in values] == [True] * 4
-    assert projection.shared({"cpu": "0m"}) is values[0] and projection.shared({"cpu": "3m"}) is not values[3]
-    assert len(projection._SHARED) == 2
-    projection.reset_shared()
-    assert projection._SHARED == {}
+    assert [memo.shared(v) is v for v in values] == [True] * 4
+    assert memo.shared({"cpu": "0m"}) is values[0] and memo.shared({"cpu": "3m"}) is not values[3]
+    assert len(memo.values) == 2
 
 
 def test_pod_projection_does_not_modify_its_input():

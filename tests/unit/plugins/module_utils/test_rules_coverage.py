@@ -1,8 +1,9 @@
-"""SI801/SI802/SI803: the diagnosis says what it could not see instead of guessing."""
+"""SI801-SI804: the diagnosis says what it could not see instead of guessing."""
 
 from __future__ import annotations
 
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.schema import RESOURCES
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules import registry
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.diagnosis import diagnose
 from ansible_collections.meshops.sidecar_injection.tests.unit.plugins.module_utils.mesh_fixtures import (
     hook,
@@ -25,50 +26,91 @@ def istio_cluster(read=ALL_KINDS):
         istiod(),
         mwc("istio-sidecar-injector", [hook("namespace.sidecar-injector.istio.io")]),
     ]
-    return snapshot(*objects, read=read)
+    snap = snapshot(*objects, read=read)
+    snap["version"] = {"gitVersion": "v1.30.4", "major": "1", "minor": "30"}
+    return snap
 
 
 def codes(result):
     return [f.code for f in result["findings"] if f.code.startswith("SI8")]
 
 
-def test_a_forbidden_kind_names_the_skipped_checks_and_the_missing_permission():
+def test_a_forbidden_kind_names_the_skipped_and_narrowed_checks_and_the_missing_permission():
     snap = istio_cluster(read=[k for k in ALL_KINDS if k != "secrets"])
-    snap["gaps"] = [
-        {
-            "resource": "secrets",
-            "reason": "forbidden",
-            "message": FORBIDDEN,
-            "checks": ["SI404", "SI405", "SI406", "SI407"],
-        }
-    ]
+    snap["gaps"] = [{"resource": "secrets", "reason": "forbidden", "message": FORBIDDEN}]
     result = diagnose(snap)
     [finding] = [f for f in result["findings"] if f.code == "SI801"]
     assert finding.severity == "warning"
     assert finding.message == (
-        "the diagnosing identity may not get secrets, so these checks were skipped: SI405, SI406, SI407"
+        "the diagnosing identity may not get secrets, so these checks were skipped: SI405, SI406, SI407; "
+        "these ran without it: SI404"
     )
+    assert registry.skipped_without("secrets") == ["SI405", "SI406", "SI407"]
+    assert registry.narrowed_without("secrets") == ["SI404"]
     assert finding.evidence == [{"object": "API server", "field": "403 Forbidden", "value": FORBIDDEN}]
     assert finding.steps[0] == "kubectl auth can-i get secrets --all-namespaces"
+    assert [s["rule"] for s in result["skipped"]] == ["serving_certificate", "mesh_ca_expiring"]
+    assert [n["rule"] for n in result["narrowed"]] == ["cabundle_mismatch"]
     assert codes(result) == ["SI801"]
 
 
 def test_kinds_missing_from_an_offline_snapshot_are_one_info_finding():
     snap = istio_cluster(read=[k for k in ALL_KINDS if k not in ("events", "nodes")])
     snap["gaps"] = [
-        {"resource": "events", "reason": "absent", "message": "no Event objects in the snapshot", "checks": []},
-        {"resource": "nodes", "reason": "absent", "message": "no Node objects in the snapshot", "checks": []},
+        {"resource": "events", "reason": "absent", "message": "no Event objects in the snapshot"},
+        {"resource": "nodes", "reason": "absent", "message": "no Node objects in the snapshot"},
     ]
     result = diagnose(snap)
     [finding] = [f for f in result["findings"] if f.code == "SI803"]
     assert finding.severity == "info"
-    assert finding.message.startswith("the snapshot does not contain events, nodes, so these checks were skipped: ")
-    skipped = finding.message.split(": ", 1)[1].split(", ")
-    assert {"SI303", "SI307", "SI305", "SI702"} <= set(skipped)
+    skipped = sorted(set(registry.skipped_without("events")) | set(registry.skipped_without("nodes")))
+    assert skipped == ["SI303", "SI305", "SI307", "SI505", "SI702"]
+    assert finding.message.startswith(
+        "the snapshot does not contain events, nodes, so these checks were skipped: %s; these ran without them: "
+        % ", ".join(skipped)
+    )
+    assert "SI204" in finding.message.rsplit(": ", 1)[1].split(", ")  # timeouts seen in events
     assert "events,nodes" in finding.steps[0]
+
+
+def test_a_missing_library_skips_its_checks_with_a_warning_never_a_false_positive():
+    snap = istio_cluster()
+    snap["resources"]["mutatingwebhookconfigurations"][0]["webhooks"][0]["clientConfig"]["caBundle"] = "bm90LWEtcGVt"
+    with_library = diagnose(snap)
+    assert "SI401" in [f.code for f in with_library["findings"]]  # garbage caBundle, with cryptography
+    without = diagnose(snap, capabilities=frozenset(["version"]))
+    assert not [f for f in without["findings"] if f.code.startswith("SI4")]
+    [finding] = [f for f in without["findings"] if f.code == "SI804"]
+    assert finding.severity == "warning"
+    assert finding.message == (
+        "not available on the host running the diagnosis: the Python library cryptography (x509 parsing) is "
+        "importable; so these checks were skipped: SI401, SI402, SI403, SI404, SI405, SI406, SI407"
+    )
+    assert registry.skipped_without("cryptography") == ["SI401", "SI402", "SI403", "SI404", "SI405", "SI406", "SI407"]
+
+
+def test_the_unknown_server_version_skips_the_version_checks():
+    snap = istio_cluster()
+    snap["version"] = None
+    snap["gaps"] = [{"resource": "version", "reason": "absent", "message": "no server version in dump/"}]
+    [finding] = [f for f in diagnose(snap)["findings"] if f.code == "SI803"]
+    assert finding.message.startswith("the snapshot does not contain version, so these checks were skipped: SI701")
+    assert finding.steps == ["add `kubectl version -o json` output as version.json to the snapshot directory"]
 
 
 def test_no_mesh_is_reported_once_and_a_complete_mesh_snapshot_has_no_coverage_findings():
     bare = snapshot(namespace("default"), read=ALL_KINDS)
+    bare["version"] = {"gitVersion": "v1.30.4", "major": "1", "minor": "30"}
     assert codes(diagnose(bare)) == ["SI802"]
     assert codes(diagnose(istio_cluster())) == []
+
+
+def test_a_missing_input_no_gap_explains_is_still_reported():
+    snap = istio_cluster(read=[k for k in ALL_KINDS if k != "nodes"])
+    snap["version"] = None
+    [finding] = [f for f in diagnose(snap)["findings"] if f.code == "SI803"]
+    assert finding.message.startswith("the snapshot does not contain nodes, version, so these checks were skipped: ")
+    assert finding.evidence[0]["value"] == [
+        {"resource": "nodes", "reason": "absent", "message": "not in the snapshot"},
+        {"resource": "version", "reason": "absent", "message": "not in the snapshot"},
+    ]

@@ -27,7 +27,10 @@ STATUS = {
 
 
 def run(rule, *objects):
-    return [f.as_dict() for f in diagnose(snapshot(*objects), Options(), rules=[rule])["findings"]]
+    """The rule's own findings; a rule the engine skipped fails the test."""
+    result = diagnose(snapshot(*objects), Options(), rules=[rule])
+    assert result["skipped"] == [], result["skipped"]
+    return [f.as_dict() for f in result["findings"] if f.code in rule.codes]
 
 
 def injected_pod(

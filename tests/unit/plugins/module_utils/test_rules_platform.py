@@ -150,8 +150,9 @@ def test_si701_linkerd_below_minimum():
     )
 
 
-def test_si701_unknown_versions_are_silent():
-    assert f.run(r.kubernetes_version_unsupported, f.istio_cp(), version=None) == []
+def test_si701_needs_the_server_version_and_is_skipped_without_it():
+    ctx = f.context(f.istio_cp(), version=None)
+    assert r.kubernetes_version_unsupported.missing(ctx.view, ctx.capabilities) == ["version"]
 
 
 # ---- SI702 -------------------------------------------------------------------------------------

@@ -28,8 +28,11 @@ STATUS = {"sidecar.istio.io/status": '{"containers":["istio-proxy"],"revision":"
 
 
 def run(rule, *objects, desired=None, read=()):
+    """The rule's own findings; a rule the engine skipped fails the test (a negative assertion must not
+    pass just because the rule did not run)."""
     result = diagnose(snapshot(*objects, read=read), Options(desired_namespaces=desired or []), rules=[rule])
-    return [f.as_dict() for f in result["findings"]]
+    assert result["skipped"] == [], result["skipped"]
+    return [f.as_dict() for f in result["findings"] if f.code in rule.codes]
 
 
 def test_registry_lists_every_selection_and_dataplane_code():
@@ -163,7 +166,10 @@ def test_si103_stale_revision_on_namespace_and_template():
 
 def test_si103_skipped_when_webhooks_were_not_read():
     result = diagnose(snapshot(namespace("old", {"istio.io/rev": "1-20"})), rules=[selection.revision_not_found])
-    assert result["findings"] == [] and result["skipped"][0]["missing"] == ["mutatingwebhookconfigurations"]
+    assert result["skipped"][0]["missing"] == ["mutatingwebhookconfigurations"]
+    assert [f.code for f in result["findings"] if not f.code.startswith("SI8")] == []
+    [coverage] = [f for f in result["findings"] if f.code == "SI803"]  # the skip is reported, never silent
+    assert "mutatingwebhookconfigurations" in coverage.message and "skipped: SI103" in coverage.message
 
 
 # SI104 ---------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import os
 
 import pytest
 
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.runners import facts
 from ansible_collections.meshops.sidecar_injection.plugins.modules import injection_facts
 
 patch_module_args = pytest.importorskip("ansible.module_utils.testing").patch_module_args
@@ -121,7 +122,7 @@ def test_missing_src_and_bad_dest(capsys, dump, tmp_path):
 
 
 def test_argument_spec_reuses_kubernetes_core_auth_options():
-    spec = injection_facts.argument_spec()
+    spec = facts.FACTS_ARGUMENT_SPEC
     for option in (
         "kubeconfig",
         "context",
