@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Generate docs/findings.md from the finding catalogue (plugins/module_utils/core/catalogue.py).
+"""Generate docs/findings.md from the finding catalogue (plugins/module_utils/core/catalogue.py) and the
+check registry (plugins/module_utils/rules/registry.py: which function emits each code).
 
 The catalogue is the one source of truth; this page is derived from it. `--write` regenerates the
 page, `--check` fails (exit 1) when the committed page is stale, which `make lint` runs.
@@ -9,31 +10,30 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import importlib.util
 import os
 import sys
 from types import ModuleType
+from typing import Dict, List, Tuple
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGET = os.path.join(ROOT, "docs", "findings.md")
 
 
-def load_catalogue() -> ModuleType:
-    # Loaded by path: the catalogue has no imports, so this works without the collection loader.
-    path = os.path.join(ROOT, "plugins", "module_utils", "catalogue.py")
-    spec = importlib.util.spec_from_file_location("catalogue", path)
-    if spec is None or spec.loader is None:
-        raise SystemExit("cannot load %s" % path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def load() -> Tuple[ModuleType, Dict[str, List[str]]]:
+    """The catalogue and, from the check registry, which functions emit each code. Imported through
+    .collections (made by `make setup`) exactly as Ansible imports the collection."""
+    sys.path[:0] = [os.path.join(ROOT, ".collections"), ROOT]
+    from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core import catalogue
+    from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules import registry
+
+    return catalogue, registry.implementations()
 
 
 def cell(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|")
 
 
-def render(catalogue: ModuleType) -> str:
+def render(catalogue: ModuleType, implemented: Dict[str, List[str]]) -> str:
     codes = catalogue.CATALOGUE
     lines = [
         "# Findings reference",
@@ -73,6 +73,16 @@ def render(catalogue: ModuleType) -> str:
                 lines += ["", "**How it is detected.** %s" % cell(spec["detect"])]
             if spec.get("fix"):
                 lines += ["", "**How to fix it.** %s" % cell(spec["fix"])]
+            where = implemented.get(code)
+            lines += [
+                "",
+                "**Implemented by.** %s"
+                % (
+                    ", ".join("[`%s`](../plugins/module_utils/%s)" % (w, w.split(":")[0]) for w in where)
+                    if where
+                    else "not emitted yet"
+                ),
+            ]
     return "\n".join(lines) + "\n"
 
 
@@ -82,7 +92,7 @@ def main() -> int:
     mode.add_argument("--write", action="store_true", help="regenerate docs/findings.md")
     mode.add_argument("--check", action="store_true", help="fail when docs/findings.md is stale")
     args = parser.parse_args()
-    text = render(load_catalogue())
+    text = render(*load())
     if args.write:
         os.makedirs(os.path.dirname(TARGET), exist_ok=True)
         with open(TARGET, "w", encoding="utf-8") as handle:

@@ -12,12 +12,17 @@ finding, so a person can check it with kubectl and a test can assert it exactly.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterable, List
+from typing import Any, Dict, Iterable, List, Optional
 
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core import kubectl
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.catalogue import (
     entry,
     severity_rank,
 )
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.plan import Plan
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.refs import ObjectRef, namespace_ref
+
+DOCS_PAGE = "docs/findings.md"
 
 
 def evidence(obj, path, value):
@@ -33,6 +38,13 @@ def object_ref(kind, namespace, name):
 
 @dataclass
 class Finding:
+    """One problem, about one object (`kind`/`namespace`/`name`; empty for the cluster).
+
+    `affects`: the namespaces and workloads the finding is about or blocks (a webhook finding lists
+    the workloads whose next pod it decides); derived from the object when the rule gives none.
+    `plan`: the fix as data (core/plan.py); its kubectl steps are rendered, never hand-written.
+    """
+
     code: str
     message: str
     kind: str = ""
@@ -43,8 +55,10 @@ class Finding:
     evidence: List[Dict[str, Any]] = field(default_factory=list)
     steps: List[str] = field(default_factory=list)
     action: str = ""
+    affects: List[ObjectRef] = field(default_factory=list)
+    plan: Optional[Plan] = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         spec = entry(self.code)
         if not self.severity:
             self.severity = spec["severity"]
@@ -53,16 +67,33 @@ class Finding:
             self.action = spec["action"]
         if not self.mesh:
             self.mesh = spec["mesh"]
+        if self.plan is not None and self.plan.action not in (self.action, "manual"):
+            raise ValueError("%s: plan action %s is not the finding's %s" % (self.code, self.plan.action, self.action))
+        if not self.affects:
+            self.affects = default_affects(self.kind, self.namespace, self.name)
 
     @property
-    def slug(self):
-        return entry(self.code)["slug"]
+    def slug(self) -> str:
+        return str(entry(self.code)["slug"])
 
-    def key(self):
+    @property
+    def docs(self) -> str:
+        """Where docs/findings.md explains the code (its heading anchor)."""
+        return "%s#%s" % (DOCS_PAGE, self.code.lower())
+
+    @property
+    def ref(self) -> Optional[ObjectRef]:
+        return ObjectRef(self.kind, self.name, self.namespace) if self.kind else None
+
+    def rendered_steps(self) -> List[str]:
+        """What a person runs: the plan's rendered commands, else the rule's guidance lines."""
+        return kubectl.render(self.plan) if self.plan is not None else list(self.steps)
+
+    def key(self) -> tuple:
         """Identity used to de-duplicate and sort: one finding per code and object and message."""
         return (self.code, self.kind, self.namespace, self.name, self.message)
 
-    def as_dict(self):
+    def as_dict(self) -> Dict[str, Any]:
         return {
             "code": self.code,
             "slug": self.slug,
@@ -73,8 +104,20 @@ class Finding:
             "name": self.name,
             "message": self.message,
             "evidence": list(self.evidence),
-            "remediation": {"action": self.action, "steps": list(self.steps)},
+            "affects": [ref.as_dict() for ref in self.affects],
+            "remediation": {"action": self.action, "steps": self.rendered_steps()},
+            "plan": self.plan.as_dict() if self.plan is not None else None,
+            "docs": self.docs,
         }
+
+
+def default_affects(kind: str, namespace: str, name: str) -> List[ObjectRef]:
+    """A namespaced object affects itself and its namespace; a namespace affects itself."""
+    if kind == "Namespace":
+        return [namespace_ref(name)]
+    if namespace:
+        return [ObjectRef(kind, name, namespace), namespace_ref(namespace)]
+    return []
 
 
 def at_least(findings: Iterable[Finding], min_severity: str) -> List[Finding]:

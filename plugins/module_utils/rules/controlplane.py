@@ -13,6 +13,8 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.analysis
     admission_errors as webhook_errors,
 )
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.findings import evidence, object_ref
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.plan import ABSENT, Operation
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.refs import ObjectRef, namespace_ref
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.schema import annotations as annotations_of
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.schema import labels, name_of, namespace_of
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.engine import RuleContext
@@ -257,3 +259,84 @@ def resolve_target_port(entry: Dict[str, Any], pod: Dict[str, Any]) -> Tuple[Opt
                 return int(port.get("containerPort") or 0), "named port %s" % target
         return None, "named port %s" % target
     return int(target or 0), "port %s" % target
+
+
+# ---- plans: webhook changes and the workloads a webhook decides ------------------------------------
+
+
+def mwc_target(webhook: Any, kind: str = MWC) -> ObjectRef:
+    return ObjectRef(kind, webhook.config)
+
+
+def webhook_pointer(webhook: Any) -> str:
+    return "/webhooks/%d" % webhook.index
+
+
+def webhook_patch(
+    webhook: Any, field_path: str, value: Any, expect: Any = ABSENT, kind: str = MWC, why: str = "", risk: str = ""
+) -> Operation:
+    """A JSON patch of one field of one webhook (`failurePolicy`, `clientConfig/service/port`), tested
+    against the webhook's name at that index and the value the diagnosis saw."""
+    return Operation(
+        "json_patch",
+        mwc_target(webhook, kind),
+        path="%s/%s" % (webhook_pointer(webhook), field_path),
+        value=value,
+        expect=expect,
+        guards=(("%s/name" % webhook_pointer(webhook), webhook.name),),
+        why=why,
+        risk=risk,
+    )
+
+
+def resync_op(hooks: List[Any], source: ObjectRef, source_key: str, why: str = "") -> Operation:
+    """Set the caBundle of `hooks` (one configuration) from a ConfigMap/Secret key."""
+    return Operation(
+        "resync_ca",
+        mwc_target(hooks[0]),
+        webhooks=tuple(w.name for w in hooks),
+        paths=tuple(webhook_pointer(w) for w in hooks),
+        source=source,
+        source_key=source_key,
+        why=why,
+    )
+
+
+def _served(ctx: RuleContext) -> Dict[str, List[ObjectRef]]:
+    """webhook key -> the workloads (pod templates, and pods by their owner) that call it and want a
+    sidecar, control plane excluded; built once per diagnosis."""
+    out: Dict[str, List[ObjectRef]] = {}
+    seen = set()
+    for verdict in ctx.verdicts:
+        if verdict.control_plane or not verdict.should_inject:
+            continue
+        ref = workload_of(verdict)
+        for call in verdict.decision.calls:
+            if (call.webhook, ref) not in seen:
+                seen.add((call.webhook, ref))
+                out.setdefault(call.webhook, []).append(ref)
+    return out
+
+
+def workload_of(verdict: Any) -> ObjectRef:
+    """The workload a verdict stands for: itself for a template, its owner (or itself, bare) for a pod."""
+    if verdict.template:
+        return ObjectRef(verdict.kind, verdict.name, verdict.namespace)
+    kind, name = verdict.owner
+    if kind and kind != "Pod" and name:
+        return ObjectRef(kind, name, verdict.namespace)
+    return ObjectRef("Pod", verdict.name, verdict.namespace)
+
+
+def served_by(ctx: RuleContext, hooks: List[Any]) -> List[ObjectRef]:
+    """The workloads whose next pod these webhooks decide, then their namespaces (a finding about the
+    webhooks affects exactly these)."""
+    served = ctx.memo("controlplane.served", _served)
+    refs: List[ObjectRef] = []
+    for webhook in hooks:
+        for ref in served.get(webhook.key, ()):
+            if ref not in refs:
+                refs.append(ref)
+    refs.sort()
+    namespaces = sorted({r.namespace for r in refs})
+    return refs + [namespace_ref(n) for n in namespaces]

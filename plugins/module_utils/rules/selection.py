@@ -19,6 +19,14 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.fin
     evidence,
     object_ref,
 )
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.plan import (
+    Plan,
+    note,
+    remove_label,
+    set_annotation,
+    set_label,
+)
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.refs import ObjectRef, namespace_ref
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.schema import (
     annotations as annotations_of,
 )
@@ -31,18 +39,21 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.wo
     LINKERD_INJECT,
     MAX_EVIDENCE,
     MESH_NAMES,
+    RECREATE_NOTE,
     SYSTEM_NAMESPACES,
-    enable_steps,
+    current,
+    enable_plan,
     index,
     names_text,
     ns_finding,
     ns_ref,
-    patch_template,
     ref,
     subject_finding,
+    template_ops,
     template_path,
     tmpl_meta,
     what,
+    workload_ref,
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -79,6 +90,20 @@ def _enabled_by_default(model):
     )
 
 
+def _mark_plan(target: ObjectRef, key: str, have: Dict[str, str], label: bool) -> Plan:
+    """Mesh an unmarked namespace, or mark it as deliberately not meshed (istioctl's two choices)."""
+    setter = set_label if label else set_annotation
+    enabled = setter(target, key, "enabled", current(have, key), why="to mesh it")
+    disabled = setter(target, key, "disabled", current(have, key), why="to mark it as deliberately not meshed")
+    return Plan(
+        "label_namespace",
+        target,
+        [enabled, note(RECREATE_NOTE)],
+        reason="mesh namespace %s" % target.name,
+        alternatives=[Plan("label_namespace", target, [disabled], reason="mark it as deliberately not meshed")],
+    )
+
+
 @rule(codes=["SI101"], needs=["namespaces"], uses=["pods", "mutatingwebhookconfigurations"])
 def namespace_not_enabled(ctx: RuleContext) -> Iterator[Finding]:
     """Namespaces meant to be meshed (desired, or running pods that a restart would un-mesh) without
@@ -94,6 +119,7 @@ def namespace_not_enabled(ctx: RuleContext) -> Iterator[Finding]:
     for ns in ctx.view.items("namespaces"):
         name = name_of(ns)
         ns_labels, ns_annos = labels(ns), annotations_of(ns)
+        ns_ref_obj = namespace_ref(name)
         markers = {"istio": _istio_marker(ns_labels, ns_annos), "linkerd": _linkerd_marker(ns_labels, ns_annos)}
         label_ev = evidence(ns_ref(name), "metadata.labels", selectors.label_string(ns_labels))
         desired = idx.desired(name)
@@ -129,7 +155,8 @@ def namespace_not_enabled(ctx: RuleContext) -> Iterator[Finding]:
                     evidence("option desired_namespaces", name, json.dumps(desired, sort_keys=True)),
                 ]
                 + [evidence(ns_ref(name), "new pod would get", r) for r in probe.reasons[:3]],
-                steps=enable_steps(model, mesh, name, revision),
+                plan=enable_plan(model, mesh, name, ns, revision, reason="namespace %s is declared meshed" % name),
+                affects=idx.namespace_scope(name),
             )
             continue
         if name in skip or ns_labels.get("istio.io/dataplane-mode") == "ambient":
@@ -157,7 +184,8 @@ def namespace_not_enabled(ctx: RuleContext) -> Iterator[Finding]:
                     evidence(object_ref("Pod", p.namespace, p.name), "proxy", p.proxy.describe())
                     for p in lost[:MAX_EVIDENCE]
                 ],
-                steps=enable_steps(model, mesh, name),
+                plan=enable_plan(model, mesh, name, ns, reason="namespace %s already runs injected pods" % name),
+                affects=idx.namespace_scope(name),
             )
             continue
         if any(markers[m] for m in meshes):
@@ -171,10 +199,16 @@ def namespace_not_enabled(ctx: RuleContext) -> Iterator[Finding]:
                 severity="info",
                 mesh="istio",
                 evidence=[label_ev],
-                steps=[
-                    "nothing to do if that is intended; to opt out: kubectl label namespace %s "
-                    "istio-injection=disabled --overwrite" % name
-                ],
+                plan=Plan(
+                    "label_namespace",
+                    ns_ref_obj,
+                    [
+                        note("nothing to do if that is intended; to opt out:"),
+                        set_label(ns_ref_obj, "istio-injection", "disabled", current(ns_labels, "istio-injection")),
+                    ],
+                    reason="opt namespace %s out of default injection" % name,
+                ),
+                affects=idx.namespace_scope(name),
             )
             continue
         if meshes == ["istio"]:
@@ -183,28 +217,30 @@ def namespace_not_enabled(ctx: RuleContext) -> Iterator[Finding]:
                 "istio-injection=enabled' to enable it, or 'kubectl label namespace %s "
                 "istio-injection=disabled' to explicitly mark it as not needing injection." % (name, name)
             )
-            steps = [
-                "kubectl label namespace %s istio-injection=enabled --overwrite   # to mesh it" % name,
-                "kubectl label namespace %s istio-injection=disabled --overwrite   # to mark it as "
-                "deliberately not meshed" % name,
-            ]
+            plan = _mark_plan(ns_ref_obj, "istio-injection", ns_labels, label=True)
             mesh = "istio"
         elif meshes == ["linkerd"]:
             message = (
                 "namespace %s is not enabled for Linkerd injection (no linkerd.io/inject annotation); "
                 "annotate it enabled to mesh it, or disabled to mark it as deliberately not meshed" % name
             )
-            steps = [
-                "kubectl annotate namespace %s linkerd.io/inject=enabled --overwrite   # to mesh it" % name,
-                "kubectl annotate namespace %s linkerd.io/inject=disabled --overwrite   # deliberately not "
-                "meshed" % name,
-            ]
+            plan = _mark_plan(ns_ref_obj, LINKERD_INJECT, ns_annos, label=False)
             mesh = "linkerd"
         else:
             message = "namespace %s carries no Istio or Linkerd injection marker" % name
-            steps = enable_steps(model, "istio", name)[:1] + enable_steps(model, "linkerd", name)[:1]
+            plan = enable_plan(model, "istio", name, ns, reason="mesh namespace %s with Istio" % name)
+            plan.alternatives = [enable_plan(model, "linkerd", name, ns, reason="or with Linkerd")]
             mesh = "any"
-        yield ns_finding("SI101", name, message, severity="info", mesh=mesh, evidence=[label_ev], steps=steps)
+        yield ns_finding(
+            "SI101",
+            name,
+            message,
+            severity="info",
+            mesh=mesh,
+            evidence=[label_ev],
+            plan=plan,
+            affects=idx.namespace_scope(name),
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -232,6 +268,7 @@ def namespace_conflicting_labels(ctx: RuleContext) -> Iterator[Finding]:
     istio-injection=enabled wins over istio.io/rev. Ambient plus a sidecar label (SI112): pods get
     sidecars and the ambient data plane skips them."""
     skip = set(SYSTEM_NAMESPACES) | set(ctx.model.istio.namespaces if ctx.model.istio else ()) | {"istio-system"}
+    idx = index(ctx)
     for ns in ctx.view.items("namespaces"):
         name = name_of(ns)
         ns_labels = labels(ns)
@@ -248,6 +285,7 @@ def namespace_conflicting_labels(ctx: RuleContext) -> Iterator[Finding]:
             )
         ]
         sidecar = [p for p in parts if not p.startswith("istio.io/dataplane-mode")]
+        target = namespace_ref(name)
         if len(sidecar) > 1:
             rev = ns_labels["istio.io/rev"]
             yield ns_finding(
@@ -257,12 +295,21 @@ def namespace_conflicting_labels(ctx: RuleContext) -> Iterator[Finding]:
                 "behavior: istio-injection=enabled wins, so new pods go to the default injector, not revision %s"
                 % (listed, rev),
                 evidence=ev,
-                steps=[
-                    "kubectl label namespace %s istio.io/rev-   # keep what injects today (istio-injection)" % name,
-                    "kubectl label namespace %s istio-injection-   # or move the namespace to revision %s"
-                    % (name, rev),
-                    "kubectl rollout restart deployment,statefulset,daemonset -n %s" % name,
-                ],
+                plan=Plan(
+                    "label_namespace",
+                    target,
+                    [remove_label(target, "istio.io/rev", rev, why="keep what injects today (istio-injection)")],
+                    reason="keep one injection label",
+                    alternatives=[
+                        Plan(
+                            "label_namespace",
+                            target,
+                            [remove_label(target, "istio-injection", ns_labels["istio-injection"])],
+                            reason="move the namespace to revision %s" % rev,
+                        )
+                    ],
+                ),
+                affects=idx.namespace_scope(name),
             )
         if "istio.io/dataplane-mode=ambient" in parts:
             sidecar_key = "istio-injection" if "istio-injection" in ns_labels else "istio.io/rev"
@@ -272,11 +319,21 @@ def namespace_conflicting_labels(ctx: RuleContext) -> Iterator[Finding]:
                 "namespace %s is labelled for ambient (istio.io/dataplane-mode=ambient) and for sidecar "
                 "injection %s: new pods get sidecars, which the ambient data plane then skips" % (name, listed),
                 evidence=ev,
-                steps=[
-                    "kubectl label namespace %s %s-   # to use ambient only" % (name, sidecar_key),
-                    "kubectl label namespace %s istio.io/dataplane-mode-   # or to keep sidecars" % name,
-                    "kubectl rollout restart deployment,statefulset,daemonset -n %s" % name,
-                ],
+                plan=Plan(
+                    "label_namespace",
+                    target,
+                    [remove_label(target, sidecar_key, ns_labels[sidecar_key], why="to use ambient only")],
+                    reason="use ambient only",
+                    alternatives=[
+                        Plan(
+                            "label_namespace",
+                            target,
+                            [remove_label(target, "istio.io/dataplane-mode", "ambient")],
+                            reason="keep sidecars",
+                        )
+                    ],
+                ),
+                affects=idx.namespace_scope(name),
             )
 
 
@@ -315,10 +372,13 @@ def revision_not_found(ctx: RuleContext) -> Iterator[Finding]:
             "namespace %s selects Istio revision %r (label istio.io/rev) but no injector webhook serves it: "
             "new pods get no sidecar (%d pods in the namespace)" % (name, rev, len(pods)),
             evidence=[evidence(ns_ref(name), "metadata.labels.istio.io/rev", rev), served_ev],
-            steps=[
-                "kubectl label namespace %s istio.io/rev=%s --overwrite" % (name, suggestion),
-                "kubectl rollout restart deployment,statefulset,daemonset -n %s" % name,
-            ],
+            plan=Plan(
+                "label_namespace",
+                namespace_ref(name),
+                [set_label(namespace_ref(name), "istio.io/rev", suggestion, rev), note(RECREATE_NOTE)],
+                reason="select a revision that an injector serves",
+            ),
+            affects=idx.namespace_scope(name),
         )
     for verdict in idx.subjects():
         tmpl_labels = tmpl_meta(verdict).get("labels") or {}
@@ -332,7 +392,12 @@ def revision_not_found(ctx: RuleContext) -> Iterator[Finding]:
             "%s selects Istio revision %r (pod label istio.io/rev) but no injector webhook serves it: its pods "
             "get no sidecar" % (what(verdict), rev),
             evidence=[evidence(ref(verdict), template_path(verdict) + ".labels.istio.io/rev", rev), served_ev],
-            steps=patch_template(verdict, "labels", "istio.io/rev", suggestion),
+            plan=Plan(
+                "label_namespace",
+                workload_ref(verdict),
+                template_ops(idx, verdict, "labels", "istio.io/rev", suggestion),
+                reason="select a revision that an injector serves",
+            ),
         )
 
 
@@ -408,9 +473,15 @@ def namespace_excluded(ctx: RuleContext) -> Iterator[Finding]:
                     "namespace %s can never get Istio sidecars: %s (%s)" % (name, why, intent),
                     mesh="istio",
                     evidence=[label_ev, evidence(ns_ref(name), "intent", intent)],
-                    steps=["kubectl label namespace %s istio-injection=enabled --overwrite" % name]
-                    if ns_labels.get("istio-injection") == "disabled"
-                    else ["run these workloads in a namespace outside %s" % ", ".join(IGNORED_NAMESPACES)],
+                    plan=Plan(
+                        "manual",
+                        namespace_ref(name),
+                        [set_label(namespace_ref(name), "istio-injection", "enabled", "disabled")]
+                        if ns_labels.get("istio-injection") == "disabled"
+                        else [note("run these workloads in a namespace outside %s" % ", ".join(IGNORED_NAMESPACES))],
+                        reason="let Istio inject namespace %s" % name,
+                    ),
+                    affects=idx.namespace_scope(name),
                 )
         if model.linkerd is not None:
             intent = _linkerd_intent(ns_annos, templates, desired)
@@ -420,12 +491,14 @@ def namespace_excluded(ctx: RuleContext) -> Iterator[Finding]:
                 failing = selectors.failing_requirements(webhook.namespace_selector, ns_full)
                 if not failing:
                     continue
-                steps = (
-                    ["kubectl label namespace %s %s-" % (name, ADMISSION_WEBHOOKS)]
+                ops = (
+                    [remove_label(namespace_ref(name), ADMISSION_WEBHOOKS, "disabled")]
                     if ns_labels.get(ADMISSION_WEBHOOKS) == "disabled"
                     else [
-                        "run these workloads in another namespace, or change the proxy-injector namespaceSelector "
-                        "(Helm value proxyInjector.namespaceSelector)"
+                        note(
+                            "run these workloads in another namespace, or change the proxy-injector "
+                            "namespaceSelector (Helm value proxyInjector.namespaceSelector)"
+                        )
                     ]
                 )
                 yield ns_finding(
@@ -442,5 +515,6 @@ def namespace_excluded(ctx: RuleContext) -> Iterator[Finding]:
                             selectors.render(webhook.namespace_selector),
                         ),
                     ],
-                    steps=steps,
+                    plan=Plan("manual", namespace_ref(name), ops, reason="let Linkerd inject namespace %s" % name),
+                    affects=idx.namespace_scope(name),
                 )

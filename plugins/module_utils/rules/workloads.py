@@ -21,6 +21,18 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.fin
     evidence,
     object_ref,
 )
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.plan import (
+    ABSENT,
+    Operation,
+    Plan,
+    inspect,
+    note,
+    restart,
+    set_annotation,
+    set_label,
+)
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.refs import ObjectRef, namespace_ref
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.schema import annotations as annotations_of
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.schema import labels, name_of
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.decision.verdicts import (
     Decider,
@@ -89,6 +101,11 @@ class Index(object):
             found = self.decider.decide(namespace, {}, {}, {"containers": [{"name": "app"}]}, True)
             self._probe[namespace] = found
         return found
+
+    def namespace_scope(self, namespace: str) -> List[ObjectRef]:
+        """A namespace finding affects the namespace and the workloads in it (control plane excluded)."""
+        refs = sorted({workload_scope(v) for v in self.subjects() if v.namespace == namespace})
+        return [namespace_ref(namespace)] + refs
 
     def namespace_names(self) -> List[str]:
         names = {name_of(ns) for ns in self.view.items("namespaces")}
@@ -258,3 +275,116 @@ def patch_template(verdict: Any, section: str, key: str, value: Optional[str]) -
         "%s in the manifest of %s/%s and re-create it (admission only runs when a pod is created)"
         % (action, kind.lower(), name)
     ]
+
+
+# ---------------------------------------------------------------------------------------------
+# plans (core/plan.py): what fixes a namespace or a workload, as operations
+
+
+def current(mapping: Dict[str, str], key: str) -> Any:
+    """The value the diagnosis saw under `key`, or ABSENT: the precondition of a metadata operation."""
+    return mapping.get(key, ABSENT)
+
+
+def workload_ref(verdict: Verdict) -> ObjectRef:
+    return ObjectRef(verdict.kind, verdict.name, verdict.namespace)
+
+
+def workload_scope(verdict: Verdict) -> ObjectRef:
+    """The workload a verdict stands for: a template itself; a pod its top owner, or itself when bare."""
+    if verdict.template:
+        return workload_ref(verdict)
+    kind, name = verdict.owner
+    return ObjectRef(kind, name, verdict.namespace) if kind and name else workload_ref(verdict)
+
+
+def enable_ops(
+    model: Any, mesh: str, namespace: str, ns_obj: Optional[Dict[str, Any]], revision: Optional[str] = None
+) -> List[Operation]:
+    """The namespace marker that enables `mesh` here: the Istio label (istio-injection=enabled or
+    istio.io/rev=<revision or tag>), or Linkerd's annotation (never a label: SI104)."""
+    target = namespace_ref(namespace)
+    if mesh == "linkerd":
+        return [
+            set_annotation(target, LINKERD_INJECT, "enabled", current(annotations_of(ns_obj or {}), LINKERD_INJECT))
+        ]
+    key, value = istio_enable_label(model, revision)
+    return [set_label(target, key, value, current(labels(ns_obj or {}), key))]
+
+
+RECREATE_NOTE = (
+    "pods that already run keep their old spec until they are re-created; once this is applied, "
+    "restart the workloads a new diagnosis lists under SI604 (remediate_restart_workloads)"
+)
+
+
+def enable_plan(
+    model: Any,
+    mesh: str,
+    namespace: str,
+    ns_obj: Optional[Dict[str, Any]],
+    revision: Optional[str] = None,
+    reason: str = "",
+) -> Plan:
+    ops = enable_ops(model, mesh, namespace, ns_obj, revision) + [note(RECREATE_NOTE)]
+    return Plan("label_namespace", namespace_ref(namespace), ops, reason=reason or "enable %s injection" % mesh)
+
+
+def restart_ops(kind: str, namespace: str, name: str, pods: Any = ()) -> List[Operation]:
+    """What makes the pods of one owner be created again, so admission (and the injector) runs."""
+    ref = ObjectRef(kind, name, namespace)
+    if kind in ("Deployment", "StatefulSet", "DaemonSet"):
+        return [restart([ref])]
+    if kind == "CronJob":
+        return [note("the next scheduled Job of cronjob/%s gets the new decision" % name), restart([ref])]
+    pod_names = tuple(sorted(p.name for p in pods))
+    if kind in ("ReplicaSet", "Job", "ReplicationController") and pod_names:
+        return [Operation("delete_pods", ref, names=pod_names, why="%s/%s creates replacements" % (kind.lower(), name))]
+    return [
+        inspect(ObjectRef("Pod", name, namespace), "get", "pod", name, "-n", namespace, "-o", "yaml"),
+        note(
+            "a bare pod has no controller to re-create it: delete it and create it again from its manifest "
+            "(without status and the injected fields)"
+        ),
+    ]
+
+
+def template_ops(idx: Index, verdict: Verdict, section: str, key: str, value: Optional[str]) -> List[Operation]:
+    """Set (or, with value None, remove) one pod-template label/annotation and make the pods pick it up.
+    Job templates are immutable and bare pods have none: those get guidance."""
+    meta = tmpl_meta(verdict)
+    have = dict(meta.get(section) or {})
+    kind = verdict.kind
+    if not verdict.template or kind == "Job":
+        what = (
+            "set %s %s=%s" % (section[:-1], key, value) if value is not None else "remove %s %s" % (section[:-1], key)
+        )
+        return [
+            note(
+                "%s in the manifest of %s/%s and re-create it (admission only runs when a pod is created)"
+                % (what, kind.lower(), verdict.name),
+                workload_ref(verdict),
+            )
+        ]
+    op = ("set_" if value is not None else "remove_") + ("label" if section == "labels" else "annotation")
+    change = Operation(op, workload_ref(verdict), key=key, value=value, scope="template", expect=current(have, key))
+    ops = [change]
+    if kind in ("Deployment", "StatefulSet", "DaemonSet"):
+        ops.append(
+            inspect(
+                workload_ref(verdict),
+                "rollout",
+                "status",
+                "%s/%s" % (kind.lower(), verdict.name),
+                "-n",
+                verdict.namespace,
+                why="the changed template rolls the pods",
+            )
+        )
+    elif kind == "CronJob":
+        ops.append(note("the next Job gets it", workload_ref(verdict)))
+    elif kind == "ReplicaSet":
+        pods = idx.pods_by_owner.get((kind, verdict.namespace, verdict.name), [])
+        if pods:
+            ops.append(Operation("delete_pods", workload_ref(verdict), names=tuple(sorted(p.name for p in pods))))
+    return ops

@@ -59,11 +59,32 @@ def test_si101_desired_namespace_without_label_is_a_warning_with_steps():
     assert f["message"] == "namespace shop is declared to be meshed with Istio but carries no injection label"
     assert f["evidence"][0] == {"object": "Namespace shop", "field": "metadata.labels", "value": "<none>"}
     assert f["remediation"]["action"] == "label_namespace"
-    assert f["remediation"]["steps"][:2] == [
+    assert f["remediation"]["steps"] == [
         "kubectl label namespace shop istio-injection=enabled --overwrite",
-        "kubectl rollout restart deployment,statefulset,daemonset -n shop   # existing pods keep their old spec until "
-        "re-created",
+        "# pods that already run keep their old spec until they are re-created; once this is applied, restart the "
+        "workloads a new diagnosis lists under SI604 (remediate_restart_workloads)",
+        "# or with this collection: ansible-playbook meshops.sidecar_injection.remediate -i INVENTORY   "
+        "# action label_namespace, risk safe",
     ]
+    plan = f["plan"]
+    assert (plan["action"], plan["target"], plan["risk"], plan["opt_in"]) == (
+        "label_namespace",
+        {"kind": "Namespace", "namespace": "", "name": "shop"},
+        "safe",
+        [],
+    )
+    assert plan["operations"][0] == {
+        "op": "set_label",
+        "target": {"kind": "Namespace", "namespace": "", "name": "shop"},
+        "key": "istio-injection",
+        "scope": "metadata",
+        "value": "enabled",
+        "expect": None,
+        "expect_absent": True,
+        "risk": "safe",
+    }
+    assert f["affects"] == [{"kind": "Namespace", "namespace": "", "name": "shop"}]
+    assert f["docs"] == "docs/findings.md#si101"
 
 
 def test_si101_desired_and_enabled_gives_nothing_and_unlabelled_gives_info():
@@ -158,10 +179,18 @@ def test_si103_stale_revision_on_namespace_and_template():
         {"object": "MutatingWebhookConfigurations", "field": "istio.io/rev values selected", "value": "1-22, default"},
     ]
     assert findings[0]["remediation"]["steps"][0] == "kubectl label namespace old istio.io/rev=default --overwrite"
-    assert findings[1]["remediation"]["steps"][0].startswith(
-        'kubectl patch deployment/web -n plain --type merge -p \'{"spec": {"template": {"metadata": {"labels": '
-        '{"istio.io/rev": "default"}}}}}\''
-    )
+    assert findings[1]["remediation"]["steps"][:2] == [
+        'kubectl patch deployment/web -n plain --type merge -p \'{"spec":{"template":{"metadata":{"labels":'
+        '{"istio.io/rev":"default"}}}}}\'',
+        "kubectl rollout status deployment/web -n plain   # the changed template rolls the pods",
+    ]
+    template = findings[1]["plan"]
+    assert (template["risk"], template["opt_in"]) == ("disruptive", ["remediate_restart_workloads"])
+    assert template["operations"][0]["expect"] == "1-19"
+    assert findings[1]["affects"] == [
+        {"kind": "Deployment", "namespace": "plain", "name": "web"},
+        {"kind": "Namespace", "namespace": "", "name": "plain"},
+    ]
 
 
 def test_si103_skipped_when_webhooks_were_not_read():
