@@ -33,7 +33,7 @@ try:
 
     try:
         from cryptography.x509 import verification as x509_verification
-    except ImportError:  # cryptography < 42: the Go-semantics walk alone decides
+    except ImportError:  # no verification API: the Go-semantics walk alone decides
         x509_verification = None  # type: ignore[assignment]
     HAS_CRYPTOGRAPHY = True
     CRYPTOGRAPHY_IMPORT_ERROR: Optional[str] = None
@@ -406,8 +406,9 @@ def chain_to_roots(
 def _strict_verify(
     leaf: Any, intermediates: Sequence[Any], roots: Sequence[Any], host: str, now: datetime.datetime
 ) -> Optional[bool]:
-    """cryptography's path validation with a permissive extension policy; None when unavailable."""
-    if x509_verification is None or not has_san_extension(leaf):
+    """cryptography's path validation with a permissive extension policy; None when unavailable
+    (extension policies arrived in cryptography 45; the Go-semantics walk alone decides before)."""
+    if getattr(x509_verification, "ExtensionPolicy", None) is None or not has_san_extension(leaf):
         return None
     policy = x509_verification.ExtensionPolicy
     criticality = x509_verification.Criticality.AGNOSTIC

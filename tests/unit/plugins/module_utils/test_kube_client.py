@@ -270,3 +270,20 @@ def test_kubeconfig_with_token_and_server(tmp_path):
     c = kube_client.client_from_params(params(kubeconfig=str(path)))
     assert c.host == "https://127.0.0.1:6443"
     assert c._headers()["authorization"] == "Bearer t0k3n"
+
+
+def test_the_private_kubernetes_core_helpers_we_build_on_keep_their_contract():
+    """k8s/client.py reuses kubernetes.core's auth precedence through three private helpers, so
+    galaxy.yml bounds kubernetes.core to the majors tested here (5 in `make units-min`, 6 in `make
+    units`). This test fails on a kubernetes.core whose helpers changed shape."""
+    import inspect
+
+    from ansible_collections.kubernetes.core.plugins.module_utils.k8s import client as core_client
+
+    assert str(inspect.signature(core_client._create_auth_spec)) == "(module=None, **kwargs) -> Dict"
+    assert list(inspect.signature(core_client._create_configuration).parameters) == ["auth"]
+    assert str(inspect.signature(core_client._create_headers)) == "(module=None, **kwargs)"
+    auth = core_client._create_auth_spec(None, host="https://k.example:6443", api_key="t", validate_certs=False)
+    assert (auth["host"], auth["api_key"], auth["verify_ssl"]) == ("https://k.example:6443", "t", False)
+    headers = core_client._create_headers(None, impersonate_user="alice", impersonate_groups=["ops", "dev"])
+    assert headers == {"Impersonate-User": "alice", "Impersonate-Group": ["ops", "dev"]}
