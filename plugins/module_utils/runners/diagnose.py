@@ -93,6 +93,8 @@ def summarise(snapshot: Dict[str, Any], result: Dict[str, Any], findings: List[A
             },
             "codes": report_mod.code_counts(findings),
             "gaps": [gap_costs.describe(g) for g in snapshot.get("gaps") or []],
+            # checks that did not run (an input they need is missing) or ran without an input they use
+            "checks": {"skipped": list(result["skipped"]), "narrowed": list(result["narrowed"])},
             "requests": snapshot.get("requests") or 0,
         }
     )

@@ -67,7 +67,7 @@ def dump_like_kubectl(sim, folder):
             page = c.get(gather.resource_path(resource))
             items = []
             for item in page.get("items") or []:
-                item = dict(item, apiVersion=spec[0], kind=spec[1])
+                item = dict(item, apiVersion=spec.api_version, kind=spec.kind)
                 items.append(item)
             doc = {"apiVersion": "v1", "kind": "List", "items": items, "metadata": {"resourceVersion": ""}}
             with open(os.path.join(folder, resource + ".yaml"), "w") as handle:

@@ -61,7 +61,7 @@ def test_request_plan_is_a_fixed_set_plus_pagination(sim):
         "clusterrolebindings": len(sim.list("rbac.authorization.k8s.io/v1/clusterrolebindings")),
     }
     in_istio_system = {
-        resource: len(sim.list("%s/%s" % (snap.RESOURCES[resource][0], resource), "istio-system"))
+        resource: len(sim.list("%s/%s" % (snap.RESOURCES[resource].api_version, resource), "istio-system"))
         for resource in gather.CONTROL_PLANE_LISTS
     }
     assert in_istio_system["services"] == 2 and in_istio_system["roles"] == 2

@@ -182,9 +182,11 @@ def test_failures_give_one_clear_message(sim, tmp_path, closed_port):
             "resource": "secrets",
             "reason": "forbidden",
             "message": message,
-            "checks": ["SI404", "SI405", "SI406", "SI407"],
+            "checks": ["SI405", "SI406", "SI407"],
+            "narrowed": ["SI404"],
         }
     ]
     assert forbidden["warnings"] == [
-        "could not read secrets (forbidden): %s; checks skipped: SI404, SI405, SI406, SI407" % message
+        "could not read secrets (forbidden): %s; checks skipped: SI405, SI406, SI407; checks run without it: SI404"
+        % message
     ]

@@ -671,7 +671,7 @@ def _samples():
 def test_projection_is_idempotent(resource, raw):
     once = projection.project(resource, raw)
     assert projection.project(resource, copy.deepcopy(once)) == once
-    assert once["apiVersion"] == RESOURCES[resource][0] and once["kind"] == RESOURCES[resource][1]
+    assert once["apiVersion"] == RESOURCES[resource].api_version and once["kind"] == RESOURCES[resource].kind
 
 
 def test_sort_key_orders_by_namespace_then_name():
