@@ -19,11 +19,14 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional
 
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core import selectors
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.constants import (
+    IGNORED_NAMESPACES,
+    ISTIO_INJECT,
+)
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.model.mesh import NEVER_MATCH
 
-INJECT_KEY = "sidecar.istio.io/inject"
+INJECT_KEY = ISTIO_INJECT
 # pkg/kube/inject/initializer.go IgnoredNamespaces (same set 1.20 .. master)
-IGNORED_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease", "local-path-storage")
 
 
 @dataclass

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
-INJECT_ANNOTATION = "linkerd.io/inject"
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.constants import LINKERD_INJECT
+
+INJECT_ANNOTATION = LINKERD_INJECT
 VALID_VALUES = ("enabled", "disabled", "ingress")
 ENABLING = ("enabled", "ingress")
 

@@ -32,6 +32,13 @@ from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core import selectors
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.constants import (
+    ISTIO_INJECT,
+    ISTIO_STATUS,
+    LINKERD_INJECT,
+    LINKERD_PROXY_VERSION,
+    METADATA_NAME_LABEL,
+)
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.schema import (
     annotations as annotations_of,
 )
@@ -46,11 +53,8 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.decision
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.model.mesh import MeshModel, Webhook
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot.view import SnapshotView
 
-ISTIO_STATUS = "sidecar.istio.io/status"
-ISTIO_INJECT = "sidecar.istio.io/inject"
-LINKERD_INJECT = "linkerd.io/inject"
-LINKERD_VERSION = "linkerd.io/proxy-version"
-METADATA_NAME = "kubernetes.io/metadata.name"
+LINKERD_VERSION = LINKERD_PROXY_VERSION
+METADATA_NAME = METADATA_NAME_LABEL
 
 # kind -> (resource, path to the pod template)
 TEMPLATE_KINDS = (

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.schema import labels, name_of, namespace_of
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.model.versions import LINKERD_EDGE_MAJORS
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.model.webhooks import (
     Webhook,
     _container,
@@ -22,16 +23,6 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.model.we
     _template_spec,
 )
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot.view import SnapshotView
-
-# Linkerd edge release that each major version corresponds to (research/linkerd.md §0).
-LINKERD_EDGE_MAJORS = (
-    ((24, 2, 4), "2.15"),
-    ((24, 8, 2), "2.16"),
-    ((24, 11, 8), "2.17"),
-    ((25, 4, 4), "2.18"),
-    ((25, 10, 7), "2.19"),
-    ((26, 6, 3), "2.20"),
-)
 
 
 @dataclass
@@ -61,8 +52,8 @@ def linkerd_version_key(version: str) -> Optional[Tuple[int, ...]]:
     if match:
         return tuple(int(g) for g in match.groups())
     major = linkerd_major(version)
-    for edge, name in LINKERD_EDGE_MAJORS:
-        if name == major:
+    for edge, mapped in LINKERD_EDGE_MAJORS:
+        if "%d.%d" % mapped == major:
             return edge
     if major == "2.14":
         return (23, 11, 0)
@@ -75,9 +66,9 @@ def linkerd_major(version: str) -> str:
     if match:
         edge = tuple(int(g) for g in match.groups())
         major = "2.14"
-        for first_edge, name in LINKERD_EDGE_MAJORS:
+        for first_edge, mapped in LINKERD_EDGE_MAJORS:
             if edge >= first_edge:
-                major = name
+                major = "%d.%d" % mapped
         return major
     match = re.search(r"(\d+)\.(\d+)\.\d+", version or "")
     return "%s.%s" % match.groups() if match else ""

@@ -26,16 +26,12 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Tuple
 
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.constants import WEBHOOK_PORTS
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.findings import evidence, object_ref
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.schema import labels, name_of, namespace_of
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.model.versions import parse_kubernetes
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot.view import SnapshotView
 
-# API server -> webhook pod ports (research: istio.md §6, linkerd.md §9).
-WEBHOOK_PORTS = {
-    "istio": (15017,),  # istiod injection + validation webhooks (Service 443 -> 15017)
-    "linkerd": (8443, 9443),  # proxy-injector and sp-validator 8443, policy-validator 9443
-}
 LINKERD_VIZ_TAP_PORT = 8089  # viz tap APIService (tap-injector is on 8443)
 
 # CNI DaemonSet name -> CNI name (any namespace: calico-system, kube-system, ...).
