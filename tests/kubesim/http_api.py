@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 from aiohttp import web
 
-from . import admin, discovery, errors, openapi_proto, tables
+from . import admin, discovery, errors, openapi_proto, protobuf_reviews, tables
 from .conversions import to_view
 from .core import Cluster
 from .errors import StatusError
@@ -233,6 +233,10 @@ async def _body(request: web.Request) -> Any:
         if ctype in ("application/yaml", "application/x-yaml", "text/yaml"):
             return yaml.safe_load(raw.decode())
         if "protobuf" in ctype:
+            try:
+                return protobuf_reviews.decode_review(raw)
+            except ValueError:
+                pass
             raise StatusError(
                 415,
                 "UnsupportedMediaType",
