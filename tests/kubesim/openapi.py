@@ -193,7 +193,7 @@ def custom_schemas(
     group: str, version: str, kind: str, list_kind: str, schema: dict[str, Any] | None
 ) -> dict[str, dict[str, Any]]:
     """The object and list definitions a CRD version contributes (v2 refs)."""
-    body = copy.deepcopy(schema) if isinstance(schema, dict) else {"type": "object"}
+    body: dict[str, Any] = copy.deepcopy(schema) if isinstance(schema, dict) else {"type": "object"}
     body.setdefault("type", "object")
     props = body.setdefault("properties", {})
     props["apiVersion"] = {

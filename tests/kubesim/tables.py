@@ -490,7 +490,8 @@ def _binding(obj: dict) -> Row:
 def _quota(obj: dict) -> Row:
     status = obj.get("status") or {}
     hard, used = status.get("hard") or (obj.get("spec") or {}).get("hard") or {}, status.get("used") or {}
-    requests, limits = [], []
+    requests: list[str] = []
+    limits: list[str] = []
     for key in sorted(hard):
         text = f"{key}: {used.get(key, '0')}/{hard[key]}"
         (limits if key.startswith("limits.") else requests).append(text)
