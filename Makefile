@@ -26,12 +26,13 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 PYTEST := $(PY) -m pytest
 
-.PHONY: help setup demo test lint ruff mypy ansible-lint yamllint docs docs-check units units-min integration \
+.PHONY: help setup demo demo-live test lint ruff mypy ansible-lint yamllint docs docs-check units units-min integration \
         conformance sanity ansible-units molecule bench dist dist-check clean
 
 help:
 	@echo "make demo     diagnose the bundled broken example cluster and print the report"
 	@echo "make test     the whole suite: lint, unit, integration, sanity, ansible-test units, molecule, build"
+	@echo "make demo-live [MESH=istio|linkerd] [BREAK=wrong-ca|...]  start a live test cluster, diagnose it, stop it"
 	@echo "make setup    create .venv and .collections (pinned, offline-friendly; runs automatically)"
 	@echo "make lint | units | units-min | integration | sanity | ansible-units | molecule | bench | docs | dist | clean"
 
@@ -44,6 +45,22 @@ $(STAMP): requirements-dev.txt tools/setup.sh
 demo: setup
 	@rm -rf $(REPORTS)/demo
 	$(BIN)/ansible-playbook playbooks/diagnose.yml -i examples/inventory.yml -e report_dir=$(REPORTS)/demo
+
+# A live cluster from tests/kubesim (scenario MESH, optionally broken by BREAK), diagnosed by the real
+# playbook through its kubeconfig; the server stops when the target ends, whatever happened.
+MESH ?= istio
+BREAK ?=
+LIVE := $(REPORTS)/demo-live
+demo-live: setup
+	@rm -rf $(LIVE) && mkdir -p $(LIVE)
+	@$(PY) -m tests.kubesim --scenario $(MESH) $(if $(BREAK),--break $(BREAK)) \
+	    --write-kubeconfig $(LIVE)/kubeconfig --access-log $(LIVE)/access.log > $(LIVE)/kubesim.out 2> $(LIVE)/kubesim.log & \
+	  pid=$$!; trap 'kill $$pid 2>/dev/null; wait $$pid 2>/dev/null' EXIT; \
+	  for i in $$(seq 1 120); do [ -s $(LIVE)/kubeconfig ] && break; kill -0 $$pid 2>/dev/null || break; sleep 0.5; done; \
+	  [ -s $(LIVE)/kubeconfig ] || { cat $(LIVE)/kubesim.log; exit 1; }; \
+	  head -1 $(LIVE)/kubesim.log; \
+	  printf 'all:\n  hosts:\n    kubesim-$(MESH)$(if $(BREAK),-$(BREAK)):\n      kubeconfig: %s\n' $(LIVE)/kubeconfig > $(LIVE)/inventory.yml; \
+	  $(BIN)/ansible-playbook playbooks/diagnose.yml -i $(LIVE)/inventory.yml -e report_dir=$(LIVE)
 
 test: setup
 	@start=$$(date +%s); \

@@ -2,6 +2,8 @@
 
     .venv/bin/python -m tests.kubesim --seed DIR_OR_FILE [--seed ...] --write-kubeconfig FILE [--port 0]
         [--token T] [--kubernetes-version v1.31.4] [--policy FILE] [--access-log FILE]
+        [--scenario istio|linkerd [--break wrong-ca|expired-cert|injector-down|timeout|networkpolicy|
+                                           psa-restricted|quota ...]]
 
 Prints one line with the server URL once it is ready, then serves until SIGTERM/SIGINT.
 """
@@ -15,6 +17,7 @@ import threading
 
 import yaml
 
+from .scenarios import BREAKS, MESHES, Scenario, start
 from .seeding import seed_server_version
 from .server import KubeSim
 
@@ -52,7 +55,23 @@ def main(argv: list[str] | None = None) -> int:
         "--sync-wait", type=float, default=5.0, help="seconds a write waits for controllers to settle before answering"
     )
     p.add_argument("--workdir", help="directory for the CA and serving certificate (default: a temp dir)")
+    p.add_argument(
+        "--scenario",
+        choices=MESHES,
+        help="a live mesh: control plane, running test injector, application namespace 'demo' (see scenarios.py)",
+    )
+    p.add_argument(
+        "--break",
+        dest="breaks",
+        action="append",
+        default=[],
+        choices=BREAKS,
+        metavar="BREAKAGE",
+        help=f"break the scenario (repeatable): {', '.join(BREAKS)}",
+    )
     args = p.parse_args(argv)
+    if args.breaks and not args.scenario:
+        p.error("--break needs --scenario")
 
     version = args.kubernetes_version or seed_server_version(args.seed) or "v1.31.4"
     sim = KubeSim(
@@ -74,8 +93,20 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(sig, lambda *_: stop.set())
     try:
         sim.start()
+        if args.scenario:
+            scenario = Scenario(args.scenario, tuple(args.breaks))
+            start(sim, scenario)
+            sources = sorted(set(scenario.sources.values()))
+            print(
+                f"kubesim: scenario {args.scenario}"
+                + (f" broken by {', '.join(args.breaks)}" if args.breaks else "")
+                + f" ({' + '.join(sources)} webhook configuration)",
+                file=sys.stderr,
+                flush=True,
+            )
     except (OSError, ValueError, yaml.YAMLError) as exc:  # bad seed or policy: say so without a traceback
         print(f"kubesim: error: {exc}", file=sys.stderr)
+        sim.stop()
         return 2
     if args.write_kubeconfig:
         sim.write_kubeconfig(args.write_kubeconfig, args.context)

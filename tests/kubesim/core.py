@@ -17,6 +17,8 @@ from . import errors
 from .admission_seam import StoreView, build_admission
 from .baseline import baseline_objects
 from .controllers import build_manager
+from .crds import CustomResources
+from .openapi import OpenAPIBuilder
 from .operations import Api
 from .patches import clone
 from .policy import Policy
@@ -54,6 +56,8 @@ class Cluster:
         self.authorizer = Authorizer(self.store)
         self.admission = build_admission(self.view, config.admission, config.admission_resolver)
         self.api = Api(self.store, self.admission, self.authorizer, config.minor)
+        self.crds = CustomResources(self.store)
+        self.openapi = OpenAPIBuilder(config.minor, self.crds.types, self.crds.schemas, lambda: self.crds.generation)
         self.policy = Policy()
         self.requests: list[dict[str, Any]] = []
         self.admin_routes: dict[tuple[str, str], AdminHandler] = {}
@@ -104,7 +108,10 @@ class Cluster:
         self, objs: list[dict], reconcile: bool = False, defaults: bool = True, copy: bool = True
     ) -> dict[str, int]:
         assert self.seeder is not None
-        counts = self.seeder.seed([clone(o) for o in objs] if copy else objs, defaults=defaults)
+        objs = [clone(o) for o in objs] if copy else objs
+        self.crds.preregister(objs)
+        counts = self.seeder.seed(objs, defaults=defaults)
+        self.crds.refresh()
         if reconcile and self.manager is not None and self.config.controllers:
             self.manager.enqueue_all()
         return counts
@@ -129,6 +136,7 @@ class Cluster:
         self.requests.clear()
         self.api.continue_max_age = None
         self._baseline()
+        self.crds.refresh()
 
     async def catch_up(self) -> None:
         """After an API write: let the controllers react before answering, so that a client reading right

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .resources import GROUP_ORDER, GROUP_VERSIONS, RESOURCES, SUB_VERBS, ResourceType
@@ -34,17 +35,19 @@ def api_versions(server_address: str) -> dict[str, Any]:
     }
 
 
-def _group(group: str) -> dict[str, Any]:
-    versions = [{"groupVersion": f"{group}/{v}", "version": v} for v in GROUP_VERSIONS[group]]
+def _group(group: str, versions_of: Mapping[str, tuple[str, ...]]) -> dict[str, Any]:
+    versions = [{"groupVersion": f"{group}/{v}", "version": v} for v in versions_of[group]]
     return {"name": group, "versions": versions, "preferredVersion": versions[0]}
 
 
-def api_group_list() -> dict[str, Any]:
-    return {"kind": "APIGroupList", "apiVersion": "v1", "groups": [_group(g) for g in GROUP_ORDER]}
+def api_group_list(versions_of: Mapping[str, tuple[str, ...]] | None = None) -> dict[str, Any]:
+    """`versions_of`: group → versions in /apis order (default: the built-in groups)."""
+    versions_of = versions_of or {g: GROUP_VERSIONS[g] for g in GROUP_ORDER}
+    return {"kind": "APIGroupList", "apiVersion": "v1", "groups": [_group(g, versions_of) for g in versions_of]}
 
 
-def api_group(group: str) -> dict[str, Any]:
-    return {"kind": "APIGroup", "apiVersion": "v1", **_group(group)}
+def api_group(group: str, versions_of: Mapping[str, tuple[str, ...]] | None = None) -> dict[str, Any]:
+    return {"kind": "APIGroup", "apiVersion": "v1", **_group(group, versions_of or GROUP_VERSIONS)}
 
 
 def _entry(rt: ResourceType) -> dict[str, Any]:
@@ -72,8 +75,8 @@ def _sub_entry(rt: ResourceType, sub: str) -> dict[str, Any]:
     return entry
 
 
-def resource_list(group: str, version: str) -> dict[str, Any] | None:
-    resources = [r for r in RESOURCES if r.group == group and r.version == version]
+def resource_list(group: str, version: str, types: Iterable[ResourceType] = RESOURCES) -> dict[str, Any] | None:
+    resources = [r for r in types if r.group == group and r.version == version]
     if not resources:
         return None
     out: list[dict[str, Any]] = []

@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 from aiohttp import web
 
-from . import admin, discovery, errors
+from . import admin, discovery, errors, openapi_proto, protobuf_reviews, tables
 from .conversions import to_view
 from .core import Cluster
 from .errors import StatusError
@@ -112,6 +112,9 @@ async def _serve(cluster: Cluster, request: web.Request, entry: dict[str, Any]) 
     user = cluster.authenticate(request.headers.get("Authorization"))
     user = _impersonate(cluster, user, request)
     info = parse(request.method, request.path, dict(request.query))
+    if info.is_resource and (info.rt is None or info.rt.custom):
+        # Custom kinds are served only by the server that stores their CRD.
+        info.rt = cluster.crds.lookup(info.group, info.version, info.resource)
     entry["verb"] = info.verb
     entry["user"] = user.name
     if info.is_resource:
@@ -164,22 +167,53 @@ def _non_resource(cluster: Cluster, request: web.Request) -> web.StreamResponse:
         return json_response(discovery.version_info(cluster.config.kubernetes_version))
     if path in ("/healthz", "/livez", "/readyz"):
         return web.Response(text="ok", content_type="text/plain")
+    if path.startswith("/openapi/") and cluster.openapi.available:
+        return _openapi(cluster, request, path)
+    groups = cluster.crds.group_versions()
+    types = cluster.crds.types()
     if path == "/api":
         return json_response(discovery.api_versions(f"127.0.0.1:{cluster.port}"))
     if path == "/apis":
-        return json_response(discovery.api_group_list())
+        return json_response(discovery.api_group_list(groups))
     segs = path.strip("/").split("/")
     if segs[0] == "api" and len(segs) == 2:
-        doc = discovery.resource_list("", segs[1])
-    elif segs[0] == "apis" and len(segs) == 2 and segs[1] in discovery.GROUP_VERSIONS:
-        return json_response(discovery.api_group(segs[1]))
+        doc = discovery.resource_list("", segs[1], types)
+    elif segs[0] == "apis" and len(segs) == 2 and segs[1] in groups:
+        return json_response(discovery.api_group(segs[1], groups))
     elif segs[0] == "apis" and len(segs) == 3:
-        doc = discovery.resource_list(segs[1], segs[2])
+        doc = discovery.resource_list(segs[1], segs[2], types)
     else:
         doc = None
     if doc is None:
         raise errors.not_found_path()
     return json_response(doc)
+
+
+def _openapi(cluster: Cluster, request: web.Request, path: str) -> web.StreamResponse:
+    builder = cluster.openapi
+    if path == "/openapi/v2":
+        if openapi_proto.MEDIA_TYPE in request.headers.get("Accept", ""):
+            return web.Response(body=builder.v2_proto(), content_type=openapi_proto.CONTENT_TYPE)
+        return web.Response(body=builder.v2_json(), content_type=JSON)
+    if path == "/openapi/v3":
+        return json_response(builder.v3_root())
+    key = path[len("/openapi/v3/") :]
+    raw = builder.v3_documents().get(key) if path.startswith("/openapi/v3/") else None
+    if raw is None:
+        raise errors.not_found_path()
+    # Like kube-apiserver: a request naming the current hash may be cached for good.
+    immutable = request.query.get("hash") == builder.v3_root()["paths"][key]["serverRelativeURL"].rpartition("=")[2]
+    headers = {"Cache-Control": "public, immutable" if immutable else "no-cache, private"}
+    return web.Response(body=raw, content_type=JSON, headers=headers)
+
+
+def _table(cluster: Cluster, request: web.Request, rt: ResourceType, objs: list[dict], meta: dict) -> web.Response:
+    version = tables.wants_table(request.headers.get("Accept", "")) or "v1"
+    include = request.query.get("includeObject") or "Metadata"
+    if include not in ("None", "Metadata", "Object"):
+        raise errors.bad_request(f'Invalid value: "{include}": must be one of None, Metadata, Object')
+    columns = cluster.crds.printer_columns(rt) if rt.custom else None
+    return json_response(tables.table(rt, objs, meta, include, columns, version))
 
 
 def _dry_run(request: web.Request, options: dict | None = None) -> bool:
@@ -199,6 +233,10 @@ async def _body(request: web.Request) -> Any:
         if ctype in ("application/yaml", "application/x-yaml", "text/yaml"):
             return yaml.safe_load(raw.decode())
         if "protobuf" in ctype:
+            try:
+                return protobuf_reviews.decode_review(raw)
+            except ValueError:
+                pass
             raise StatusError(
                 415,
                 "UnsupportedMediaType",
@@ -236,6 +274,8 @@ async def _resource(cluster: Cluster, request: web.Request, info: RequestInfo, u
         obj = api.get(rt, ns, info.name)
         if info.subresource == "log":
             return web.Response(text="", content_type="text/plain")
+        if tables.wants_table(request.headers.get("Accept", "")):
+            return _table(cluster, request, rt, [obj], {"resourceVersion": obj["metadata"].get("resourceVersion", "")})
         return json_response(obj)
     if verb in ("list", "watch"):
         labels = parse_label_selector(query.get("labelSelector"))
@@ -246,6 +286,14 @@ async def _resource(cluster: Cluster, request: web.Request, info: RequestInfo, u
             return await _watch(cluster, request, rt, ns, labels, fields)
         limit = _int_param(query.get("limit"), "limit")
         page = api.list(rt, ns, labels, fields, limit or None, query.get("continue") or None)
+        if tables.wants_table(request.headers.get("Accept", "")):
+            meta: dict[str, Any] = {"resourceVersion": str(page.resource_version)}
+            if page.continue_token:
+                meta["continue"] = page.continue_token
+            if page.remaining is not None:
+                meta["remainingItemCount"] = page.remaining
+            objs = [to_view(rt.storage, rt.resource, e.obj) for e in page.items]
+            return _table(cluster, request, rt, objs, meta)
         return _list_response(rt, page)
 
     written: web.StreamResponse

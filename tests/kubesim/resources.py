@@ -30,6 +30,8 @@ class ResourceType:
     return_deleted: bool = False
     # Resource string of the bucket that stores this kind when it is a converted view of another.
     stored_as: str | None = None
+    # Defined by a CustomResourceDefinition (served only by the server that stores the CRD).
+    custom: bool = False
 
     @property
     def api_version(self) -> str:
@@ -204,6 +206,18 @@ RESOURCES: tuple[ResourceType, ...] = (
     ),
     # events.k8s.io: a converted view of the core events bucket
     _r("events.k8s.io", "events", "event", "Event", short_names=("ev",), stored_as="v1/events"),
+    # apiextensions.k8s.io: the kinds they define are registered per server by crds.py
+    _r(
+        "apiextensions.k8s.io",
+        "customresourcedefinitions",
+        "customresourcedefinition",
+        "CustomResourceDefinition",
+        False,
+        short_names=("crd", "crds"),
+        categories=("api-extensions",),
+        subresources=("status",),
+        generation_fields=("spec",),
+    ),
 )
 
 # Group order as kube-apiserver lists them in /apis (aggregator priority order).
@@ -216,6 +230,7 @@ GROUP_ORDER = (
     "rbac.authorization.k8s.io",
     "admissionregistration.k8s.io",
     "discovery.k8s.io",
+    "apiextensions.k8s.io",
 )
 
 BY_PATH: dict[tuple[str, str, str], ResourceType] = {(r.group, r.version, r.plural): r for r in RESOURCES}
@@ -227,6 +242,14 @@ GROUP_VERSIONS: dict[str, tuple[str, ...]] = {}
 for _res in RESOURCES:
     if _res.group and _res.version not in GROUP_VERSIONS.setdefault(_res.group, ()):
         GROUP_VERSIONS[_res.group] = GROUP_VERSIONS[_res.group] + (_res.version,)
+
+
+def register(rt: ResourceType) -> None:
+    """Make a custom resource type known to the module-level lookups (seeding, strategies, the garbage
+    collector find it by resource string). Which server serves it is decided per server (crds.py)."""
+    BY_PATH[(rt.group, rt.version, rt.plural)] = rt
+    BY_STRING[rt.resource] = rt
+    BY_GVK[(rt.api_version, rt.kind)] = rt
 
 
 def lookup(resource: str) -> ResourceType:

@@ -36,6 +36,7 @@ class ResolveError(Exception):
 class Target:
     visible: str  # host:port as kube-apiserver would dial it (for messages)
     real: tuple[str, int] | None  # loopback address to connect to, None = nothing listening
+    dropped: bool = False  # a NetworkPolicy drops the API server's packets (admission/netpol.py)
 
 
 async def maybe_await(value: Any) -> Any:
@@ -130,7 +131,25 @@ class ServiceResolver:
         visible = await self._endpoint(namespace, name, svc, svc_port)
         if visible is None:
             raise ResolveError(f'no endpoints available for service "{name}"')
-        return Target(visible, self.table.get(f"{name}.{namespace}.svc:{port}"))
+        return Target(
+            visible, self.table.get(f"{name}.{namespace}.svc:{port}"), await self._dropped(namespace, visible)
+        )
+
+    async def _dropped(self, namespace: str, visible: str) -> bool:
+        from tests.kubesim.admission import netpol  # late: netpol imports this module
+
+        ip, _, port_text = visible.rpartition(":")
+        ip = ip.strip("[]")
+        pods = await maybe_await(self.store.list("v1/pods", namespace))
+        pod = next((p for p in pods if (p.get("status") or {}).get("podIP") == ip), None)
+        port = int(port_text) if port_text.isdigit() else 0
+        names = [
+            str(cp.get("name") or "")
+            for c in ((pod or {}).get("spec") or {}).get("containers") or ()
+            for cp in c.get("ports") or ()
+            if cp.get("containerPort") == port
+        ]
+        return await netpol.blocked(self.store, namespace, pod, port, names[0] if names else "")
 
     def resolve_url(self, host: str, port: int) -> Target:
         real = self.table.get(f"{host}:{port}")

@@ -3,7 +3,10 @@
 kube-apiserver verifies a webhook's serving certificate with Go's `Certificate.Verify`:
   1. the leaf's validity period   -> "x509: certificate has expired or is not yet valid: current time
                                        <now> is after <notAfter>" (RFC 3339, UTC)
-  2. the DNS name (<svc>.<ns>.svc) -> "x509: certificate is valid for a, b, not <host>"
+  2. the host (<svc>.<ns>.svc, or a clientConfig.url host) -> "x509: certificate is valid for a, b, not
+                                       <host>"; an IP host is matched against the IP SANs only (RFC 6125
+                                       B.2), "x509: cannot validate certificate for <ip> because it doesn't
+                                       contain any IP SANs" when there are none
   3. a chain to the caBundle      -> "x509: certificate signed by unknown authority" with the
                                        "(possibly because of ... candidate authority certificate ...)"
                                        hint when a bundle certificate has the issuer's name but does
@@ -99,21 +102,66 @@ def _common_name(cert: x509.Certificate) -> str:
     return str(attrs[0].value) if attrs else ""
 
 
-def hostname_error(cert: x509.Certificate, host: str) -> str | None:
-    """x509.HostnameError text, or None when the certificate is valid for host."""
-    names = _dns_names(cert)
-    if any(_match_hostname(n, host) for n in names):
+def _ip_sans(cert: x509.Certificate) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        return []
+    return [
+        ip
+        for ip in san.get_values_for_type(x509.IPAddress)
+        if isinstance(ip, (ipaddress.IPv4Address, ipaddress.IPv6Address))
+    ]
+
+
+def _parse_ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
         return None
+    # Go's net.IP.Equal treats an IPv4-mapped IPv6 address as the IPv4 address.
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    return ip
+
+
+def _same_ip(
+    a: ipaddress.IPv4Address | ipaddress.IPv6Address, b: ipaddress.IPv4Address | ipaddress.IPv6Address
+) -> bool:
+    if isinstance(b, ipaddress.IPv6Address) and b.ipv4_mapped is not None:
+        b = b.ipv4_mapped
+    return a == b
+
+
+def hostname_error(cert: x509.Certificate, host: str) -> str | None:
+    """x509.HostnameError text (Certificate.VerifyHostname), or None when the certificate is valid for host."""
+    # IP addresses may be written in [ ].
+    if len(host) >= 3 and host[0] == "[" and host[-1] == "]":
+        candidate = host[1:-1]
+    else:
+        candidate = host
+    ip = _parse_ip(candidate)
+    if ip is not None:
+        ips = _ip_sans(cert)
+        if any(_same_ip(ip, san) for san in ips):
+            return None
+        host = candidate
+    else:
+        ips = []
+        if any(_match_hostname(n, host) for n in _dns_names(cert)):
+            return None
+    # HostnameError.Error()
     if not _has_san(cert) and _common_name(cert) and _match_hostname(_common_name(cert), host):
         return "x509: certificate relies on legacy Common Name field, use SANs instead"
-    try:
-        ipaddress.ip_address(host)
-        return f"x509: cannot validate certificate for {host} because it doesn't contain any IP SANs"
-    except ValueError:
-        pass
-    if not names:
+    if ip is not None:
+        if not ips:
+            return f"x509: cannot validate certificate for {host} because it doesn't contain any IP SANs"
+        valid = ", ".join(str(san) for san in ips)
+    else:
+        valid = ", ".join(_dns_names(cert))
+    if not valid:
         return f"x509: certificate is not valid for any names, but wanted to match {host}"
-    return f"x509: certificate is valid for {', '.join(names)}, not {host}"
+    return f"x509: certificate is valid for {valid}, not {host}"
 
 
 def _is_ca(cert: x509.Certificate) -> bool:

@@ -85,6 +85,8 @@ async def _read_response(reader: asyncio.StreamReader) -> Response:
 async def _post(
     target: Target, server_name: str, path_query: str, host_header: str, body: bytes, roots: list[x509.Certificate]
 ) -> Response:
+    if target.dropped:
+        await asyncio.Event().wait()  # SYNs dropped: only the request deadline ends the call
     if target.real is None:
         raise CallError(f"dial tcp {target.visible}: connect: connection refused")
     try:
