@@ -114,9 +114,11 @@ seealso:
 """
 
 EXAMPLES = r"""
+---
 # clusters.kubeconfig.yml: every context of ~/.kube/config
 plugin: meshops.sidecar_injection.kubeconfig
 
+---
 # fleet.kubeconfig.yml: several files, a KUBECONFIG-style merged entry, filters and groups
 plugin: meshops.sidecar_injection.kubeconfig
 kubeconfig:
