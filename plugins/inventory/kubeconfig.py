@@ -2,23 +2,9 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Inventory plugin: one host per kubeconfig context, across several kubeconfig files."""
 
+# Ansible wants the imports below DOCUMENTATION and EXAMPLES.
+# ruff: noqa: E402
 from __future__ import annotations
-
-import os
-import re
-from typing import Any, Dict, List, Optional, Tuple
-from urllib.parse import urlsplit, urlunsplit
-
-import yaml
-from ansible.errors import AnsibleParserError
-from ansible.module_utils.common.text.converters import to_native
-from ansible.plugins.inventory import BaseInventoryPlugin, Constructable
-from ansible.utils.unsafe_proxy import wrap_var
-
-try:  # ansible-core >= 2.19 does not template plugin-set variables unless they are marked as trusted
-    from ansible.template import trust_as_template
-except ImportError:  # older cores template every string that is not marked unsafe
-    trust_as_template = None
 
 DOCUMENTATION = r"""
 ---
@@ -66,10 +52,15 @@ options:
         absolute in the host variables.
       - A file that does not exist is skipped with a warning. A file that exists but cannot be read,
         is not valid YAML or is not a kubeconfig is an error naming the file.
+      - When the configuration file does not set it, the C(K8S_AUTH_KUBECONFIG) environment variable
+        (the one kubernetes.core's modules read) is used when set, as one entry, so an AWX credential
+        that injects a kubeconfig file can name it; otherwise C(~/.kube/config).
     type: list
     elements: str
     default:
       - ~/.kube/config
+    env:
+      - name: K8S_AUTH_KUBECONFIG
   include_contexts:
     description:
       - Regular expressions (Python C(re) syntax) matched against each context name, the original
@@ -142,6 +133,22 @@ keyed_groups:
 groups:
   production: "'prod' in context"
 """
+
+import os
+import re
+from typing import Any, Dict, List, Optional, Tuple
+from urllib.parse import urlsplit, urlunsplit
+
+import yaml
+from ansible.errors import AnsibleParserError
+from ansible.module_utils.common.text.converters import to_native
+from ansible.plugins.inventory import BaseInventoryPlugin, Constructable
+from ansible.utils.unsafe_proxy import wrap_var
+
+try:  # ansible-core >= 2.19 does not template plugin-set variables unless they are marked as trusted
+    from ansible.template import trust_as_template
+except ImportError:  # older cores template every string that is not marked unsafe
+    trust_as_template = None
 
 DEFAULT_PYTHON_INTERPRETER = "{{ ansible_playbook_python }}"
 CONFIG_SUFFIXES = ("kubeconfig.yml", "kubeconfig.yaml")
@@ -240,7 +247,7 @@ def contexts_of_entry(entry: str, warn: Any) -> List[Dict[str, Any]]:
         files.append((path, read_kubeconfig(path)))
     if not files:
         return []
-    source = os.pathsep.join(path for path, _ in files)
+    source = os.pathsep.join(path for path, _sections in files)
     merged: Dict[str, Dict[str, Tuple[str, Dict[str, Any]]]] = {section: {} for section in _SECTIONS}
     for path, sections in files:
         for section in _SECTIONS:

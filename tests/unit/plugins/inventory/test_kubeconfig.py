@@ -281,9 +281,25 @@ def test_the_default_is_the_users_kube_config(tmp_path, monkeypatch, collection_
         clusters=[("m", {"server": "https://m"})],
     )
     monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("K8S_AUTH_KUBECONFIG", raising=False)
     inventory = load(tmp_path, monkeypatch, {})
     assert sorted(inventory.hosts) == ["minikube"]
     assert own_vars(inventory, "minikube")["kubeconfig"] == path
+
+
+def test_k8s_auth_kubeconfig_names_the_files_when_the_configuration_does_not(tmp_path, monkeypatch, collection_loader):
+    one = kubeconfig(
+        tmp_path / "one.yaml", contexts=[("one", "c", "u", None)], clusters=[("c", {"server": "https://1"})]
+    )
+    two = kubeconfig(
+        tmp_path / "two.yaml", contexts=[("two", "c", "u", None)], clusters=[("c", {"server": "https://2"})]
+    )
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.kube/config
+    monkeypatch.setenv("K8S_AUTH_KUBECONFIG", os.pathsep.join([one, two]))
+    inventory = load(tmp_path, monkeypatch, {})
+    assert sorted(inventory.hosts) == ["one", "two"]
+    assert own_vars(inventory, "two")["kubeconfig"] == os.pathsep.join([one, two])
+    assert sorted(load(tmp_path, monkeypatch, {"kubeconfig": [two]}).hosts) == ["two"]
 
 
 @pytest.mark.parametrize(
@@ -388,7 +404,8 @@ def test_values_from_a_kubeconfig_are_never_templated(tmp_path, monkeypatch, col
     evil = "{{ lookup('pipe', 'touch %s') }}" % marker
     path = kubeconfig(tmp_path / "config", contexts=[(evil, evil, evil, evil)], clusters=[(evil, {"server": evil})])
     inventory = load(tmp_path, monkeypatch, {"kubeconfig": path})
-    (host,) = inventory.hosts
+    assert len(inventory.hosts) == 1
+    host = next(iter(inventory.hosts))
     templar = Templar(loader=DataLoader(), variables=inventory.get_host(host).get_vars())
     for name in ("context", "kubeconfig_cluster", "kubeconfig_server", "kubeconfig_namespace", "kubeconfig_user"):
         assert templar.template(trust_as_template("{{ %s }}" % name)) == evil
