@@ -7,11 +7,12 @@ own server."""
 from __future__ import annotations
 
 import json
+import os
 import textwrap
 
 import yaml
 
-from .helpers import PLUGIN, run
+from .helpers import PLUGIN, REPO, run
 
 EKS = "arn:aws:eks:eu-west-1:111122223333:cluster/prod"
 EKS_HOST = "arn_aws_eks_eu-west-1_111122223333_cluster_prod"
@@ -93,3 +94,23 @@ def test_each_host_reaches_its_own_server(tmp_path, kubesim_factory):
         assert {r["user"] for r in sim.requests} == {"kubernetes-admin"}
     for token in (prod.token, staging.token):
         assert token not in result.stdout + result.stderr
+
+
+def test_diagnose_playbook_over_the_inventory_plugin(tmp_path, kubesim_factory):
+    """playbooks/diagnose.yml with nothing but the plugin's host variables; the report file is named
+    after the sanitised host, the report names the original context."""
+    sim = kubesim_factory(context=EKS)
+    sim.seed(os.path.join(REPO, "examples", "istio-broken"))
+    config = tmp_path / "clusters.kubeconfig.yml"
+    config.write_text(yaml.safe_dump({"plugin": PLUGIN, "kubeconfig": sim.write_kubeconfig(tmp_path / "eks.yaml")}))
+    reports = tmp_path / "reports"
+
+    result = run(
+        tmp_path, "ansible-playbook", "playbooks/diagnose.yml", "-i", str(config), "-e", "report_dir=%s" % reports
+    )
+
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert os.listdir(reports) == [EKS_HOST + ".json"]
+    report = json.loads((reports / (EKS_HOST + ".json")).read_text())
+    assert report["cluster"] == {"name": EKS_HOST, "source": "live", "server": sim.url, "context": EKS, "path": None}
+    assert report["summary"]["severities"]["error"] > 0
