@@ -27,14 +27,14 @@ export PYTHONDONTWRITEBYTECODE := 1
 PYTEST := $(PY) -m pytest
 
 .PHONY: help setup demo demo-live test lint ruff mypy ansible-lint yamllint docs docs-check units units-min integration \
-        conformance sanity ansible-units molecule bench dist dist-check clean
+        conformance sanity ansible-units molecule bench dist dist-check ee-check clean
 
 help:
 	@echo "make demo     diagnose the bundled broken example cluster and print the report"
 	@echo "make test     the whole suite: lint, unit, integration, sanity, ansible-test units, molecule, build"
 	@echo "make demo-live [MESH=istio|linkerd] [BREAK=wrong-ca|...]  start a live test cluster, diagnose it, stop it"
 	@echo "make setup    create .venv and .collections (pinned, offline-friendly; runs automatically)"
-	@echo "make lint | units | units-min | integration | sanity | ansible-units | molecule | bench | docs | dist | clean"
+	@echo "make lint | units | units-min | integration | sanity | ansible-units | molecule | bench | docs | dist | ee-check | clean"
 
 setup: $(STAMP)
 
@@ -64,7 +64,7 @@ demo-live: setup
 
 test: setup
 	@start=$$(date +%s); \
-	for gate in lint units units-min integration sanity ansible-units molecule dist-check; do \
+	for gate in lint units units-min integration sanity ansible-units molecule dist-check ee-check; do \
 	  echo; echo "######## make $$gate"; \
 	  $(MAKE) --no-print-directory $$gate || { echo "FAILED: make $$gate"; exit 1; }; \
 	done; \
@@ -78,7 +78,7 @@ ruff: setup
 	$(BIN)/ruff format --check plugins tests tools examples
 
 mypy: setup
-	$(BIN)/mypy plugins/module_utils tools
+	$(BIN)/mypy plugins/module_utils plugins/inventory tools
 
 yamllint: setup
 	$(BIN)/yamllint -s .
@@ -155,6 +155,39 @@ dist-check: $(TARBALL)
 	grep -q '^meshops.sidecar_injection.injection_facts' $$tmp/doc.txt && \
 	grep -q '^meshops.sidecar_injection.injection_diagnose' $$tmp/doc.txt && \
 	echo "dist-check: $(notdir $(TARBALL)) installs offline; modules listed by ansible-doc"
+
+# ---- execution environment (docs/execution-environment.md) -------------------------------------
+EE_CONTEXT := $(BUILD)/ee
+EE_STAGED := $(EE_CONTEXT)/_build
+EE_SCRIPTS = $(shell $(PY) -c 'import ansible_builder, os; print(os.path.dirname(ansible_builder.__file__))')/_target_scripts
+
+# `ansible-builder create` writes the build context (no container engine needed). Then the image's
+# galaxy stage runs here as the Containerfile runs it (offline, from the staged files), and the
+# builder stage's introspection lists the Python and system packages the image would install.
+ee-check: $(TARBALL)
+	rm -rf $(EE_CONTEXT)
+	$(BIN)/ansible-builder create -f execution-environment.yml --context $(EE_CONTEXT) --output-filename Containerfile >/dev/null
+	@test -f $(EE_CONTEXT)/Containerfile || { echo "ee-check: ansible-builder wrote no Containerfile" >&2; exit 1; }
+	@cmp -s $(TARBALL) $(EE_STAGED)/collections/$(notdir $(TARBALL)) || { echo "ee-check: execution-environment.yml" \
+	  "does not stage $(notdir $(TARBALL)); keep its tarball name in step with galaxy.yml ($(VERSION))" >&2; exit 1; }
+	@test -f $(EE_STAGED)/collections/kubernetes.core/MANIFEST.json || { echo "ee-check: kubernetes.core" \
+	  "is not staged (run make setup)" >&2; exit 1; }
+	@cmp -s requirements.txt $(EE_STAGED)/requirements.txt || { echo "ee-check: requirements.txt is not staged" >&2; exit 1; }
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && cd $(EE_STAGED) && \
+	ANSIBLE_COLLECTIONS_PATH=$$tmp/collections ANSIBLE_GALAXY_DISABLE_GPG_VERIFY=1 \
+	  $(CURDIR)/$(BIN)/ansible-galaxy collection install --offline -r requirements.yml \
+	  --collections-path $$tmp/collections >/dev/null && \
+	ANSIBLE_COLLECTIONS_PATH=$$tmp/collections $(CURDIR)/$(BIN)/ansible-doc -l meshops.sidecar_injection > $$tmp/modules.txt && \
+	grep -q '^meshops.sidecar_injection.injection_diagnose' $$tmp/modules.txt && \
+	ANSIBLE_COLLECTIONS_PATH=$$tmp/collections $(CURDIR)/$(BIN)/ansible-doc -t inventory -l meshops.sidecar_injection \
+	  | grep -q '^meshops.sidecar_injection.kubeconfig' && \
+	$(CURDIR)/$(PY) $(EE_SCRIPTS)/introspect.py introspect $$tmp/collections --user-pip=requirements.txt \
+	  --exclude-bindep-reqs=exclude-bindep.txt --write-pip=$$tmp/pip.txt --write-bindep=$$tmp/bindep.txt >/dev/null && \
+	grep -q '^kubernetes>=24.2.0' $$tmp/pip.txt && \
+	{ test ! -s $$tmp/bindep.txt || { echo "ee-check: unexpected system packages:"; cat $$tmp/bindep.txt; exit 1; }; } && \
+	echo "ee-check: $(EE_CONTEXT)/Containerfile; the galaxy stage installs $(notdir $(TARBALL)) and" \
+	  "kubernetes.core $$(sed -n 's/.*"version": "\(.*\)".*/\1/p' $$tmp/collections/ansible_collections/kubernetes/core/MANIFEST.json | head -1)" \
+	  "offline; pip: $$(grep -v '^#' $$tmp/pip.txt | cut -d' ' -f1 | sort -u | tr '\n' ' ')system: none"
 
 clean:
 	rm -rf $(BUILD) $(REPORTS) tests/output .pytest_cache .mypy_cache .ruff_cache .ansible
