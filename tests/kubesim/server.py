@@ -141,6 +141,7 @@ class KubeSim:
 
     async def _astart(self) -> None:
         self.certs = tls.generate()
+        self.config.ca_pem = self.certs.ca_pem
         ssl_ctx = self.certs.server_context(self.workdir)
         self.cluster = Cluster(self.config)
         if self._initial_policy is not None:

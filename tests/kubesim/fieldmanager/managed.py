@@ -88,12 +88,24 @@ def decode_entries(managed: Any) -> list[Entry]:
                 str(raw.get("manager", "")),
                 str(raw.get("operation", "Update")),
                 str(raw.get("apiVersion", "")),
-                raw.get("time"),
+                _rfc3339(raw.get("time")),
                 str(raw.get("subresource", "")),
                 decode(raw.get("fieldsV1")),
             )
         )
     return out
+
+
+def _rfc3339(value: Any) -> str | None:
+    """metav1.Time as the server writes it (clients may send `+00:00` offsets or fractions)."""
+    if not value:
+        return None
+    text = str(value).replace(" ", "T")
+    if text.endswith("+00:00"):
+        text = text[: -len("+00:00")] + "Z"
+    if "." in text:
+        text = text.split(".")[0] + "Z"
+    return text
 
 
 def encode_entries(entries: list[Entry]) -> list[dict[str, Any]]:
@@ -195,12 +207,15 @@ class FieldManager:
         `[{}]` resets them)."""
         sent = (new.get("metadata") or {}).get("managedFields")
         live = ((old or {}).get("metadata") or {}).get("managedFields")
+        live_entries = decode_entries(live)
         if isinstance(sent, list) and sent != live:
             if sent and all(not e for e in sent):
                 return []
-            if sent:
-                return decode_entries(sent)
-        return decode_entries(live)
+            sent_entries = decode_entries(sent)
+            # Clients echo what they read (typed clients re-render the times): only a real change counts.
+            if sent and [(e.ident, e.fields) for e in sent_entries] != [(e.ident, e.fields) for e in live_entries]:
+                return sent_entries
+        return live_entries
 
     def apply(
         self,
