@@ -161,6 +161,12 @@ class Cluster:
                 return
             last_rv = self.store.rv
 
+    async def trigger_cronjob(self, namespace: str, name: str) -> dict:
+        """Create a Job from a CronJob now (what `kubectl create job --from=cronjob/<name>` does)."""
+        from .controllers.cronjob import trigger
+
+        return await trigger(self.manager.ctx, namespace, name)
+
     async def settle(self, timeout: float = 10.0) -> bool:
         if self.manager is None:
             return True

@@ -366,6 +366,12 @@ class KubeSim:
 
         self.call(apply)
 
+    def trigger_cronjob(self, namespace: str, name: str) -> dict:
+        """Run a CronJob now: a Job from its template, annotated `cronjob.kubernetes.io/instantiate: manual`."""
+        job = self.run(self._cluster().trigger_cronjob(namespace, name))
+        self.settle()
+        return clone(job)
+
     def settle(self, timeout: float = 10.0) -> bool:
         """Wait until the controllers have nothing left to do (delayed retries excluded)."""
         return bool(self.run(self._cluster().settle(timeout), timeout + 5))

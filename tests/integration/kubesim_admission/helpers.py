@@ -77,7 +77,11 @@ class MemStore:
         found = self.data.get(resource, {}).get(("" if resource in CLUSTER_SCOPED else namespace or "", name))
         if found is None and resource == "v1/serviceaccounts" and name == "default" and self.default_service_accounts:
             # What the ServiceAccounts controller keeps in every namespace of a real cluster.
-            return {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default", "namespace": namespace}}
+            return {
+                "apiVersion": "v1",
+                "kind": "ServiceAccount",
+                "metadata": {"name": "default", "namespace": namespace},
+            }
         return found
 
     def obj(self, resource: str, namespace: str | None, name: str) -> dict:
