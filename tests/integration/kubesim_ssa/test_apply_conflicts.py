@@ -118,7 +118,8 @@ def test_conflicts_with_several_managers_are_listed_by_manager(kubesim):
     reply = apply(kubesim, path, {**doc, "data": {"a": "2", "b": "2", "c": "2"}}, "meshops")
     assert reply.status == 409
     assert reply.json["message"] == (
-        'Apply failed with 3 conflicts: conflicts with "argocd":\n- .data.c\nconflicts with "helm":\n- .data.a\n- .data.b'
+        'Apply failed with 3 conflicts: conflicts with "argocd":\n- .data.c\n'
+        'conflicts with "helm":\n- .data.a\n- .data.b'
     )
     assert [(c["message"], c["field"]) for c in reply.json["details"]["causes"]] == [
         ('conflict with "argocd"', ".data.c"),
