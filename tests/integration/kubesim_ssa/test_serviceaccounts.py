@@ -61,7 +61,9 @@ def test_missing_service_account_is_a_failed_create_until_it_exists(kubesim):
     failure = next(c for c in kubesim.get("apps/v1/replicasets", "default", rs_name)["status"]["conditions"])
     assert (failure["type"], failure["reason"]) == ("ReplicaFailure", "FailedCreate")
     # Creating the ServiceAccount lets the ReplicaSet's retry through, without another rollout.
-    kubesim.apply({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "missing", "namespace": "default"}})
+    kubesim.apply(
+        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "missing", "namespace": "default"}}
+    )
     pods = wait_for(lambda: kubesim.list("v1/pods", "default"))
     assert pods[0]["spec"]["serviceAccountName"] == "missing"
 
@@ -85,9 +87,15 @@ def test_token_volume_is_mounted_unless_automount_is_off(kubesim):
     mount = {"name": volume["name"], "readOnly": True, "mountPath": MOUNT_PATH}
     assert [c["volumeMounts"] for c in raw["spec"]["initContainers"] + raw["spec"]["containers"]] == [[mount], [mount]]
     assert pod.spec.service_account_name == "default"
-    core.create_namespaced_service_account("default", {"metadata": {"name": "quiet"}, "automountServiceAccountToken": False})
+    core.create_namespaced_service_account(
+        "default", {"metadata": {"name": "quiet"}, "automountServiceAccountToken": False}
+    )
     core.create_namespaced_pod(
-        "default", {"metadata": {"name": "q"}, "spec": {"serviceAccountName": "quiet", "containers": [{"name": "a", "image": "x:1"}]}}
+        "default",
+        {
+            "metadata": {"name": "q"},
+            "spec": {"serviceAccountName": "quiet", "containers": [{"name": "a", "image": "x:1"}]},
+        },
     )
     quiet = kubesim.get("v1/pods", "default", "q")
     assert "volumes" not in quiet["spec"] and "volumeMounts" not in quiet["spec"]["containers"][0]

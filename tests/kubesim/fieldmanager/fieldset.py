@@ -82,6 +82,30 @@ def _walk(schema: Schema, node: Node, value: Any, path: Path, out: FieldSet) -> 
                     _walk(schema, f, child, (*path, pe, "f:" + key), out)
 
 
+def subtree(schema: Schema, node: Node, value: Any, path: Path) -> FieldSet:
+    """What a comparison reports for a value present on one side only: its fields and, unlike ToFieldSet,
+    every map and struct in it (the compare walker inserts each non-leaf node that is missing on the other side)."""
+    out = fields_of(schema, node, value, path)
+    _nodes(schema, node, value, path, out)
+    return out
+
+
+def _nodes(schema: Schema, node: Node, value: Any, path: Path, out: FieldSet) -> None:
+    if is_leaf(node, value):
+        return
+    if path:
+        out.add(path)
+    if isinstance(value, dict):
+        for key, child in value.items():
+            sub = schema.field(node, key, child)
+            if sub is not None and child is not None:
+                _nodes(schema, sub, child, (*path, "f:" + key), out)
+    elif node.kind == ASSOC:
+        for i, item in enumerate(value):
+            if isinstance(item, dict):
+                _nodes(schema, schema.item(node, item), item, (*path, element(node, item, i)), out)
+
+
 def list_items(node: Node, value: Any) -> dict[str, Any]:
     """Path element → item (the first of duplicates wins, as upstream's index does)."""
     out: dict[str, Any] = {}
@@ -111,10 +135,10 @@ def _cmp(
     if old is None and new is None:
         return
     if old is None:
-        added.update(fields_of(schema, node, new, path))
+        added.update(subtree(schema, node, new, path))
         return
     if new is None:
-        removed.update(fields_of(schema, node, old, path))
+        removed.update(subtree(schema, node, old, path))
         return
     old_leaf, new_leaf = is_leaf(node, old), is_leaf(node, new)
     if old_leaf or new_leaf or type(old) is not type(new):

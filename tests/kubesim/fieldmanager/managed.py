@@ -21,6 +21,7 @@ from ..patches import clone
 from .fieldset import FieldSet, Path, compare, decode, encode, fields_of, path_sort_key, path_string
 from .merge import merge, prune
 from .schema import Schema
+from .zero import zero_object
 
 BEFORE_FIRST_APPLY = "before-first-apply"
 _STRIP: frozenset[Path] = frozenset(
@@ -182,7 +183,12 @@ class FieldManager:
         """managedFields for `new` after an Update-operation write by `manager` (old None: a create)."""
         entries = self._starting_entries(old, new)
         root = self._root(new)
-        added, modified, removed = compare(self.schema, root, _without_managed(old), _without_managed(new))
+        before = (
+            _without_managed(old)
+            if old is not None
+            else zero_object(str(new.get("apiVersion", "")), str(new.get("kind", "")))
+        )
+        added, modified, removed = compare(self.schema, root, before, _without_managed(new))
         changed = self._tracked(added | modified, subresource, has_status)
         removed = self._tracked(removed, subresource, has_status)
         if not changed and not removed:
