@@ -59,7 +59,8 @@ class WriteOptions:
             field_manager=query.get("fieldManager") or None,
             user_agent=user_agent,
             field_validation=query.get("fieldValidation") or None,
-            force=None if force is None else force in ("true", "1"),
+            # strconv.ParseBool, as the query parameter decoder uses it.
+            force=None if force is None else force in ("1", "t", "T", "TRUE", "true", "True"),
         )
 
     def manager(self, user: User) -> str:

@@ -14,7 +14,7 @@ from tests.integration.kubesim.helpers import Reply, call
 from tests.kubesim import KubeSim
 
 APPLY = "application/apply-patch+yaml"
-WEBHOOK = "namespace.sidecar-injector.istio.io"
+WEBHOOK = HOOK_NAME = "namespace.sidecar-injector.istio.io"
 MWC_PATH = "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/istio-sidecar-injector"
 
 
