@@ -1,8 +1,8 @@
 """kubernetes.core's k8s module as a user drives it (ansible-playbook, unpatched) against kubesim:
-`apply: true` with `server_side_apply` (PATCH application/apply-patch+yaml with fieldManager and force) applies beside istiod's
-caBundle, is idempotent, fails with kube-apiserver's conflict message when it takes a field istiod owns and
-succeeds with `force_conflicts: true`; `apply: true` (client-side apply: last-applied annotation + merge patch)
-is idempotent and recorded as an Update by the client's manager."""
+`apply: true` with `server_side_apply` (PATCH application/apply-patch+yaml with fieldManager and force)
+applies beside istiod's caBundle, is idempotent, fails with kube-apiserver's conflict message when it takes
+a field istiod owns and succeeds with `force_conflicts: true`; `apply: true` alone (client-side apply:
+last-applied annotation + merge patch) is idempotent and recorded as an Update by the client's manager."""
 
 from __future__ import annotations
 
@@ -99,7 +99,12 @@ def run_playbook(kubesim, tmp_path: Path) -> subprocess.CompletedProcess:  # typ
         ANSIBLE_HOME=str(tmp_path / "home"),
     )
     return subprocess.run(
-        [str(PLAYBOOK_BIN), "-i", "localhost,", "play.yml"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+        [str(PLAYBOOK_BIN), "-i", "localhost,", "play.yml"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 
@@ -122,11 +127,17 @@ def test_server_side_apply_and_apply_through_kubernetes_core(kubesim, tmp_path):
         (409, True, False),
         (200, True, True),
     ]
-    stored = kubesim.get("admissionregistration.k8s.io/v1/mutatingwebhookconfigurations", None, "istio-sidecar-injector")
+    stored = kubesim.get(
+        "admissionregistration.k8s.io/v1/mutatingwebhookconfigurations", None, "istio-sidecar-injector"
+    )
     assert sorted(managed(stored)) == ["istioctl", "meshops"]
     assert managed(stored)["meshops"]["fieldsV1"] == {
-        "f:webhooks": {key(name=HOOK_NAME): {".": {}, "f:clientConfig": {"f:caBundle": {}}, "f:name": {}, "f:timeoutSeconds": {}}}
+        "f:webhooks": {
+            key(name=HOOK_NAME): {".": {}, "f:clientConfig": {"f:caBundle": {}}, "f:name": {}, "f:timeoutSeconds": {}}
+        }
     }
     cm = kubesim.get("v1/configmaps", "default", "csa")
     assert "kubectl.kubernetes.io/last-applied-configuration" in cm["metadata"]["annotations"]
-    assert [(e["manager"], e["operation"]) for e in cm["metadata"]["managedFields"]] == [("OpenAPI-Generator", "Update")]
+    assert [(e["manager"], e["operation"]) for e in cm["metadata"]["managedFields"]] == [
+        ("OpenAPI-Generator", "Update")
+    ]
