@@ -232,7 +232,7 @@ async def _resource(cluster: Cluster, request: web.Request, info: RequestInfo, u
     api = cluster.api
     query = request.query
     # Write options and the warnings the request collects (sent as `Warning: 299 - "..."` headers).
-    options = WriteOptions.from_query(query, request.headers.get("User-Agent"))
+    write_options = WriteOptions.from_query(query, request.headers.get("User-Agent"))
     warnings: list[str] = []
     WARNINGS.set(warnings)
 
@@ -258,7 +258,7 @@ async def _resource(cluster: Cluster, request: web.Request, info: RequestInfo, u
     if verb == "create":
         body = await _body(request)
         dry = _dry_run(request)
-        obj = await api.create(rt, ns, body, user=user, dry_run=dry, options=options)
+        obj = await api.create(rt, ns, body, user=user, dry_run=dry, options=write_options)
         if rt.verbs == ("create",):
             return json_response(obj, 201)
         written = json_response(obj, 201)
@@ -266,7 +266,14 @@ async def _resource(cluster: Cluster, request: web.Request, info: RequestInfo, u
         body = await _body(request)
         dry = _dry_run(request)
         obj = await api.update(
-            rt, ns, info.name, body, user=user, dry_run=dry, subresource=info.subresource or None, options=options
+            rt,
+            ns,
+            info.name,
+            body,
+            user=user,
+            dry_run=dry,
+            subresource=info.subresource or None,
+            options=write_options,
         )
         written = json_response(obj)
     elif verb == "patch":
@@ -289,7 +296,7 @@ async def _resource(cluster: Cluster, request: web.Request, info: RequestInfo, u
             user=user,
             dry_run=dry,
             subresource=info.subresource or None,
-            options=options,
+            options=write_options,
         )
         written = json_response(obj, 201 if created else 200)
     elif verb == "delete":

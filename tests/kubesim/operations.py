@@ -11,7 +11,7 @@ import base64
 import bisect
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, List
 
 import yaml
 
@@ -256,7 +256,7 @@ class Api:
         dry_run: bool = False,
         subresource: str | None = None,
         options: WriteOptions = NO_OPTIONS,
-        managed: list[dict] | None = None,
+        managed: List[dict] | None = None,
     ) -> dict:
         """`managed`: managedFields already computed (an apply that creates)."""
         if rt.verbs == CREATE_ONLY:
@@ -379,7 +379,7 @@ class Api:
         subresource: str | None,
         raw: bool = False,
         options: WriteOptions = NO_OPTIONS,
-        managed: list[dict] | None = None,
+        managed: List[dict] | None = None,
     ) -> dict:
         """`raw`: a controller's prepared object (e.g. the kubelet's binding + status) skips the update rules.
         `managed`: managedFields already computed (apply); otherwise the write is an Update by its manager."""

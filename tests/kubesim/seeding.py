@@ -205,9 +205,11 @@ class Seeder:
         defaults_sa = [
             {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default", "namespace": name}}
             for name in sorted(
-                {(o.get("metadata") or {}).get("name") for o in grouped.get("v1/namespaces", ())} - {None}
+                {str((o.get("metadata") or {}).get("name") or "") for o in grouped.get("v1/namespaces", ())}
             )
-            if (name, "default") not in seeded_sas and self.store.get("v1/serviceaccounts", name, "default") is None
+            if name
+            and (name, "default") not in seeded_sas
+            and self.store.get("v1/serviceaccounts", name, "default") is None
         ]
 
         for storage in ordered:

@@ -25,7 +25,7 @@ def merge(schema: Schema, node: Node, live: Any, config: Any) -> Any:
         or type(live) is not type(config)
     ):
         return clone(config)
-    if isinstance(config, dict):
+    if isinstance(config, dict) and isinstance(live, dict):
         out = dict(live)
         for key, value in config.items():
             if value is None:
@@ -33,7 +33,9 @@ def merge(schema: Schema, node: Node, live: Any, config: Any) -> Any:
             sub = schema.field(node, key, value)
             out[key] = clone(value) if sub is None else merge(schema, sub, live.get(key), value)
         return out
-    return _merge_list(schema, node, live, config)
+    if isinstance(live, list) and isinstance(config, list):
+        return _merge_list(schema, node, live, config)
+    return clone(config)
 
 
 def _merge_list(schema: Schema, node: Node, live: list, config: list) -> list:

@@ -27,7 +27,7 @@ _SPEC: dict[str, dict[str, Any]] = {
     "NetworkPolicy": {"podSelector": {}},
     "ResourceQuota": {},
 }
-_STATUS = {"Service": {"loadBalancer": {}}}
+_STATUS: dict[str, dict[str, Any]] = {"Service": {"loadBalancer": {}}}
 _EXTRA: dict[str, dict[str, Any]] = {
     "RoleBinding": {"roleRef": {"apiGroup": "", "kind": "", "name": ""}},
     "ClusterRoleBinding": {"roleRef": {"apiGroup": "", "kind": "", "name": ""}},
