@@ -573,8 +573,9 @@ class Api:
             patched = self._apply_patch(content_type, base, doc)
             if not isinstance(patched.get("metadata"), dict):
                 patched["metadata"] = {}
-            shown = field_validation.go_format(doc) if content_type == STRATEGIC_PATCH else json.dumps(patched)
-            patched = field_validation.check_patched(self.schema, patched, mode, shown)
+            patched = field_validation.check_patched(
+                self.schema, patched, mode, doc if content_type == STRATEGIC_PATCH else None
+            )
             want_rv = patched["metadata"].get("resourceVersion")
             if want_rv and want_rv != old["metadata"]["resourceVersion"]:
                 raise errors.conflict(rt.qualified, name)

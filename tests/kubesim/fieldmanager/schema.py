@@ -66,6 +66,8 @@ class Schema:
 
     def __init__(self, defs: dict[str, Any] | None):
         self.defs = defs
+        # Walks ask for the same fields over and over: memoized by the identity of the (immutable) schema dicts.
+        self._fields: dict[tuple[int, str, str], Node | None] = {}
         self.by_gvk: dict[tuple[str, str], str] = {}
         for name, schema in (defs or {}).items():
             for gvk in schema.get("x-kubernetes-group-version-kind") or ():
@@ -122,6 +124,14 @@ class Schema:
         """The child node for `key`; None when the schema does not declare it (an unknown field)."""
         if node.kind == DYNAMIC:
             return self._dynamic(key, value)
+        memo = (id(node.schema), node.kind, key)
+        if memo in self._fields:
+            return self._fields[memo]
+        found = self._field(node, key)
+        self._fields[memo] = found
+        return found
+
+    def _field(self, node: Node, key: str) -> Node | None:
         if node.kind == MAP:
             return self._classify(node.schema, key)
         if node.kind == STRUCT:
@@ -134,7 +144,11 @@ class Schema:
     def item(self, node: Node, value: Any = None) -> Node:
         if node.schema is None:
             return ANY if isinstance(value, (dict, list)) else SCALAR
-        return self._classify(node.schema, "")
+        memo = (id(node.schema), "item", "")
+        found = self._fields.get(memo)
+        if found is None:
+            found = self._fields[memo] = self._classify(node.schema, "")
+        return found
 
     @staticmethod
     def _dynamic(key: str, value: Any) -> Node:

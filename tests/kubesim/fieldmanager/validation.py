@@ -110,8 +110,9 @@ def check_body(schema: Schema, obj: dict, mode: str, kind: str, version: str) ->
     return drop_unknown(schema, root, obj)
 
 
-def check_patched(schema: Schema, patched: dict, mode: str, shown: str) -> dict:
-    """A patched object: `shown` is what the Invalid value prints (the patch map or the patched JSON)."""
+def check_patched(schema: Schema, patched: dict, mode: str, smp_doc: Any = None) -> dict:
+    """A patched object. The Strict error's Invalid value is the strategic-merge patch as Go prints a map
+    (`smp_doc`), or the patched object's JSON for JSON and merge patches."""
     if not schema.typed:
         return patched
     root = schema.root(str(patched.get("apiVersion", "")), str(patched.get("kind", "")))
@@ -119,6 +120,7 @@ def check_patched(schema: Schema, patched: dict, mode: str, shown: str) -> dict:
     if not unknown:
         return patched
     if mode == "Strict":
+        shown = go_format(smp_doc) if smp_doc is not None else json.dumps(patched, separators=(",", ":"))
         message = f"Invalid value: {json.dumps(shown)}: {strict_message(unknown)}"
         raise StatusError(
             422,
