@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.kubesim.fieldmanager import ApplyConflict, FieldManager, Schema
-from tests.kubesim.fieldmanager import validation
+from tests.kubesim.fieldmanager import ApplyConflict, FieldManager, Schema, validation
 
 SCHEMA = Schema(None)
 
