@@ -459,7 +459,7 @@ class Api:
         options: WriteOptions = NO_OPTIONS,
     ) -> dict:
         if subresource == "scale":
-            return await self._update_scale(rt, ns, name, body, user=user, dry_run=dry_run, patch=None)
+            return await self._update_scale(rt, ns, name, body, user=user, dry_run=dry_run, patch=None, options=options)
         self._check_kind(rt, body if isinstance(body, dict) else {})
         srt = _storage_type(rt)
         ns = ns if rt.namespaced else None
@@ -557,7 +557,7 @@ class Api:
         mode = field_validation.directive(options.field_validation, "PatchOptions")
         if subresource == "scale":
             return await self._update_scale(
-                rt, ns, name, None, user=user, dry_run=dry_run, patch=(content_type, doc)
+                rt, ns, name, None, user=user, dry_run=dry_run, patch=(content_type, doc), options=options
             ), False
         srt = _storage_type(rt)
         ns = ns if rt.namespaced else None
@@ -732,7 +732,9 @@ class Api:
         user: User,
         dry_run: bool,
         patch: tuple[str, Any] | None,
+        options: WriteOptions = NO_OPTIONS,
     ) -> dict:
+        """/scale: spec.replicas of the parent, recorded as the writer's, with subresource `scale`."""
         if "scale" not in rt.subresources:
             raise errors.not_found_path()
         for _ in range(_RETRIES):
@@ -776,6 +778,11 @@ class Api:
                 return old_scale
             if rt.generation_fields:
                 new["metadata"]["generation"] = int(old["metadata"].get("generation") or 0) + 1
+            managed = self.fields.update(old, new, options.manager(user), subresource="scale", has_status=rt.has_status)
+            if managed:
+                new["metadata"]["managedFields"] = managed
+            else:
+                new["metadata"].pop("managedFields", None)
             if dry_run:
                 return self.scale_of(new)
             if self.store.get(rt.storage, ns, name) is not old:

@@ -241,3 +241,46 @@ def test_first_apply_to_an_untracked_object_records_before_first_apply(kubesim):
     )
     assert reply.status == 409
     assert reply.json["message"] == 'Apply failed with 1 conflict: conflict with "before-first-apply" using v1: .data.a'
+
+
+def test_replicas_scaled_through_the_scale_subresource_belong_to_the_scaler(kubesim):
+    """What an HPA does: /scale writes record spec.replicas as the scaler's, with subresource "scale", so a
+    GitOps re-apply of another replica count conflicts instead of silently fighting the autoscaler."""
+    path = "/apis/apps/v1/namespaces/default/deployments/web"
+    doc = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "web"},
+        "spec": {
+            "replicas": 2,
+            "selector": {"matchLabels": {"app": "web"}},
+            "template": {
+                "metadata": {"labels": {"app": "web"}},
+                "spec": {"containers": [{"name": "a", "image": "x:1"}]},
+            },
+        },
+    }
+    assert apply(kubesim, path, doc, "gitops").status == 201
+    scaled = call(
+        kubesim,
+        "PATCH",
+        path + "/scale?fieldManager=kube-controller-manager",
+        {"spec": {"replicas": 3}},
+        content_type="application/merge-patch+json",
+    )
+    assert scaled.status == 200 and scaled.json["spec"]["replicas"] == 3
+    stored = kubesim.get("apps/v1/deployments", "default", "web")
+    scaler = [e for e in stored["metadata"]["managedFields"] if e.get("subresource") == "scale"]
+    assert [(e["manager"], e["operation"], e["fieldsV1"]) for e in scaler] == [
+        ("kube-controller-manager", "Update", {"f:spec": {"f:replicas": {}}})
+    ]
+    reply = apply(kubesim, path, doc, "gitops")
+    assert reply.status == 409
+    assert reply.json["message"] == (
+        'Apply failed with 1 conflict: conflict with "kube-controller-manager" with subresource "scale" '
+        "using apps/v1: .spec.replicas"
+    )
+    # Re-applying without replicas gives the field up; the scaler keeps it.
+    del doc["spec"]["replicas"]
+    released = apply(kubesim, path, doc, "gitops")
+    assert released.status == 200 and released.json["spec"]["replicas"] == 3

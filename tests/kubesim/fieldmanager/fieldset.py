@@ -140,17 +140,16 @@ def _cmp(
     if new is None:
         removed.update(subtree(schema, node, old, path))
         return
-    old_leaf, new_leaf = is_leaf(node, old), is_leaf(node, new)
-    if old_leaf or new_leaf or type(old) is not type(new):
-        if old_leaf and new_leaf and type(old) is type(new):
-            if old != new and path:
-                modified.add(path)
-            return
-        if old != new:
-            removed.update(p for p in fields_of(schema, node, old, path) if p != path)
-            added.update(p for p in fields_of(schema, node, new, path) if p != path)
-            if path:
-                modified.add(path)
+    # A leaf: scalars, atomic values, a type change, or empty on both sides; otherwise descend (an empty map
+    # that gains keys is not itself added, as in structured-merge-diff's compare walker).
+    if (
+        type(old) is not type(new)
+        or not isinstance(new, (dict, list))
+        or node.kind in (ATOMIC, LIST)
+        or (not old and not new)
+    ):
+        if old != new and path:
+            modified.add(path)
         return
     if isinstance(new, dict):
         for key in list(old) + [k for k in new if k not in old]:

@@ -165,6 +165,8 @@ class FieldManager:
     @staticmethod
     def _tracked(paths: FieldSet, subresource: str | None, has_status: bool) -> FieldSet:
         out = {p for p in paths if p not in _STRIP}
+        if subresource == "scale":
+            return {p for p in out if p == ("f:spec", "f:replicas")}
         if subresource == "status":
             return {p for p in out if p[0] == "f:status"}
         if has_status:
