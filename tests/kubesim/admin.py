@@ -11,6 +11,7 @@
     POST   /_kubesim/compact                 expire every outstanding continue token / watch resourceVersion
     PUT    /_kubesim/continue-expiry         {"maxAge": N}: tokens older than N resourceVersions expire (null: off)
     POST   /_kubesim/settle[?timeout=10]     wait until the controllers are idle → {"settled": true|false}
+    POST   /_kubesim/cronjobs/<ns>/<name>/trigger   run a CronJob now (like kubectl create job --from) → the Job
 
 Other components add routes with KubeSim.add_admin_route(method, path, handler); a path ending in "/*" matches
 every path under that prefix (e.g. "/_kubesim/injectors/*").
@@ -116,6 +117,12 @@ async def _builtin(cluster: Cluster, request: web.Request, method: str, path: st
         value = body.get("maxAge")
         cluster.api.continue_max_age = None if value is None else int(value)
         return _json({"maxAge": cluster.api.continue_max_age})
+    if method == "POST" and path.startswith("/_kubesim/cronjobs/") and path.endswith("/trigger"):
+        parts = path.split("/")
+        if len(parts) == 6:
+            job = await cluster.trigger_cronjob(parts[3], parts[4])
+            await cluster.catch_up()
+            return _json(job, 201)
     if (method, path) == ("POST", "/_kubesim/settle"):
         settled = await cluster.settle(float(request.query.get("timeout", "10")))
         return _json({"settled": settled})

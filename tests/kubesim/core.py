@@ -41,6 +41,7 @@ class Config:
     sync_wait: float = 5.0
     access_log: str | None = None
     admin_user: User = field(default_factory=lambda: ADMIN)
+    ca_pem: bytes = b""  # the serving CA, for ServiceAccount token Secrets' ca.crt
 
     @property
     def minor(self) -> int:
@@ -72,9 +73,9 @@ class Cluster:
     async def start(self, port: int) -> None:
         """On the loop: controllers need a running loop for their queue."""
         self.port = port
-        self.manager, self.kubelet, self.recorder = build_manager(self.api)
+        self.manager, self.kubelet, self.recorder = build_manager(self.api, ca_pem=self.config.ca_pem)
         self.manager.enabled = self.config.controllers
-        self.seeder = Seeder(self.store, self.api.alloc, self.kubelet.managed)
+        self.seeder = Seeder(self.store, self.api.alloc, self.kubelet.managed, self.kubelet.exits)
         self.manager.start()
         self._baseline()
 
@@ -100,8 +101,20 @@ class Cluster:
             return self.config.admin_user
         user = self.policy.users.get(token)
         if user is None:
+            user = self._service_account_token(token)
+        if user is None:
             raise errors.unauthorized()
         return user
+
+    def _service_account_token(self, token: str) -> User | None:
+        """A legacy ServiceAccount token Secret's token authenticates as that ServiceAccount (RBAC applies)."""
+        tokens = getattr(self.manager, "tokens", None)
+        name = tokens.lookup(self.store, token) if tokens is not None else None
+        if name is None:
+            return None
+        ns = name.split(":")[2]
+        groups = ("system:serviceaccounts", f"system:serviceaccounts:{ns}", "system:authenticated")
+        return User(name, groups, authorize="rbac")
 
     # ------------------------------------------------------------------ state management
     def seed(
@@ -129,6 +142,8 @@ class Cluster:
             self.manager.enabled = self.config.controllers
         if self.kubelet is not None:
             self.kubelet.reset()
+        if getattr(self.manager, "tokens", None) is not None:
+            self.manager.tokens.reset()
         if self.recorder is not None:
             self.recorder.reset()
         self.store.clear()
@@ -153,6 +168,12 @@ class Cluster:
             if self.store.rv == last_rv:
                 return
             last_rv = self.store.rv
+
+    async def trigger_cronjob(self, namespace: str, name: str) -> dict:
+        """Create a Job from a CronJob now (what `kubectl create job --from=cronjob/<name>` does)."""
+        from .controllers.cronjob import trigger
+
+        return await trigger(self.manager.ctx, namespace, name)
 
     async def settle(self, timeout: float = 10.0) -> bool:
         if self.manager is None:

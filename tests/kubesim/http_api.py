@@ -15,6 +15,8 @@ from . import admin, discovery, errors, openapi_proto, protobuf_reviews, tables
 from .conversions import to_view
 from .core import Cluster
 from .errors import StatusError
+from .fieldmanager import WARNINGS
+from .operations import WriteOptions
 from .patches import PATCH_TYPES
 from .rbac import Attributes, User
 from .requestinfo import RequestInfo, parse
@@ -267,6 +269,10 @@ async def _resource(cluster: Cluster, request: web.Request, info: RequestInfo, u
         raise errors.not_found_path()
     api = cluster.api
     query = request.query
+    # Write options and the warnings the request collects (sent as `Warning: 299 - "..."` headers).
+    write_options = WriteOptions.from_query(query, request.headers.get("User-Agent"))
+    warnings: list[str] = []
+    WARNINGS.set(warnings)
 
     if verb == "get":
         if info.subresource == "scale":
@@ -300,14 +306,23 @@ async def _resource(cluster: Cluster, request: web.Request, info: RequestInfo, u
     if verb == "create":
         body = await _body(request)
         dry = _dry_run(request)
-        obj = await api.create(rt, ns, body, user=user, dry_run=dry)
+        obj = await api.create(rt, ns, body, user=user, dry_run=dry, options=write_options)
         if rt.verbs == ("create",):
             return json_response(obj, 201)
         written = json_response(obj, 201)
     elif verb == "update":
         body = await _body(request)
         dry = _dry_run(request)
-        obj = await api.update(rt, ns, info.name, body, user=user, dry_run=dry, subresource=info.subresource or None)
+        obj = await api.update(
+            rt,
+            ns,
+            info.name,
+            body,
+            user=user,
+            dry_run=dry,
+            subresource=info.subresource or None,
+            options=write_options,
+        )
         written = json_response(obj)
     elif verb == "patch":
         ctype = request.content_type
@@ -329,7 +344,7 @@ async def _resource(cluster: Cluster, request: web.Request, info: RequestInfo, u
             user=user,
             dry_run=dry,
             subresource=info.subresource or None,
-            field_manager=query.get("fieldManager"),
+            options=write_options,
         )
         written = json_response(obj, 201 if created else 200)
     elif verb == "delete":
@@ -356,6 +371,8 @@ async def _resource(cluster: Cluster, request: web.Request, info: RequestInfo, u
         written = json_response(result)
     else:
         raise errors.method_not_allowed()
+    for text in warnings:
+        written.headers.add("Warning", '299 - "' + text.replace("\\", "\\\\").replace('"', '\\"') + '"')
     if not dry:
         await cluster.catch_up()
     return written

@@ -11,7 +11,7 @@ import base64
 import bisect
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, List
 
 import yaml
 
@@ -20,6 +20,8 @@ from .admission_seam import Admission
 from .conversions import from_view, to_view
 from .defaults import apply_defaults
 from .errors import ExpiredError, StatusError
+from .fieldmanager import FieldManager, manager_from_user_agent, schema_for
+from .fieldmanager import validation as field_validation
 from .meta import new_uid, now, random_suffix, validate_name
 from .patches import (
     APPLY_PATCH,
@@ -39,6 +41,42 @@ from .strategies import Allocator, prepare_create, prepare_update, validate
 
 _SYSTEM_META = ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation")
 _RETRIES = 5
+
+
+@dataclass(frozen=True)
+class WriteOptions:
+    """Per-request write options: fieldManager, the User-Agent it defaults from, fieldValidation, force."""
+
+    field_manager: str | None = None
+    user_agent: str | None = None
+    field_validation: str | None = None
+    force: bool | None = None
+
+    @classmethod
+    def from_query(cls, query: Any, user_agent: str | None) -> WriteOptions:
+        force = query.get("force")
+        return cls(
+            field_manager=query.get("fieldManager") or None,
+            user_agent=user_agent,
+            field_validation=query.get("fieldValidation") or None,
+            # strconv.ParseBool, as the query parameter decoder uses it.
+            force=None if force is None else force in ("1", "t", "T", "TRUE", "true", "True"),
+        )
+
+    def manager(self, user: User) -> str:
+        """managerOrUserAgent(); in-process writers have no User-Agent: named after the component."""
+        if self.field_manager:
+            return self.field_manager
+        if self.user_agent:
+            return manager_from_user_agent(self.user_agent)
+        if user.name.startswith("system:node:"):
+            return "kubelet"
+        if user.name.startswith("system:kube-"):
+            return user.name.partition(":")[2]
+        return "kubesim"
+
+
+NO_OPTIONS = WriteOptions()
 
 
 class _Raced(Exception):
@@ -81,6 +119,8 @@ class Api:
         self.admission = admission
         self.authorizer = authorizer
         self.smp = StrategicMerger(kubernetes_minor)
+        self.schema = schema_for(kubernetes_minor)
+        self.fields = FieldManager(self.schema)
         self.alloc = Allocator()
         # Continue tokens older than this many resourceVersions answer 410 Expired (None: only compaction does).
         self.continue_max_age: int | None = None
@@ -215,12 +255,19 @@ class Api:
         user: User,
         dry_run: bool = False,
         subresource: str | None = None,
+        options: WriteOptions = NO_OPTIONS,
+        managed: List[dict] | None = None,
     ) -> dict:
+        """`managed`: managedFields already computed (an apply that creates)."""
         if rt.verbs == CREATE_ONLY:
             return self._access_review(rt, body, user)
         self._check_kind(rt, body if isinstance(body, dict) else {})
         srt = _storage_type(rt)
+        mode = field_validation.directive(options.field_validation, "CreateOptions")
         obj = from_view(rt.resource, self._decode_body(rt, body))
+        obj["apiVersion"], obj["kind"] = srt.api_version, srt.kind
+        if managed is None:
+            obj = field_validation.check_body(self.schema, obj, mode, srt.kind, srt.version)
         obj["apiVersion"], obj["kind"] = srt.api_version, srt.kind
         meta = obj["metadata"]
         if rt.namespaced:
@@ -248,12 +295,20 @@ class Api:
                 ],
             )
         self._check_namespace(rt, ns, name)
-        for key in _SYSTEM_META + ("managedFields", "selfLink"):
+        for key in _SYSTEM_META + ("selfLink",):
             meta.pop(key, None)
         apply_defaults(srt.storage, obj)
+        # Ownership is recorded before admission, as the create handler does: webhook mutations are nobody's.
+        if managed is None:
+            managed = self.fields.update(None, obj, options.manager(user), has_status=srt.has_status)
+        meta.pop("managedFields", None)
         obj = await self._admit("CREATE", rt, subresource, ns, obj, None, dry_run, user)
         apply_defaults(srt.storage, obj)
         meta = obj["metadata"]
+        if managed:
+            meta["managedFields"] = managed
+        else:
+            meta.pop("managedFields", None)
         if not meta.get("name"):
             for _ in range(10):
                 meta["name"] = f"{meta['generateName']}{random_suffix()}"
@@ -304,7 +359,6 @@ class Api:
                 meta[key] = old_meta[key]
             else:
                 meta.pop(key, None)
-        meta.pop("managedFields", None)
         meta["resourceVersion"] = old_meta.get("resourceVersion")
         new["apiVersion"], new["kind"] = old["apiVersion"], old["kind"]
         if rt.has_status:
@@ -324,8 +378,11 @@ class Api:
         dry_run: bool,
         subresource: str | None,
         raw: bool = False,
+        options: WriteOptions = NO_OPTIONS,
+        managed: List[dict] | None = None,
     ) -> dict:
-        """`raw`: a controller's prepared object (e.g. the kubelet's binding + status) skips the update rules."""
+        """`raw`: a controller's prepared object (e.g. the kubelet's binding + status) skips the update rules.
+        `managed`: managedFields already computed (apply); otherwise the write is an Update by its manager."""
         srt = _storage_type(rt)
         storage = srt.storage
         ns = old["metadata"].get("namespace")
@@ -334,6 +391,10 @@ class Api:
         apply_defaults(storage, new)
         if subresource is None and not raw:
             prepare_update(storage, old, new)
+        if managed is None:
+            managed = self.fields.update(
+                old, new, options.manager(user), subresource=subresource, has_status=srt.has_status
+            )
         admitted = await self._admit(
             "UPDATE",
             rt,
@@ -352,6 +413,10 @@ class Api:
         if subresource is None and not raw:
             validate(storage, new)
         meta, old_meta = new["metadata"], old["metadata"]
+        if managed:
+            meta["managedFields"] = managed
+        else:
+            meta.pop("managedFields", None)
         if self._same(old, new):
             return old
         if srt.generation_fields and any(old.get(f) != new.get(f) for f in srt.generation_fields):
@@ -373,8 +438,8 @@ class Api:
             return False
         for key, value in new.items():
             if key == "metadata":
-                a = {k: v for k, v in old["metadata"].items() if k not in ("resourceVersion", "managedFields")}
-                b = {k: v for k, v in value.items() if k not in ("resourceVersion", "managedFields")}
+                a = {k: v for k, v in old["metadata"].items() if k != "resourceVersion"}
+                b = {k: v for k, v in value.items() if k != "resourceVersion"}
                 if a != b:
                     return False
             elif old[key] != value:
@@ -391,17 +456,22 @@ class Api:
         user: User,
         dry_run: bool = False,
         subresource: str | None = None,
+        options: WriteOptions = NO_OPTIONS,
     ) -> dict:
         if subresource == "scale":
-            return await self._update_scale(rt, ns, name, body, user=user, dry_run=dry_run, patch=None)
+            return await self._update_scale(rt, ns, name, body, user=user, dry_run=dry_run, patch=None, options=options)
         self._check_kind(rt, body if isinstance(body, dict) else {})
         srt = _storage_type(rt)
         ns = ns if rt.namespaced else None
+        mode = field_validation.directive(options.field_validation, "UpdateOptions")
         for _ in range(_RETRIES):
             old = self.store.get(srt.storage, ns, name)
             if old is None:
                 raise errors.not_found(rt.qualified, name)
             new = from_view(rt.resource, self._decode_body(rt, body))
+            new.setdefault("apiVersion", srt.api_version)
+            new.setdefault("kind", srt.kind)
+            new = field_validation.check_body(self.schema, new, mode, srt.kind, srt.version)
             meta = new["metadata"]
             if meta.get("name") and meta["name"] != name:
                 raise errors.bad_request(
@@ -416,7 +486,9 @@ class Api:
                 raise errors.conflict(rt.qualified, name)
             merged = self._merge_for_update(rt, old, new, subresource)
             try:
-                result = await self._commit_update(rt, old, merged, user=user, dry_run=dry_run, subresource=subresource)
+                result = await self._commit_update(
+                    rt, old, merged, user=user, dry_run=dry_run, subresource=subresource, options=options
+                )
             except _Raced:
                 if want_rv:
                     raise errors.conflict(rt.qualified, name) from None
@@ -476,46 +548,154 @@ class Api:
         dry_run: bool = False,
         subresource: str | None = None,
         field_manager: str | None = None,
+        options: WriteOptions = NO_OPTIONS,
     ) -> tuple[dict, bool]:
         """Returns (object, created)."""
-        if content_type == APPLY_PATCH and not field_manager:
-            raise errors.invalid(
-                "PatchOptions",
-                "PatchOptions.meta.k8s.io",
-                "",
-                [
-                    {
-                        "reason": "FieldValueRequired",
-                        "field": "fieldManager",
-                        "message": "Required value: is required for apply patch",
-                    }
-                ],
-            )
+        if field_manager and not options.field_manager:
+            options = WriteOptions(field_manager, options.user_agent, options.field_validation, options.force)
+        self._check_patch_options(content_type, options)
+        mode = field_validation.directive(options.field_validation, "PatchOptions")
         if subresource == "scale":
             return await self._update_scale(
-                rt, ns, name, None, user=user, dry_run=dry_run, patch=(content_type, doc)
+                rt, ns, name, None, user=user, dry_run=dry_run, patch=(content_type, doc), options=options
             ), False
         srt = _storage_type(rt)
         ns = ns if rt.namespaced else None
+        if content_type == APPLY_PATCH:
+            return await self._apply(
+                rt, srt, ns, name, doc, user=user, dry_run=dry_run, subresource=subresource, options=options
+            )
         for _ in range(_RETRIES):
             old = self.store.get(srt.storage, ns, name)
             if old is None:
-                if content_type == APPLY_PATCH and subresource is None and isinstance(doc, dict):
-                    body = clone(doc)
-                    body.setdefault("metadata", {})["name"] = name
-                    return await self.create(rt, ns, body, user=user, dry_run=dry_run), True
                 raise errors.not_found(rt.qualified, name)
             base = to_view(srt.storage, rt.resource, old)
             patched = self._apply_patch(content_type, base, doc)
             if not isinstance(patched.get("metadata"), dict):
                 patched["metadata"] = {}
+            patched = field_validation.check_patched(
+                self.schema, patched, mode, doc if content_type == STRATEGIC_PATCH else None
+            )
             want_rv = patched["metadata"].get("resourceVersion")
             if want_rv and want_rv != old["metadata"]["resourceVersion"]:
                 raise errors.conflict(rt.qualified, name)
             new = from_view(rt.resource, patched)
             merged = self._merge_for_update(rt, old, new, subresource)
             try:
-                result = await self._commit_update(rt, old, merged, user=user, dry_run=dry_run, subresource=subresource)
+                result = await self._commit_update(
+                    rt, old, merged, user=user, dry_run=dry_run, subresource=subresource, options=options
+                )
+            except _Raced:
+                continue
+            return to_view(srt.storage, rt.resource, result), False
+        raise errors.conflict(rt.qualified, name)
+
+    @staticmethod
+    def _check_patch_options(content_type: str, options: WriteOptions) -> None:
+        causes = []
+        if content_type != APPLY_PATCH and options.force is not None:
+            causes.append(
+                {
+                    "reason": "FieldValueForbidden",
+                    "field": "force",
+                    "message": "Forbidden: may not be specified for non-apply patch",
+                }
+            )
+        if content_type == APPLY_PATCH and not options.field_manager:
+            causes.append(
+                {
+                    "reason": "FieldValueRequired",
+                    "field": "fieldManager",
+                    "message": "Required value: is required for apply patch",
+                }
+            )
+        if options.field_manager and len(options.field_manager) > 128:
+            causes.append(
+                {
+                    "reason": "FieldValueTooLong",
+                    "field": "fieldManager",
+                    "message": "Too long: may not be more than 128 bytes",
+                }
+            )
+        if causes:
+            raise errors.invalid("PatchOptions", "PatchOptions.meta.k8s.io", "", causes)
+
+    async def _apply(
+        self,
+        rt: ResourceType,
+        srt: ResourceType,
+        ns: str | None,
+        name: str,
+        doc: Any,
+        *,
+        user: User,
+        dry_run: bool,
+        subresource: str | None,
+        options: WriteOptions,
+    ) -> tuple[dict, bool]:
+        """Server-side apply: merge by the schema's list/map types, record ownership, refuse conflicts."""
+        if not isinstance(doc, dict):
+            raise errors.bad_request("error decoding YAML: the applied configuration must be an object")
+        config = clone(doc)
+        config.setdefault("apiVersion", rt.api_version)
+        config.setdefault("kind", rt.kind)
+        self._check_kind(rt, config)
+        meta = config.get("metadata")
+        if not isinstance(meta, dict):
+            meta = config["metadata"] = {}
+        if meta.get("managedFields") is not None:
+            raise errors.bad_request("metadata.managedFields must be nil")
+        if meta.get("name") and meta["name"] != name:
+            raise errors.bad_request(
+                f"the name of the object ({meta['name']}) does not match the name on the URL ({name})"
+            )
+        meta["name"] = name
+        if rt.namespaced:
+            meta.setdefault("namespace", ns)
+        field_validation.check_applied(self.schema, config, ns, name)
+        manager = options.field_manager or ""
+        force = bool(options.force)
+        for _ in range(_RETRIES):
+            old = self.store.get(srt.storage, ns, name)
+            if old is None:
+                if subresource is not None:
+                    raise errors.not_found(rt.qualified, name)
+                merged, managed = self.fields.apply(
+                    None, from_view(rt.resource, config), manager, force=force, has_status=srt.has_status
+                )
+                created = await self.create(
+                    rt,
+                    ns,
+                    to_view(srt.storage, rt.resource, merged),
+                    user=user,
+                    dry_run=dry_run,
+                    options=options,
+                    managed=managed,
+                )
+                return created, True
+            want_rv = meta.get("resourceVersion")
+            if want_rv and want_rv != old["metadata"]["resourceVersion"]:
+                raise errors.conflict(rt.qualified, name)
+            merged, managed = self.fields.apply(
+                old,
+                from_view(rt.resource, config),
+                manager,
+                force=force,
+                subresource=subresource,
+                has_status=srt.has_status,
+            )
+            new = self._merge_for_update(rt, old, merged, subresource)
+            try:
+                result = await self._commit_update(
+                    rt,
+                    old,
+                    new,
+                    user=user,
+                    dry_run=dry_run,
+                    subresource=subresource,
+                    options=options,
+                    managed=managed,
+                )
             except _Raced:
                 continue
             return to_view(srt.storage, rt.resource, result), False
@@ -552,7 +732,9 @@ class Api:
         user: User,
         dry_run: bool,
         patch: tuple[str, Any] | None,
+        options: WriteOptions = NO_OPTIONS,
     ) -> dict:
+        """/scale: spec.replicas of the parent, recorded as the writer's, with subresource `scale`."""
         if "scale" not in rt.subresources:
             raise errors.not_found_path()
         for _ in range(_RETRIES):
@@ -596,6 +778,11 @@ class Api:
                 return old_scale
             if rt.generation_fields:
                 new["metadata"]["generation"] = int(old["metadata"].get("generation") or 0) + 1
+            managed = self.fields.update(old, new, options.manager(user), subresource="scale", has_status=rt.has_status)
+            if managed:
+                new["metadata"]["managedFields"] = managed
+            else:
+                new["metadata"].pop("managedFields", None)
             if dry_run:
                 return self.scale_of(new)
             if self.store.get(rt.storage, ns, name) is not old:

@@ -1,7 +1,15 @@
 """Pod status as a kubelet would report it, steered by annotations on the pod (or its template).
 
-- `kubesim.meshops.io/pod-phase`: Pending | Running | Succeeded | Failed. Default: Running, or Succeeded for
-  pods owned by a Job.
+- `kubesim.meshops.io/pod-phase`: Pending | Running | Succeeded | Failed — an explicit override. Without it,
+  pods that restart always are Running, and run-to-completion pods (restartPolicy Never/OnFailure: Job pods)
+  have a life: their containers run, then exit (see below), and the pod completes when every regular
+  container has exited — so a classic proxy container that never exits keeps a Job's pod Running after its
+  app is done, while native sidecars (init containers with restartPolicy Always) are stopped by the kubelet.
+- `kubesim.meshops.io/run-seconds: "2"`: how long the containers of a run-to-completion pod run before they
+  exit 0 on their own (default 0.2; "never": only when told). `istio-proxy` and `linkerd-proxy` as regular
+  containers are servers and never exit on their own.
+- `kubesim.meshops.io/exit: "app=0,istio-proxy=137"`: those containers have exited with those codes (a name
+  alone means 0), e.g. the test's stand-in for `curl -X POST localhost:15020/quitquitquit`.
 - `kubesim.meshops.io/pod-ready: "false"`: Running, containers running but not ready.
 - `kubesim.meshops.io/crashloop: "istio-proxy,app"`: those containers (init or regular) are in CrashLoopBackOff;
   a crash-looping ordinary init container keeps the pod Pending (Init:CrashLoopBackOff), as upstream.
@@ -15,7 +23,57 @@ from functools import lru_cache
 PHASE = "kubesim.meshops.io/pod-phase"
 READY = "kubesim.meshops.io/pod-ready"
 CRASHLOOP = "kubesim.meshops.io/crashloop"
-ANNOTATIONS = (PHASE, READY, CRASHLOOP)
+RUN_SECONDS = "kubesim.meshops.io/run-seconds"
+EXIT = "kubesim.meshops.io/exit"
+ANNOTATIONS = (PHASE, READY, CRASHLOOP, RUN_SECONDS, EXIT)
+DEFAULT_RUN_SECONDS = 0.2
+# Classic sidecar proxies: servers that never exit by themselves.
+LONG_RUNNING = frozenset({"istio-proxy", "linkerd-proxy"})
+Exits = dict[str, tuple[int, str]]  # container name -> (exit code, finishedAt)
+
+
+def runs_to_completion(pod: dict) -> bool:
+    """A pod with a simulated life: it does not restart its containers and no phase is forced."""
+    ann = pod["metadata"].get("annotations") or {}
+    return (pod.get("spec") or {}).get("restartPolicy", "Always") != "Always" and not ann.get(PHASE)
+
+
+def told_exits(pod: dict) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for part in ((pod["metadata"].get("annotations") or {}).get(EXIT) or "").split(","):
+        name, _, code = part.strip().partition("=")
+        if name:
+            out[name] = int(code) if code.strip().lstrip("-").isdigit() else 0
+    return out
+
+
+def run_seconds(pod: dict) -> float | None:
+    """None: the containers run until told to exit."""
+    value = (pod["metadata"].get("annotations") or {}).get(RUN_SECONDS)
+    if value is None:
+        return DEFAULT_RUN_SECONDS
+    if value.strip().lower() == "never":
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return DEFAULT_RUN_SECONDS
+
+
+def finishing(pod: dict) -> list[str]:
+    """The regular containers that exit on their own once their run time is over."""
+    return [
+        c.get("name", "") for c in (pod.get("spec") or {}).get("containers") or () if c.get("name") not in LONG_RUNNING
+    ]
+
+
+def completed_exits(pod: dict, at: str) -> Exits:
+    """The exits of a run-to-completion pod whose run time is over (seeding: pods that ran before)."""
+    exits: Exits = {name: (code, at) for name, code in told_exits(pod).items()}
+    if run_seconds(pod) is not None:
+        for name in finishing(pod):
+            exits.setdefault(name, (0, at))
+    return exits
 
 
 def _cid(pod_uid: str, name: str) -> str:
@@ -62,10 +120,7 @@ def qos_class(spec: dict) -> str:
 
 def desired_phase(pod: dict) -> str:
     ann = pod["metadata"].get("annotations") or {}
-    if ann.get(PHASE):
-        return ann[PHASE]
-    owners = pod["metadata"].get("ownerReferences") or ()
-    return "Succeeded" if any(o.get("kind") == "Job" for o in owners) else "Running"
+    return ann.get(PHASE) or "Running"
 
 
 def signature(pod: dict) -> tuple:
@@ -76,6 +131,8 @@ def signature(pod: dict) -> tuple:
         ann.get(PHASE),
         ann.get(READY),
         ann.get(CRASHLOOP),
+        ann.get(RUN_SECONDS),
+        ann.get(EXIT),
         tuple((c.get("name"), c.get("image")) for c in spec.get("containers") or ()),
         tuple(c.get("name") for c in spec.get("initContainers") or ()),
         spec.get("nodeName"),
@@ -110,11 +167,33 @@ def crashloop_status(base: dict, pod: dict, at: str) -> dict:
     )
 
 
-def pod_status(pod: dict, pod_ip: str, host_ip: str, at: str) -> dict:
+def _exited(base: dict, uid: str, code: int, started: str, finished: str) -> dict:
+    return dict(
+        base,
+        ready=False,
+        started=False,
+        state={
+            "terminated": {
+                "exitCode": code,
+                "reason": "Completed" if code == 0 else "Error",
+                "startedAt": started,
+                "finishedAt": finished,
+                "containerID": _cid(uid, base["name"]),
+            }
+        },
+    )
+
+
+def pod_status(pod: dict, pod_ip: str, host_ip: str, at: str, exits: Exits | None = None) -> dict:
+    """`exits`: the containers of a run-to-completion pod that have exited (None: no simulated life)."""
     ann = pod["metadata"].get("annotations") or {}
     spec = pod.get("spec") or {}
     uid = pod["metadata"].get("uid", "")
     phase = desired_phase(pod)
+    regular = [c.get("name", "") for c in spec.get("containers") or ()]
+    if exits is not None and regular and all(n in exits for n in regular):
+        phase = "Succeeded" if all(exits[n][0] == 0 for n in regular) else "Failed"
+    exits = exits or {}
     not_ready = ann.get(READY, "").lower() == "false"
     crash = {n.strip() for n in ann.get(CRASHLOOP, "").split(",") if n.strip()}
 
@@ -144,6 +223,9 @@ def pod_status(pod: dict, pod_ip: str, host_ip: str, at: str) -> dict:
             if not sidecar:
                 init_blocked = True
                 blocking.append(name)
+        elif sidecar and phase in ("Succeeded", "Failed") and exits:
+            # The kubelet stops native sidecars once the regular containers are done.
+            st = _exited(base, uid, 0, at, max(f for _, f in exits.values()))
         elif sidecar:
             st = dict(base, ready=not not_ready, started=True, state={"running": {"startedAt": at}})
         else:
@@ -186,6 +268,9 @@ def pod_status(pod: dict, pod_ip: str, host_ip: str, at: str) -> dict:
                 "lastState": {},
                 "state": {"waiting": {"reason": reason}},
             }
+            unready.append(name)
+        elif name in exits:
+            st = _exited(base, uid, exits[name][0], at, exits[name][1])
             unready.append(name)
         elif phase in ("Succeeded", "Failed"):
             code, reason = (0, "Completed") if phase == "Succeeded" else (1, "Error")

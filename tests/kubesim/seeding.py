@@ -22,7 +22,7 @@ from .conversions import events_to_core
 from .defaults import apply_defaults
 from .meta import new_uid, now, random_suffix
 from .patches import clone
-from .podstatus import pod_status, signature
+from .podstatus import completed_exits, pod_status, runs_to_completion, signature
 from .resources import BY_GVK, BY_STRING
 from .store import Store
 from .strategies import Allocator
@@ -127,10 +127,17 @@ def gc_paused() -> Iterator[GcPause]:
 
 
 class Seeder:
-    def __init__(self, store: Store, alloc: Allocator, kubelet_managed: dict[str, tuple] | None = None):
+    def __init__(
+        self,
+        store: Store,
+        alloc: Allocator,
+        kubelet_managed: dict[str, tuple] | None = None,
+        kubelet_exits: dict[str, dict] | None = None,
+    ):
         self.store = store
         self.alloc = alloc
         self.kubelet_managed = kubelet_managed if kubelet_managed is not None else {}
+        self.kubelet_exits = kubelet_exits if kubelet_exits is not None else {}
         self._rr = 0
         self._nodes: list[tuple[str, str]] | None = None
 
@@ -190,6 +197,21 @@ class Seeder:
                 grouped.setdefault("v1/namespaces", []).extend(extra)
                 if "v1/namespaces" not in ordered:
                     ordered.insert(0, "v1/namespaces")
+        # The ServiceAccounts controller's `default` ServiceAccount, which pod admission needs.
+        seeded_sas = {
+            ((o.get("metadata") or {}).get("namespace") or "default", (o.get("metadata") or {}).get("name"))
+            for o in grouped.get("v1/serviceaccounts", ())
+        }
+        defaults_sa = [
+            {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default", "namespace": name}}
+            for name in sorted(
+                {str((o.get("metadata") or {}).get("name") or "") for o in grouped.get("v1/namespaces", ())}
+            )
+            if name
+            and (name, "default") not in seeded_sas
+            and self.store.get("v1/serviceaccounts", name, "default") is None
+        ]
+
         for storage in ordered:
             rt = BY_STRING[storage]
             self._nodes = None
@@ -199,6 +221,11 @@ class Seeder:
             ]
             self.store.bulk_load(storage, prepared)
             counts[storage] = len(prepared)
+        if defaults_sa:  # not counted: the cluster made them, not the seed
+            self.store.bulk_load(
+                "v1/serviceaccounts",
+                [self._prepare("v1/serviceaccounts", True, False, o, stamp, defaults) for o in defaults_sa],
+            )
         return counts
 
     def _prepare(
@@ -221,7 +248,6 @@ class Seeder:
             meta["creationTimestamp"] = stamp
         if has_generation and not meta.get("generation"):
             meta["generation"] = 1
-        meta.pop("managedFields", None)
         if defaults:
             apply_defaults(storage, obj)
         if storage == "v1/pods" and not obj.get("status"):
@@ -230,8 +256,12 @@ class Seeder:
                 spec["nodeName"], host_ip = self._node()
             else:
                 host_ip = "172.18.0.2"
-            obj["status"] = pod_status(obj, self.alloc.pod_ip(), host_ip, stamp)
-            self.kubelet_managed[meta["uid"]] = signature(obj)
+            # A run-to-completion pod seeded without status has run: its containers have exited (proxies aside).
+            exits = completed_exits(obj, stamp) if runs_to_completion(obj) else None
+            obj["status"] = pod_status(obj, self.alloc.pod_ip(), host_ip, stamp, exits)
+            self.kubelet_managed[meta["uid"]] = (*signature(obj), tuple(sorted(exits or ())))
+            if exits is not None:
+                self.kubelet_exits[meta["uid"]] = dict(exits)
         elif storage == "v1/namespaces" and not obj.get("status"):
             obj["status"] = {"phase": "Active"}
         elif storage == "v1/services":

@@ -141,6 +141,7 @@ class KubeSim:
 
     async def _astart(self) -> None:
         self.certs = tls.generate()
+        self.config.ca_pem = self.certs.ca_pem
         ssl_ctx = self.certs.server_context(self.workdir)
         self.cluster = Cluster(self.config)
         if self._initial_policy is not None:
@@ -364,6 +365,12 @@ class KubeSim:
             self._cluster().api.continue_max_age = max_age
 
         self.call(apply)
+
+    def trigger_cronjob(self, namespace: str, name: str) -> dict:
+        """Run a CronJob now: a Job from its template, annotated `cronjob.kubernetes.io/instantiate: manual`."""
+        job = self.run(self._cluster().trigger_cronjob(namespace, name))
+        self.settle()
+        return clone(job)
 
     def settle(self, timeout: float = 10.0) -> bool:
         """Wait until the controllers have nothing left to do (delayed retries excluded)."""

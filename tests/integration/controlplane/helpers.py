@@ -64,7 +64,9 @@ def deployment(
 
 
 def cluster_rbac(sa_ns: str, sa: str, role: str, rules: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """The ServiceAccount (pods naming a missing one are refused by admission) and its ClusterRole binding."""
     return [
+        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": sa, "namespace": sa_ns}},
         {
             "apiVersion": "rbac.authorization.k8s.io/v1",
             "kind": "ClusterRole",

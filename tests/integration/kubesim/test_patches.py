@@ -198,7 +198,8 @@ def test_apply_patch_creates_then_merges(kubesim):
     merged = patch(
         kubesim, path, doc.replace("a: '1'", "b: '2'"), "application/apply-patch+yaml", "?fieldManager=test&force=true"
     )
-    assert merged.status == 200 and merged.json["data"] == {"a": "1", "b": "2"}
+    # Server-side apply, not a merge: `a` was this manager's alone and is no longer applied, so it is removed.
+    assert merged.status == 200 and merged.json["data"] == {"b": "2"}
     again = patch(kubesim, path, doc.replace("a: '1'", "b: '2'"), "application/apply-patch+yaml", "?fieldManager=test")
     assert again.json["metadata"]["resourceVersion"] == merged.json["metadata"]["resourceVersion"]
 

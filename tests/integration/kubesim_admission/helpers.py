@@ -59,6 +59,7 @@ class MemStore:
     def __init__(self) -> None:
         self.data: dict[str, dict[tuple[str, str], dict]] = {}
         self.writes: list[tuple[str, dict]] = []
+        self.default_service_accounts = True
 
     def add(self, *objs: dict) -> None:
         for obj in objs:
@@ -73,7 +74,15 @@ class MemStore:
         return obj
 
     def get(self, resource: str, namespace: str | None, name: str) -> dict | None:
-        return self.data.get(resource, {}).get(("" if resource in CLUSTER_SCOPED else namespace or "", name))
+        found = self.data.get(resource, {}).get(("" if resource in CLUSTER_SCOPED else namespace or "", name))
+        if found is None and resource == "v1/serviceaccounts" and name == "default" and self.default_service_accounts:
+            # What the ServiceAccounts controller keeps in every namespace of a real cluster.
+            return {
+                "apiVersion": "v1",
+                "kind": "ServiceAccount",
+                "metadata": {"name": "default", "namespace": namespace},
+            }
+        return found
 
     def obj(self, resource: str, namespace: str | None, name: str) -> dict:
         found = self.get(resource, namespace, name)

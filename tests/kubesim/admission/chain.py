@@ -1,6 +1,6 @@
 """The admission chain in kube-apiserver's plugin order (pkg/kubeapiserver/options/plugins.go).
 
-Mutating phase:   LimitRanger.Admit -> MutatingAdmissionWebhook
+Mutating phase:   LimitRanger.Admit -> ServiceAccount.Admit -> MutatingAdmissionWebhook
                   (re-run once, in-tree plugins included, when a webhook changed the object and an
                   earlier webhook has reinvocationPolicy IfNeeded - admission.reinvoker)
 Name generation:  metadata.generateName -> metadata.name, as rest.BeforeCreate does between phases
@@ -22,6 +22,7 @@ from tests.kubesim.admission.limitranger import LimitRanger
 from tests.kubesim.admission.podsecurity import PodSecurity
 from tests.kubesim.admission.resolver import ServiceResolver, maybe_await
 from tests.kubesim.admission.resourcequota import ResourceQuota
+from tests.kubesim.admission.serviceaccount import ServiceAccountAdmission
 
 _NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 
@@ -53,6 +54,7 @@ class AdmissionChain:
         self.name_generator: Callable[[str], str] | None = generate_name
         self.webhooks = WebhookDispatcher(store, self.resolver, self.log.append)
         self.limit_ranger = LimitRanger(store)
+        self.service_account = ServiceAccountAdmission(store)
         self.pod_security = PodSecurity(store)
         self.resource_quota = ResourceQuota(store)
 
@@ -133,4 +135,5 @@ class AdmissionChain:
 
     async def _mutating(self, attrs: Attributes, state: ReinvokeState) -> None:
         await self.limit_ranger.admit(attrs)
+        await self.service_account.admit(attrs)
         await self.webhooks.mutate(attrs, state)

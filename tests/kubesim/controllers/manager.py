@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from typing import Awaitable, Callable, Mapping
+from typing import Any, Awaitable, Callable, Mapping
 
 from ..errors import StatusError
 from ..selectors import selector_matches
@@ -29,6 +29,9 @@ class WorkQueue:
         self._dirty: set[Key] = set()
         self._processing: set[Key] = set()
         self._timers: dict[Key, asyncio.TimerHandle] = {}
+        # Timers for work that is due (a Job container about to exit), as opposed to retries: they keep the
+        # queue from being idle, so settle() and the catch-up after a write wait for them.
+        self._pending: set[Key] = set()
         self._failures: dict[Key, int] = {}
         self._ready = asyncio.Event()
         self._idle = asyncio.Event()
@@ -43,13 +46,19 @@ class WorkQueue:
             self._queue.append(key)
             self._ready.set()
 
-    def add_after(self, key: Key, delay: float) -> None:
+    def add_after(self, key: Key, delay: float, pending: bool = False) -> None:
         if key in self._timers:
-            return
+            if not pending or key in self._pending:
+                return
+            self._timers.pop(key).cancel()
         loop = asyncio.get_running_loop()
+        if pending:
+            self._pending.add(key)
+            self._idle.clear()
 
         def fire() -> None:
             self._timers.pop(key, None)
+            self._pending.discard(key)
             self.add(key)
 
         self._timers[key] = loop.call_later(delay, fire)
@@ -77,7 +86,7 @@ class WorkQueue:
         if key in self._dirty:
             self._queue.append(key)
             self._ready.set()
-        elif not self._queue and not self._processing:
+        elif not self._queue and not self._processing and not self._pending:
             self._idle.set()
 
     @property
@@ -95,6 +104,7 @@ class WorkQueue:
         for timer in self._timers.values():
             timer.cancel()
         self._timers.clear()
+        self._pending.clear()
         self._queue.clear()
         self._dirty.clear()
         self._failures.clear()
@@ -111,6 +121,7 @@ class ControllerManager:
         self.workers = workers
         self.enabled = True
         self._tasks: list[asyncio.Task] = []
+        self.tokens: Any = None  # the legacy tokens controller (the authenticator asks it)
 
     def start(self) -> None:
         self.store.listeners.append(self.on_change)
@@ -151,14 +162,18 @@ class ControllerManager:
             ("apps/v1/statefulsets", "statefulset"),
             ("apps/v1/daemonsets", "daemonset"),
             ("batch/v1/jobs", "job"),
+            ("batch/v1/cronjobs", "cronjob"),
             ("v1/services", "endpoints"),
             ("v1/pods", "kubelet"),
+            ("v1/secrets", "tokens"),
         ):
             for obj in self.store.objects(storage):
                 self.queue.add((ctl, obj["metadata"].get("namespace") or "", obj["metadata"]["name"]))
         for obj in self.store.objects("v1/namespaces"):
             if obj["metadata"].get("deletionTimestamp"):
                 self.queue.add(("namespace", "", obj["metadata"]["name"]))
+            else:
+                self.queue.add(("serviceaccount", "", obj["metadata"]["name"]))
 
     def on_change(self, storage: str, type_: str, old: dict | None, new: dict | None) -> None:
         if not self.enabled:
@@ -196,6 +211,11 @@ class ControllerManager:
             add(("daemonset", ns, name))
         elif storage == "batch/v1/jobs":
             add(("job", ns, name))
+            owner = _controller_kind(obj)
+            if owner and owner[0] == "CronJob":
+                add(("cronjob", ns, owner[1]))
+        elif storage == "batch/v1/cronjobs":
+            add(("cronjob", ns, name))
         elif storage == "v1/nodes":
             for ds in self.store.objects("apps/v1/daemonsets"):
                 add(("daemonset", ds["metadata"]["namespace"], ds["metadata"]["name"]))
@@ -203,6 +223,16 @@ class ControllerManager:
             add(("endpoints", ns, name))
         elif storage == "v1/namespaces" and new is not None and meta.get("deletionTimestamp"):
             add(("namespace", "", name))
+        elif storage == "v1/namespaces" and new is not None:
+            add(("serviceaccount", "", name))
+        elif storage == "v1/serviceaccounts":
+            if type_ == "DELETED" and name == "default":
+                add(("serviceaccount", "", ns))
+            for secret in self.store.objects("v1/secrets", ns):
+                if (secret["metadata"].get("annotations") or {}).get("kubernetes.io/service-account.name") == name:
+                    add(("tokens", ns, secret["metadata"]["name"]))
+        elif storage == "v1/secrets" and new is not None and new.get("type") == "kubernetes.io/service-account-token":
+            add(("tokens", ns, name))
         if type_ == "DELETED" and meta.get("uid") in self.store.dependents:
             add(("gc", "", meta["uid"]))
         if (

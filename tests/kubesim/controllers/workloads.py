@@ -19,6 +19,7 @@ from .base import (
     controlled,
     set_condition,
 )
+from .nodeselection import daemon_tolerations, should_run
 from .replicaset import create_pods, pod_from_template
 
 REVISION_LABEL = "controller-revision-hash"
@@ -149,11 +150,8 @@ async def sync_daemonset(ctx: Ctx, ns: str, name: str) -> None:
     spec = ds["spec"]
     template = spec.get("template") or {}
     revision = template_hash(template)
-    nodes = [
-        n["metadata"]["name"]
-        for n in ctx.store.objects(NODES.storage)
-        if not (n.get("spec") or {}).get("unschedulable")
-    ]
+    pod_spec = template.get("spec") or {}
+    nodes = [n["metadata"]["name"] for n in ctx.store.objects(NODES.storage) if should_run(pod_spec, n)]
     pods = [p for p in controlled(ctx, ds, PODS.storage) if is_active(p)]
     by_node: dict[str, dict] = {}
     for pod in pods:
@@ -172,6 +170,7 @@ async def sync_daemonset(ctx: Ctx, ns: str, name: str) -> None:
         )
         node = missing[i]
         pod["spec"]["nodeName"] = node
+        pod["spec"]["tolerations"] = daemon_tolerations(pod["spec"])
         pod["spec"]["affinity"] = {
             "nodeAffinity": {
                 "requiredDuringSchedulingIgnoredDuringExecution": {
@@ -289,6 +288,11 @@ async def sync_job(ctx: Ctx, ns: str, name: str) -> None:
         )
         status["completionTime"] = now()
     elif failed > int(spec.get("backoffLimit", 6)):
+        # The job controller stops what still runs once the backoff limit is exceeded.
+        for pod in pods:
+            if is_active(pod):
+                await ctx.api.delete_as(PODS, pod, CONTROLLER_MANAGER)
+        status["active"] = 0
         conditions = set_condition(
             conditions,
             "FailureTarget",
