@@ -1,0 +1,1 @@
+"""One module per corpus case: `CASE` (the folder name under tests/cases/) and `build()`."""
