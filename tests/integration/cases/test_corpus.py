@@ -12,8 +12,8 @@ from typing import Any, Dict, List
 import pytest
 import yaml
 
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.report import describe_object
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import RESOURCES
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.schema import RESOURCES
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.report.document import describe_object
 from tests.integration.cases import harness
 
 EXPECTED_CASES = 49
