@@ -10,12 +10,19 @@ but are checked against LimitRange min/max, Pod Security levels and quotas (requ
 when only limits are set, as API defaulting runs again after a webhook patch).
 Static checks predict the rejection from labels, quotas and the injector's sidecar resources; event
 checks quote the API server's actual rejection.
+
+Every SI5xx is manual (catalogue). The plans carry the concrete changes: sidecar requests/limits
+that fit the quota or LimitRange (Istio pod-template annotations, Linkerd namespace annotations,
+mesh-wide Helm values as the alternative), the mesh CNI install, the read-only checks. Namespace
+findings affect the namespace and the workloads whose injected pods it rejects; SI504 the workloads
+its injector serves.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Any, Dict, Iterator, List, Set, Tuple
+import shlex
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.analysis import (
     admission_errors as webhook_errors,
@@ -26,8 +33,20 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.fin
     evidence,
     object_ref,
 )
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.kubectl import pointer, resource_name
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.plan import (
+    Operation,
+    Plan,
+    external,
+    inspect,
+    note,
+    set_annotation,
+    set_label,
+)
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.refs import ObjectRef, namespace_ref
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.schema import annotations as annotations_of
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.schema import labels, name_of
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.decision.verdicts import Verdict
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.controlplane import (
     MAX_EVIDENCE,
     MESH_TITLE,
@@ -36,10 +55,19 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.co
     is_injector_name,
     meshed_namespaces,
     rejections,
+    served_by,
     validating_webhook_names,
     webhooks_named,
 )
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.engine import RuleContext, rule
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.workloads import (
+    RECREATE_NOTE,
+    current,
+    index,
+    meshed_scope,
+    template_ops,
+    workload_ref,
+)
 
 PSA_ENFORCE = "pod-security.kubernetes.io/enforce"
 # Istio chart defaults (manifests/charts/istio-control/istio-discovery values global.proxy.resources); the
@@ -149,10 +177,14 @@ def sidecar_containers(
     return out
 
 
-def _subjects(ctx: RuleContext, namespace: str, mesh: str) -> List[Tuple[str, str, Dict[str, str]]]:
-    """(what, revision, template annotations) for the distinct sidecar configurations new pods in
-    `namespace` would get: each workload template that should be injected, or a plain pod."""
-    out = []
+Subject = Tuple[str, str, Dict[str, str], Optional[Verdict]]
+
+
+def _subjects(ctx: RuleContext, namespace: str, mesh: str) -> List[Subject]:
+    """(what, revision, template annotations, template verdict) for the distinct sidecar configurations
+    new pods in `namespace` would get: each workload template that should be injected, or a plain pod
+    (no verdict)."""
+    out: List[Subject] = []
     seen: Set[Tuple[str, Tuple[Tuple[str, str], ...]]] = set()
     for verdict in ctx.verdicts:
         if not verdict.template or verdict.namespace != namespace or verdict.mesh != mesh or not verdict.should_inject:
@@ -167,14 +199,14 @@ def _subjects(ctx: RuleContext, namespace: str, mesh: str) -> List[Tuple[str, st
         if key in seen:
             continue
         seen.add(key)
-        out.append(("%s %s/%s" % (verdict.kind, namespace, verdict.name), verdict.revision, annos))
+        out.append(("%s %s/%s" % (verdict.kind, namespace, verdict.name), verdict.revision, annos, verdict))
     if not out:
         ns = ctx.view.namespace(namespace) or {}
         rev = labels(ns).get("istio.io/rev", "default") if mesh == "istio" else ""
         istio = ctx.model.istio
         if mesh == "istio" and istio is not None:
             rev = istio.resolve(rev) or rev
-        out.append(("a new pod in %s" % namespace, rev, {}))
+        out.append(("a new pod in %s" % namespace, rev, {}, None))
     return out
 
 
@@ -190,23 +222,128 @@ def _resources_text(resources: Resources) -> str:
     return ", ".join(parts) or "no requests or limits"
 
 
-def _proxy_steps(mesh: str, namespace: str, resource: str, value: str) -> List[str]:
-    kind = "limit" if resource.startswith("limits.") else "request"
-    base = resource.split(".")[-1]
+Changes = Dict[Tuple[str, str], Decimal]  # (section, resource) -> new value
+
+
+def _clamped(resources: Resources, section: str, resource: str, value: Decimal) -> Changes:
+    """Set one request or limit, moving the other side along so that request <= limit stays true."""
+    changes = {(section, resource): value}
+    if section == "limits" and resources["requests"].get(resource, value) > value:
+        changes[("requests", resource)] = value
+    if section == "requests" and resources["limits"].get(resource, value) < value:
+        changes[("limits", resource)] = value
+    return changes
+
+
+def _rounded(resource: str, value: Decimal, rounding: str) -> Decimal:
+    """To whole millicores, or whole Mi of memory: a value the sidecar can be given."""
+    unit = Decimal("0.001") if q.resource_kind(resource) == "cpu" else Decimal(2**20)
+    return (value / unit).to_integral_value(rounding=rounding) * unit
+
+
+def _istio_helm(ctx: RuleContext, revision: str, changes: Changes) -> Operation:
+    """The revision's mesh-wide sidecar resources (values global.proxy.resources) with Helm."""
+    istio = ctx.model.istio
+    config = istio.injector_for(revision) if istio is not None else None
+    release = "istiod" if revision in ("", "default") else "istiod-%s" % revision
+    words = ["helm", "upgrade", release, "istio/istiod", "-n", config.namespace if config else "istio-system"]
+    words.append("--reuse-values")
+    for (section, resource), value in sorted(changes.items()):
+        words += ["--set", "global.proxy.resources.%s.%s=%s" % (section, resource, _fmt(resource, value))]
+    return external(
+        " ".join(shlex.quote(w) for w in words), why="every pod revision %s injects" % (revision or "default")
+    )
+
+
+def _linkerd_helm(ctx: RuleContext, values: str, changes: Changes) -> Operation:
+    namespace = ctx.model.linkerd.namespace if ctx.model.linkerd is not None else "linkerd"
+    words = ["helm", "upgrade", "linkerd-control-plane", "linkerd/linkerd-control-plane", "-n", namespace]
+    words.append("--reuse-values")
+    for (section, resource), value in sorted(changes.items()):
+        key = "request" if section == "requests" else "limit"
+        words += ["--set", "%s.%s.%s=%s" % (values, resource, key, _fmt(resource, value))]
+    return external(" ".join(shlex.quote(w) for w in words), why="mesh-wide")
+
+
+def _sidecar_plan(
+    ctx: RuleContext,
+    mesh: str,
+    namespace: str,
+    subject: Subject,
+    containers: List[Dict[str, Any]],
+    changes: Dict[str, Changes],
+    fallback: ObjectRef,
+    lead: List[Operation],
+    reason: str,
+) -> Plan:
+    """Give the injected containers the `changes` ({container name: changes}): Istio per workload with
+    the pod-template annotations (once any is set istiod ignores the mesh-wide resources, so all four
+    are set), Linkerd per namespace with the proxy annotations (each overrides one value) and with the
+    Helm value for linkerd-init (no annotation exists); the mesh-wide Helm values as the alternative."""
+    if not any(changes.values()):
+        return Plan("manual", fallback, lead, reason=reason)
+    annos, verdict = subject[2], subject[3]
+    by_name = {c["name"]: c for c in containers}
     if mesh == "istio":
-        annotation = ISTIO_ANNOTATIONS[("limits" if kind == "limit" else "requests", base)]
-        return [
-            '# per workload: pod template annotation %s: "%s"' % (annotation, value),
-            "# mesh-wide: helm upgrade istiod istio/istiod -n istio-system --reuse-values "
-            "--set global.proxy.resources.%s.%s=%s" % ("limits" if kind == "limit" else "requests", base, value),
+        merged: Changes = {}
+        for item in changes.values():
+            merged.update(item)
+        proxy = by_name.get("istio-proxy") or containers[0]
+        wanted = {k: dict(v) for k, v in proxy["resources"].items()}
+        for (section, resource), value in merged.items():
+            wanted[section][resource] = value
+        keys = (
+            sorted(merged)
+            if annos
+            else [(section, resource) for section in ("requests", "limits") for resource in sorted(wanted[section])]
+        )
+        settings = [(ISTIO_ANNOTATIONS[k], _fmt(k[1], wanted[k[0]][k[1]])) for k in keys if k in ISTIO_ANNOTATIONS]
+        ops: List[Operation] = []
+        target = fallback
+        if verdict is not None and settings:
+            # one patch per annotation, and the rollout check (or pod re-creation) once, after the last
+            groups = [template_ops(index(ctx), verdict, "annotations", key, value) for key, value in settings]
+            changed = [op for group in groups for op in group if op.scope == "template"]
+            if changed:
+                ops = changed + [op for op in groups[-1] if op.scope != "template"]
+            else:
+                ops = [op for group in groups for op in group]
+            target = workload_ref(verdict)
+        elif settings:
+            ops = [note("per workload: pod template annotations %s" % ", ".join('%s: "%s"' % s for s in settings))]
+        alternative = Plan("manual", fallback, [_istio_helm(ctx, subject[1], merged)], reason="mesh-wide, with Helm")
+        return Plan("manual", target, lead + ops, reason=reason, alternatives=[alternative])
+    ns_target = namespace_ref(namespace)
+    ns_annos = annotations_of(ctx.view.namespace(namespace) or {})
+    ops = list(lead)
+    proxy_changes = changes.get("linkerd-proxy") or {}
+    for (section, resource), value in sorted(proxy_changes.items()):
+        key = LINKERD_ANNOTATIONS.get((section, resource), "")
+        if key:
+            ops.append(
+                set_annotation(
+                    ns_target,
+                    key,
+                    _fmt(resource, value),
+                    current(ns_annos, key),
+                    why="read by the injector for new pods",
+                )
+            )
+    if changes.get("linkerd-init"):
+        ops.append(_linkerd_helm(ctx, "proxyInit.resources", changes["linkerd-init"]))
+    alternatives = (
+        [
+            Plan(
+                "manual",
+                fallback,
+                [_linkerd_helm(ctx, "proxy.resources", proxy_changes)],
+                reason="mesh-wide, with Helm",
+            )
         ]
-    annotation = LINKERD_ANNOTATIONS[("limits" if kind == "limit" else "requests", base)]
-    return [
-        "kubectl annotate namespace %s %s=%s --overwrite   # read by the injector for new pods"
-        % (namespace, annotation, value),
-        "# mesh-wide: helm upgrade linkerd-control-plane linkerd/linkerd-control-plane -n linkerd --reuse-values "
-        "--set proxy.resources.%s.%s=%s" % (base, kind, value),
-    ]
+        if proxy_changes
+        else []
+    )
+    return Plan("manual", ns_target if proxy_changes else fallback, ops, reason=reason, alternatives=alternatives)
 
 
 # ---- SI501 ----------------------------------------------------------------------------------------
@@ -271,7 +408,8 @@ def pod_security_blocks_init(ctx: RuleContext) -> Iterator[Finding]:
                 'violates PodSecurity (container "%s" must not include "NET_ADMIN", "NET_RAW" in '
                 "securityContext.capabilities.add)" % (ns_name, level, version, init, MESH_TITLE[mesh], init),
                 evidence=[evidence(object_ref("Namespace", "", ns_name), "metadata.labels[%s]" % PSA_ENFORCE, level)],
-                steps=_psa_steps(mesh, ns_name),
+                plan=_psa_plan(ctx, mesh, ns_name),
+                affects=meshed_scope(ctx, ns_name, mesh),
             )
     if not view.has("events"):
         return
@@ -308,25 +446,39 @@ def pod_security_blocks_init(ctx: RuleContext) -> Iterator[Finding]:
                 items[0][1].get("reason") or items[0][1]["message"],
             ),
             evidence=event_evidence(items),
-            steps=_psa_steps(mesh if mesh != "any" else "istio", ns_name),
+            plan=_psa_plan(ctx, mesh if mesh != "any" else "istio", ns_name),
+            affects=meshed_scope(ctx, ns_name, None if mesh == "any" else mesh),
         )
 
 
-def _psa_steps(mesh: str, namespace: str) -> List[str]:
+def _psa_plan(ctx: RuleContext, mesh: str, namespace: str) -> Plan:
+    """The mesh CNI replaces the privileged init container; letting the namespace run privileged pods
+    is the weaker alternative (it weakens Pod Security for every pod there)."""
     if mesh == "linkerd":
         cni = [
-            "linkerd install-cni | kubectl apply -f -   # or helm install linkerd2-cni linkerd/linkerd2-cni",
-            "linkerd upgrade --linkerd-cni-enabled | kubectl apply -f -   # Helm: --set cniEnabled=true",
+            external(
+                "linkerd install-cni | kubectl apply -f -", why="or helm install linkerd2-cni linkerd/linkerd2-cni"
+            ),
+            external("linkerd upgrade --linkerd-cni-enabled | kubectl apply -f -", why="Helm: --set cniEnabled=true"),
         ]
     else:
         cni = [
-            "istioctl install --set components.cni.enabled=true   # Helm: install istio/cni and set "
-            "pilot.cni.enabled=true (no NET_ADMIN init container; required on OpenShift)"
+            external(
+                "istioctl install --set components.cni.enabled=true",
+                why="Helm: install istio/cni and set pilot.cni.enabled=true (no NET_ADMIN init container; required "
+                "on OpenShift)",
+            )
         ]
-    return cni + [
-        "kubectl rollout restart deployment,statefulset,daemonset -n %s" % namespace,
-        "# or, weaker: kubectl label namespace %s %s=privileged --overwrite" % (namespace, PSA_ENFORCE),
-    ]
+    target = namespace_ref(namespace)
+    ns_labels = labels(ctx.view.namespace(namespace) or {})
+    privileged = set_label(target, PSA_ENFORCE, "privileged", current(ns_labels, PSA_ENFORCE), risk="weakens-safety")
+    return Plan(
+        "manual",
+        target,
+        cni + [note(RECREATE_NOTE)],
+        reason="use the mesh CNI instead of the privileged init container",
+        alternatives=[Plan("manual", target, [privileged], reason="weaker: let the namespace run privileged pods")],
+    )
 
 
 # ---- SI502 ----------------------------------------------------------------------------------------
@@ -365,21 +517,49 @@ def quota_blocks_proxy(ctx: RuleContext) -> Iterator[Finding]:
             continue
         ns_annos = annotations_of(view.namespace(ns_name) or {})
         for mesh in meshed[ns_name]:
-            for what, revision, annos in _subjects(ctx, ns_name, mesh):
+            for subject in _subjects(ctx, ns_name, mesh):
+                revision, annos = subject[1], subject[2]
                 containers = sidecar_containers(ctx, mesh, revision, annos, ns_annos)
-                yield from _quota_findings(ns_name, mesh, what, containers, quotas)
+                yield from _quota_findings(ctx, ns_name, mesh, subject, containers, quotas)
     if view.has("events"):
         yield from _event_findings(ctx, ("quota-exceeded", "quota-must-specify"), "SI502", meshed)
 
 
+def _give(
+    containers: List[Dict[str, Any]], names: List[str], section: str, resource: str, value: str
+) -> Dict[str, Changes]:
+    """{container: changes} that set one request/limit of the named injected containers."""
+    parsed = q.parse_quantity(value)
+    return {c["name"]: _clamped(c["resources"], section, resource, parsed) for c in containers if c["name"] in names}
+
+
+def _shrunk(containers: List[Dict[str, Any]], section: str, resource: str, over: Decimal) -> Dict[str, Changes]:
+    """Lower the proxy's request/limit by what the quota lacks for one pod, when something is left."""
+    for container in containers:
+        value = container["resources"][section].get(resource)
+        if container["init"] or value is None:
+            continue
+        lowered = _rounded(resource, value - over, ROUND_FLOOR)
+        if lowered > 0:
+            return {container["name"]: _clamped(container["resources"], section, resource, lowered)}
+    return {}
+
+
 def _quota_findings(
-    ns_name: str, mesh: str, what: str, containers: List[Dict[str, Any]], quotas: List[Dict[str, Any]]
+    ctx: RuleContext,
+    ns_name: str,
+    mesh: str,
+    subject: Subject,
+    containers: List[Dict[str, Any]],
+    quotas: List[Dict[str, Any]],
 ) -> Iterator[Finding]:
+    what = subject[0]
     for quota in quotas:
         status = quota.get("status") or {}
         hard = q.resource_list(status.get("hard") or (quota.get("spec") or {}).get("hard"))
         used = q.resource_list(status.get("used"))
         ref = object_ref("ResourceQuota", ns_name, name_of(quota))
+        quota_ref = ObjectRef("ResourceQuota", name_of(quota), ns_name)
         for key in sorted(hard):
             if key not in QUOTA_KEYS:
                 continue
@@ -417,7 +597,18 @@ def _quota_findings(
                             for c in containers
                             if c["name"] in missing
                         ],
-                        steps=_proxy_steps(mesh, ns_name, key, "500m" if resource == "cpu" else "256Mi"),
+                        plan=_sidecar_plan(
+                            ctx,
+                            mesh,
+                            ns_name,
+                            subject,
+                            containers,
+                            _give(containers, missing, section, resource, "500m" if resource == "cpu" else "256Mi"),
+                            quota_ref,
+                            [],
+                            reason="give the injected containers a %s limit" % resource,
+                        ),
+                        affects=meshed_scope(ctx, ns_name, mesh),
                     )
                     continue
             delta = _pod_delta(containers, section, resource)
@@ -426,6 +617,7 @@ def _quota_findings(
             remaining = hard[key] - used[key]
             if remaining >= delta:
                 continue
+            shrink = _shrunk(containers, section, resource, delta - remaining)
             yield Finding(
                 code="SI502",
                 kind="ResourceQuota",
@@ -446,12 +638,24 @@ def _quota_findings(
                     for c in containers
                     if not c["init"]
                 ],
-                steps=[
-                    "kubectl describe resourcequota %s -n %s" % (name_of(quota), ns_name),
-                    "# raise the quota by at least %s per injected pod, or lower the sidecar's %s:"
-                    % (_fmt(key, delta), key),
-                ]
-                + _proxy_steps(mesh, ns_name, key, "100m" if resource == "cpu" else "128Mi"),
+                plan=_sidecar_plan(
+                    ctx,
+                    mesh,
+                    ns_name,
+                    subject,
+                    containers,
+                    shrink,
+                    quota_ref,
+                    [
+                        inspect(quota_ref, "describe", "resourcequota", name_of(quota), "-n", ns_name),
+                        note(
+                            "raise the quota by at least %s per injected pod%s"
+                            % (_fmt(key, delta), ", or lower the sidecar's %s:" % key if shrink else "")
+                        ),
+                    ],
+                    reason="make room for the sidecar",
+                ),
+                affects=meshed_scope(ctx, ns_name, mesh),
             )
 
 
@@ -475,10 +679,30 @@ def _event_findings(
             message="%d pod create(s) in meshed namespace %s were rejected: %s"
             % (sum(int(e.get("count") or 1) for e, unused in items), ns_name, items[0][1]["message"]),
             evidence=event_evidence(items),
-            steps=[
-                "kubectl describe %s -n %s" % ("resourcequota" if code == "SI502" else "limitrange", ns_name),
-                "kubectl get events -n %s --field-selector reason=FailedCreate" % ns_name,
-            ],
+            plan=Plan(
+                "manual",
+                namespace_ref(ns_name),
+                [
+                    inspect(
+                        namespace_ref(ns_name),
+                        "describe",
+                        "resourcequota" if code == "SI502" else "limitrange",
+                        "-n",
+                        ns_name,
+                    ),
+                    inspect(
+                        namespace_ref(ns_name),
+                        "get",
+                        "events",
+                        "-n",
+                        ns_name,
+                        "--field-selector",
+                        "reason=FailedCreate",
+                    ),
+                ],
+                reason="see what the %s allows and what was rejected" % ("quota" if code == "SI502" else "LimitRange"),
+            ),
+            affects=meshed_scope(ctx, ns_name, meshes[0] if len(meshes) == 1 else None),
         )
 
 
@@ -523,6 +747,67 @@ def limitrange_violations(item: Dict[str, Any], container: Dict[str, Any]) -> Li
     return out
 
 
+def _fitted(item: Dict[str, Any], container: Dict[str, Any]) -> Changes:
+    """The requests/limits that put one container inside a Container LimitRange item (LimitRanger's
+    checks): limits at most max, requests (and limits) at least min, limit/request within
+    maxLimitRequestRatio by raising the request; request <= limit is kept throughout."""
+    requests = dict(container["resources"]["requests"])
+    limits = dict(container["resources"]["limits"])
+    changed: Set[Tuple[str, str]] = set()
+
+    def put(section: str, resource: str, value: Decimal) -> None:
+        (requests if section == "requests" else limits)[resource] = value
+        changed.add((section, resource))
+
+    for resource, bound in sorted(q.resource_list(item.get("max")).items()):
+        if resource not in limits or limits[resource] > bound:
+            put("limits", resource, bound)
+        if requests.get(resource, bound) > bound:
+            put("requests", resource, bound)
+    for resource, bound in sorted(q.resource_list(item.get("min")).items()):
+        if resource not in requests or requests[resource] < bound:
+            put("requests", resource, bound)
+        if resource in limits and limits[resource] < requests[resource]:
+            put("limits", resource, requests[resource])
+    for resource, ratio in sorted(q.resource_list(item.get("maxLimitRequestRatio")).items()):
+        request, limit = requests.get(resource), limits.get(resource)
+        if limit is not None and request and limit / request > ratio:
+            put("requests", resource, _rounded(resource, limit / ratio, ROUND_CEILING))
+    return {key: (requests if key[0] == "requests" else limits)[key[1]] for key in sorted(changed)}
+
+
+def _widen_plan(target: ObjectRef, position: int, item: Dict[str, Any], containers: List[Dict[str, Any]]) -> Plan:
+    """The other way round: move the item's bounds to what the injected containers ask for, each patch
+    tested against the item's type and the bound the diagnosis saw."""
+    guard = ((pointer("spec", "limits", str(position), "type"), "Container"),)
+    ops: List[Operation] = []
+
+    def widen(field: str, resource: str, value: str) -> None:
+        path = pointer("spec", "limits", str(position), field, resource)
+        ops.append(Operation("json_patch", target, path=path, value=value, expect=item[field][resource], guards=guard))
+
+    for field, section, pick in (("max", "limits", max), ("min", "requests", min)):
+        for resource, bound in sorted(q.resource_list(item.get(field)).items()):
+            asked = [c["resources"][section].get(resource) for c in containers]
+            if None in asked:
+                continue  # no value to widen to: only the sidecar side can fix a missing limit/request
+            wanted = pick(asked + [bound])
+            if wanted != bound:
+                widen(field, resource, _fmt(resource, wanted))
+    for resource, ratio in sorted(q.resource_list(item.get("maxLimitRequestRatio")).items()):
+        ratios = [
+            c["resources"]["limits"][resource] / c["resources"]["requests"][resource]
+            for c in containers
+            if c["resources"]["limits"].get(resource) and c["resources"]["requests"].get(resource)
+        ]
+        wanted = max(ratios + [ratio]).to_integral_value(rounding=ROUND_CEILING)
+        if wanted > ratio:
+            widen("maxLimitRequestRatio", resource, str(wanted))
+    if not ops:
+        ops.append(note("widen the LimitRange's bounds for the sidecar's requests and limits"))
+    return Plan("manual", target, ops, reason="widen the LimitRange for the sidecar")
+
+
 @rule(codes=["SI503"], needs=["namespaces", "limitranges"], uses=["events"])
 def limitrange_blocks_proxy(ctx: RuleContext) -> Iterator[Finding]:
     """A Container LimitRange in a meshed namespace that the injected containers violate (max, min,
@@ -536,16 +821,34 @@ def limitrange_blocks_proxy(ctx: RuleContext) -> Iterator[Finding]:
             continue
         ns_annos = annotations_of(view.namespace(ns_name) or {})
         for mesh in meshed[ns_name]:
-            for what, revision, annos in _subjects(ctx, ns_name, mesh):
+            for subject in _subjects(ctx, ns_name, mesh):
+                what, revision, annos = subject[:3]
                 containers = sidecar_containers(ctx, mesh, revision, annos, ns_annos)
                 for limit_range in ranges:
-                    for index, item in enumerate((limit_range.get("spec") or {}).get("limits") or []):
+                    for position, item in enumerate((limit_range.get("spec") or {}).get("limits") or []):
                         if item.get("type") != "Container":
                             continue
                         problems = [(c, p) for c in containers for p in limitrange_violations(item, c)]
                         if not problems:
                             continue
                         ref = object_ref("LimitRange", ns_name, name_of(limit_range))
+                        range_ref = ObjectRef("LimitRange", name_of(limit_range), ns_name)
+                        failing = list({id(c): c for c, unused in problems}.values())
+                        plan = _sidecar_plan(
+                            ctx,
+                            mesh,
+                            ns_name,
+                            subject,
+                            containers,
+                            {c["name"]: _fitted(item, c) for c in failing},
+                            range_ref,
+                            [
+                                inspect(range_ref, "describe", "limitrange", name_of(limit_range), "-n", ns_name),
+                                note("set the sidecar's requests/limits inside the LimitRange bounds:"),
+                            ],
+                            reason="fit the sidecar into the LimitRange",
+                        )
+                        plan.alternatives.append(_widen_plan(range_ref, position, item, failing))
                         yield Finding(
                             code="SI503",
                             kind="LimitRange",
@@ -560,20 +863,17 @@ def limitrange_blocks_proxy(ctx: RuleContext) -> Iterator[Finding]:
                                 what,
                                 "; ".join("%s: %s" % (c["name"], p) for c, p in problems[:MAX_EVIDENCE]),
                             ),
-                            evidence=[evidence(ref, "spec.limits[%d]" % index, _limit_text(item))]
+                            evidence=[evidence(ref, "spec.limits[%d]" % position, _limit_text(item))]
                             + [
                                 evidence(
                                     "container %s" % c["name"],
                                     "resources (%s)" % c["source"],
                                     _resources_text(c["resources"]),
                                 )
-                                for c in {id(c): c for c, unused in problems}.values()
+                                for c in failing
                             ],
-                            steps=[
-                                "kubectl describe limitrange %s -n %s" % (name_of(limit_range), ns_name),
-                                "# set the sidecar's requests/limits inside the LimitRange bounds:",
-                            ]
-                            + _proxy_steps(mesh, ns_name, "limits.cpu", "<within max>"),
+                            plan=plan,
+                            affects=meshed_scope(ctx, ns_name, mesh),
                         )
     if view.has("events"):
         yield from _event_findings(ctx, ("limitrange",), "SI503", meshed)
@@ -687,7 +987,6 @@ def injector_rbac_missing(ctx: RuleContext) -> Iterator[Finding]:
                     checks.append("%s %s" % (options[-1], target))
         if not missing:
             continue
-        sa_ref = "system:serviceaccount:%s:%s" % (ns, sa)
         yield Finding(
             code="SI504",
             kind="Deployment",
@@ -700,16 +999,43 @@ def injector_rbac_missing(ctx: RuleContext) -> Iterator[Finding]:
                 evidence(object_ref("ServiceAccount", ns, sa), "ClusterRoleBindings", "; ".join(bindings) or "none")
             ]
             + [evidence(object_ref("ServiceAccount", ns, sa), "permission", m) for m in missing[:MAX_EVIDENCE]],
-            steps=["kubectl auth can-i %s --as=%s" % (check, sa_ref) for check in checks[:3]]
-            + [
-                "# re-apply the mesh's RBAC: %s"
-                % (
-                    "helm upgrade istiod istio/istiod -n %s --reuse-values" % ns
-                    if mesh == "istio"
-                    else "linkerd upgrade | kubectl apply -f -"
-                )
-            ],
+            plan=_rbac_plan(mesh, ns, sa, deploy_name, checks),
+            # the workloads this injector serves; with none, the default: the Deployment and its namespace
+            affects=served_by(ctx, _injector_hooks(ctx, mesh, ns, deploy_name)),
         )
+
+
+def _rbac_plan(mesh: str, namespace: str, sa: str, deployment: str, checks: List[str]) -> Plan:
+    """Show the gap with `kubectl auth can-i` as the ServiceAccount, then re-apply the mesh's RBAC."""
+    account = ObjectRef("ServiceAccount", sa, namespace)
+    as_sa = "--as=system:serviceaccount:%s:%s" % (namespace, sa)
+    # cluster-wide permissions: --all-namespaces asks for them (and keeps kubectl from warning that a
+    # cluster-scoped resource was checked in the default namespace)
+    ops = [inspect(account, "auth", "can-i", *(check.split(" ") + ["--all-namespaces", as_sa])) for check in checks[:3]]
+    if mesh == "istio":
+        ops.append(
+            external(
+                "helm upgrade istiod istio/istiod -n %s --reuse-values" % shlex.quote(namespace),
+                why="re-apply the mesh's RBAC",
+            )
+        )
+    else:
+        ops.append(external("linkerd upgrade | kubectl apply -f -", why="re-apply the mesh's RBAC"))
+    return Plan("manual", ObjectRef("Deployment", deployment, namespace), ops, reason="restore the injector's RBAC")
+
+
+def _injector_hooks(ctx: RuleContext, mesh: str, namespace: str, deployment: str) -> List[Any]:
+    """The injector webhooks an injector Deployment answers: Linkerd's; for Istio those forwarding to
+    the revision the Deployment runs."""
+    if mesh == "linkerd":
+        return ctx.model.injectors("linkerd")
+    istio = ctx.model.istio
+    revisions = [
+        r.name
+        for r in (istio.revisions.values() if istio is not None else [])
+        if r.namespace == namespace and deployment in r.deployments
+    ]
+    return [w for w in ctx.model.injectors("istio") if (w.target_revision or "default") in revisions]
 
 
 def _sa_of(view: Any, namespace: str, deployment: str, mesh: str) -> Tuple[str, str, str]:
@@ -761,13 +1087,38 @@ def policy_engine_denies(ctx: RuleContext) -> Iterator[Finding]:
                 items[0][1]["reason"] or "without explanation",
             ),
             evidence=event_evidence(items),
-            steps=[
-                "# exempt the mesh containers (istio-proxy, istio-init, linkerd-proxy, linkerd-init) or the namespace "
-                "in the policy that denied, or make the policy accept the injected fields",
-                "kubectl get constraints   # Gatekeeper"
-                if engine == "Gatekeeper"
-                else "kubectl get clusterpolicies,policies -A   # Kyverno"
-                if engine == "Kyverno"
-                else "kubectl get validatingwebhookconfiguration %s -o yaml" % (config or name),
-            ],
+            plan=_exempt_plan(engine, name, kind if config else "", config),
+            affects=_denied_scope(ctx, items),
         )
+
+
+def _exempt_plan(engine: str, webhook: str, kind: str, config: str) -> Plan:
+    """Guidance, and where to look: the engine's policies, else the webhook configuration."""
+    if engine == "Gatekeeper":
+        look = inspect(ObjectRef("", ""), "get", "constraints", why="Gatekeeper")
+    elif engine == "Kyverno":
+        look = inspect(ObjectRef("", ""), "get", "clusterpolicies,policies", "-A", why="Kyverno")
+    elif config:
+        look = inspect(ObjectRef(kind, config), "get", resource_name(kind), config, "-o", "yaml")
+    else:
+        look = inspect(
+            ObjectRef("", ""),
+            "get",
+            "validatingwebhookconfigurations,mutatingwebhookconfigurations",
+            why="the configuration that holds webhook %s" % webhook,
+        )
+    exempt = note(
+        "exempt the mesh containers (istio-proxy, istio-init, linkerd-proxy, linkerd-init) or the namespace in "
+        "the policy that denied, or make the policy accept the injected fields"
+    )
+    return Plan(
+        "manual", ObjectRef(kind, config) if config else ObjectRef("", ""), [exempt, look], reason="exempt the mesh"
+    )
+
+
+def _denied_scope(ctx: RuleContext, items: List[Tuple[Dict[str, Any], Dict[str, Any]]]) -> List[ObjectRef]:
+    """The namespaces the denials happened in, with the workloads there whose injected pods they block."""
+    out: List[ObjectRef] = []
+    for ns_name in sorted({event_namespace(e) for e, unused in items}):
+        out += [r for r in meshed_scope(ctx, ns_name) if r not in out]
+    return out

@@ -6,6 +6,10 @@ These are about the run, not the cluster, so they are computed after the other r
 snapshot's gaps, the missing capabilities and the rules the engine skipped or ran narrowed
 (rules.engine.run_rules). The checks a finding names come only from what the checks declare, so a
 403 warning, SI801 and the report's skipped list always agree.
+
+Their plans are manual: read-only commands that show the gap, and what to add or grant. They affect
+no namespace or workload (a narrower diagnosis changes nothing in the cluster), so `affects` stays
+empty on purpose.
 """
 
 from __future__ import annotations
@@ -13,6 +17,14 @@ from __future__ import annotations
 from typing import Any, Callable, Dict, Iterable, List
 
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.findings import Finding, evidence
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.plan import (
+    Operation,
+    Plan,
+    external,
+    inspect,
+    note,
+)
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.refs import ObjectRef
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.schema import RESOURCES
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.model.mesh import MeshModel
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.engine import (
@@ -43,25 +55,34 @@ def _resource_arg(resource: str) -> str:
     return "%s.%s" % (resource, spec.group) if spec is not None and spec.group else resource
 
 
+CLUSTER = ObjectRef("", "")  # what the coverage plans are about: the run against the whole cluster
+
+
+def _plan(ops: List[Operation], reason: str) -> Plan:
+    return Plan("manual", CLUSTER, ops, reason=reason)
+
+
 def forbidden(gap: Dict[str, Any], run: RunResult) -> Finding:
     resource = gap["resource"]
     if resource == "version":
         what = "read the server version (GET /version)"
-        steps = ["kubectl version -o json   # as the diagnosing identity"]
+        ops = [inspect(CLUSTER, "version", "-o", "json", why="as the diagnosing identity")]
     else:
         scope = "get" if resource in ("secrets", "configmaps") else "list"
         what = "%s %s" % (scope, resource)
-        steps = [
-            "kubectl auth can-i %s %s --all-namespaces" % (scope, _resource_arg(resource)),
-            "grant the diagnosing identity %s (and list) on %s, e.g. in a ClusterRole bound to it, then rerun"
-            % (scope, _resource_arg(resource)),
+        ops = [
+            inspect(CLUSTER, "auth", "can-i", scope, _resource_arg(resource), "--all-namespaces"),
+            note(
+                "grant the diagnosing identity %s (and list) on %s, e.g. in a ClusterRole bound to it, then rerun"
+                % (scope, _resource_arg(resource))
+            ),
         ]
     return Finding(
         code="SI801",
         kind="",
         message="the diagnosing identity may not %s, so %s" % (what, checks_text(resource, run)),
         evidence=[evidence("API server", "403 Forbidden", gap.get("message") or "")],
-        steps=steps,
+        plan=_plan(ops, "let the diagnosing identity read %s" % resource),
     )
 
 
@@ -75,14 +96,15 @@ def unreadable(gaps: List[Dict[str, Any]], run: RunResult, source: str) -> Findi
     if narrowed:
         text += "; these ran without them: %s" % ", ".join(narrowed)
     kinds = [n for n in names if n in RESOURCES]
-    steps = []
-    if kinds:
-        steps.append(
-            "add `kubectl get %s -A -o yaml` output to the snapshot directory (or gather live with "
-            "meshops.sidecar_injection.injection_facts) and rerun" % ",".join(kinds)
-        )
+    # one file per kind, named after it: the offline loader then counts an empty list as read too
+    ops: List[Operation] = [
+        inspect(CLUSTER, "get", kind, "-A", "-o", "yaml", why="save as %s.yaml in the snapshot directory" % kind)
+        for kind in kinds
+    ]
     if "version" in names:
-        steps.append("add `kubectl version -o json` output as version.json to the snapshot directory")
+        ops.append(inspect(CLUSTER, "version", "-o", "json", why="save as version.json in the snapshot directory"))
+    if kinds:
+        ops.append(note("or gather live with meshops.sidecar_injection.injection_facts; then rerun"))
     return Finding(
         code="SI803",
         kind="",
@@ -90,7 +112,7 @@ def unreadable(gaps: List[Dict[str, Any]], run: RunResult, source: str) -> Findi
         evidence=[
             evidence("snapshot", "gaps", [{k: g.get(k) for k in ("resource", "reason", "message")} for g in gaps])
         ],
-        steps=steps,
+        plan=_plan(ops, "add what the snapshot lacks"),
     )
 
 
@@ -101,10 +123,16 @@ def capability_missing(capability: str, run: RunResult) -> Finding:
         message="not available on the host running the diagnosis: %s; so %s"
         % (CAPABILITIES[capability], checks_text(capability, run)),
         evidence=[evidence("controller", "capability %s" % capability, "missing")],
-        steps=[
-            "pip install -r requirements.txt   # on the host that runs the modules (the controller), "
-            "or use the collection's execution environment",
-        ],
+        plan=_plan(
+            [
+                external(
+                    "pip install -r requirements.txt",
+                    why="on the host that runs the modules (the controller), or use the collection's execution "
+                    "environment",
+                )
+            ],
+            "install what the skipped checks need",
+        ),
     )
 
 
@@ -117,7 +145,10 @@ def mesh_not_detected(model: MeshModel) -> Finding:
         evidence=[
             evidence("snapshot", "mutatingwebhookconfigurations", [w.key for w in model.webhooks if not w.assumed]),
         ],
-        steps=["install Istio or Linkerd, or point the diagnosis at the cluster that runs the mesh"],
+        plan=_plan(
+            [note("install Istio or Linkerd, or point the diagnosis at the cluster that runs the mesh")],
+            "diagnose a cluster that runs a mesh",
+        ),
     )
 
 

@@ -5,11 +5,14 @@
 
 Read from pod status (container states, termination messages), the verdicts and, when gathered,
 Warning events. Findings are grouped per owning workload (bare pods on their own), with the first
-pods as evidence, so a broken Deployment of 200 replicas is one finding.
+pods as evidence, so a broken Deployment of 200 replicas is one finding; each affects that workload
+and its namespace (SI605, per namespace: the workloads it restarts). SI604/SI605 plans re-create
+exactly the pods concerned (action restart_workload); the others are manual guidance.
 """
 
 from __future__ import annotations
 
+import shlex
 from typing import Any, Dict, Iterator, List, Optional
 
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.findings import (
@@ -17,13 +20,23 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.fin
     evidence,
     object_ref,
 )
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.plan import (
+    Operation,
+    Plan,
+    external,
+    inspect,
+    note,
+)
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.refs import ObjectRef, namespace_ref
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.schema import labels
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.engine import RuleContext, rule
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.workloads import (
     MAX_EVIDENCE,
     index,
     names_text,
-    restart_steps,
+    owner_scope,
+    restart_plan,
+    template_plan,
 )
 
 FAILING_WAITING = (
@@ -135,9 +148,13 @@ def _owner_text(namespace, kind, name):
     return "%s/%s in namespace %s" % (kind.lower(), name, namespace)
 
 
-def _init_hint(mesh: str, message: str) -> List[str]:
+def _logs(namespace: str, pod: str, container: str, *extra: str, why: str = "") -> Operation:
+    return inspect(ObjectRef("Pod", pod, namespace), "logs", pod, "-n", namespace, "-c", container, *extra, why=why)
+
+
+def _init_hint(mesh: str, message: str) -> List[Operation]:
     text = (message or "").lower()
-    steps = []
+    ops: List[Operation] = []
     if any(
         word in text
         for word in (
@@ -151,22 +168,28 @@ def _init_hint(mesh: str, message: str) -> List[str]:
         )
     ):
         if mesh == "istio":
-            steps.append(
-                "iptables cannot be set up in the pod: install Istio CNI (istioctl install --set "
-                "components.cni.enabled=true) so pods need no NET_ADMIN init container, or check the node's "
-                "iptables backend and SELinux"
+            ops.append(
+                note(
+                    "iptables cannot be set up in the pod: install Istio CNI so pods need no NET_ADMIN init "
+                    "container, or check the node's iptables backend and SELinux"
+                )
             )
+            ops.append(external("istioctl install --set components.cni.enabled=true", why="Istio CNI"))
         else:
-            steps.append(
-                "iptables cannot be set up in the pod: set proxyInit.iptablesMode to what the nodes use "
-                "(legacy or nft), or install linkerd-cni (cniEnabled=true), or set proxyInit.runAsRoot=true "
-                "on Docker-runtime nodes"
+            ops.append(
+                note(
+                    "iptables cannot be set up in the pod: set proxyInit.iptablesMode to what the nodes use "
+                    "(legacy or nft), or install linkerd-cni (cniEnabled=true), or set proxyInit.runAsRoot=true "
+                    "on Docker-runtime nodes"
+                )
             )
-    steps.append(
-        "a Pod Security 'baseline'/'restricted' namespace rejects the NET_ADMIN/NET_RAW init container: use "
-        "the mesh CNI plugin, or label the namespace pod-security.kubernetes.io/enforce=privileged"
+    ops.append(
+        note(
+            "a Pod Security 'baseline'/'restricted' namespace rejects the NET_ADMIN/NET_RAW init container: use "
+            "the mesh CNI plugin, or label the namespace pod-security.kubernetes.io/enforce=privileged"
+        )
     )
-    return steps
+    return ops
 
 
 @rule(codes=["SI601"], needs=["pods"], uses=["events"])
@@ -192,8 +215,13 @@ def init_container_failing(ctx: RuleContext) -> Iterator[Finding]:
                 for v, c, s in items[:MAX_EVIDENCE]
             ]
             + _events_for(ctx, pods, container),
-            steps=["kubectl logs %s -n %s -c %s --previous" % (verdict.name, namespace, container)]
-            + _init_hint(mesh, message),
+            plan=Plan(
+                "manual",
+                ObjectRef(kind, name, namespace),
+                [_logs(namespace, verdict.name, container, "--previous")] + _init_hint(mesh, message),
+                reason="read why %s fails" % container,
+            ),
+            affects=owner_scope(namespace, kind, name),
         )
 
 
@@ -207,6 +235,31 @@ def _cni_pods_on(ctx: RuleContext, node: str) -> List[Dict[str, Any]]:
         if cni and (verdict.obj.get("spec") or {}).get("nodeName") == node:
             out.append(verdict.obj)
     return out
+
+
+def _cni_plan(namespace: str, kind: str, name: str, pods: List[Any], container: str, daemonset: str, node: str) -> Plan:
+    """Look at the CNI DaemonSet and the validator, fix the chaining, then re-create the failing pods
+    (their controller does; a bare pod has none, so it gets no delete step)."""
+    owner = ObjectRef(kind, name, namespace)
+    ops = [
+        inspect(
+            ObjectRef("DaemonSet", daemonset),
+            "get",
+            "daemonset",
+            "-A",
+            "-l",
+            "k8s-app=%s" % daemonset,
+            why="must be ready on node %s" % (node or "of the failing pods"),
+        ),
+        _logs(namespace, pods[0].name, container),
+        note(
+            "check that the mesh CNI plugin is chained in the node's CNI configuration (Cilium: "
+            "cni.exclusive=false), then delete the failing pods so they are re-created"
+        ),
+    ]
+    if kind != "Pod":
+        ops.append(Operation("delete_pods", owner, names=tuple(sorted(p.name for p in pods))))
+    return Plan("manual", owner, ops, reason="let the CNI plugin set up the pods' redirection")
 
 
 @rule(codes=["SI602"], needs=["pods"], uses=["daemonsets", "nodes"])
@@ -246,12 +299,8 @@ def cni_validation_failing(ctx: RuleContext) -> Iterator[Finding]:
                 termination_message(status) or describe_status(status),
             ),
             evidence=ev + _events_for(ctx, [i[0] for i in items], container),
-            steps=[
-                "kubectl get daemonset -A -l k8s-app=%s   # must be ready on node %s" % (ds, node or "<node>"),
-                "kubectl logs %s -n %s -c %s" % (verdict.name, namespace, container),
-                "check that the mesh CNI plugin is chained in the node's CNI configuration (Cilium: "
-                "cni.exclusive=false), then delete the failing pods so they are re-created",
-            ],
+            plan=_cni_plan(namespace, kind, name, [i[0] for i in items], container, ds, node),
+            affects=owner_scope(namespace, kind, name),
         )
 
 
@@ -271,13 +320,16 @@ def proxy_not_ready(ctx: RuleContext) -> Iterator[Finding]:
     for (namespace, kind, name), items in sorted(groups.items()):
         verdict, container, status = items[0]
         mesh = PROXIES[container]
-        hint = (
-            "istioctl proxy-status; kubectl logs %s -n %s -c istio-proxy   # xDS/CA reachability (istiod:15012)"
-            % (verdict.name, namespace)
-            if mesh == "istio"
-            else "linkerd check --proxy -n %s; kubectl logs %s -n %s -c linkerd-proxy"
-            % (namespace, verdict.name, namespace)
-        )
+        if mesh == "istio":
+            ops = [
+                external("istioctl proxy-status"),
+                _logs(namespace, verdict.name, "istio-proxy", why="xDS/CA reachability (istiod:15012)"),
+            ]
+        else:
+            ops = [
+                external("linkerd check --proxy -n %s" % shlex.quote(namespace)),
+                _logs(namespace, verdict.name, "linkerd-proxy", why="identity/destination reachability"),
+            ]
         yield Finding(
             code="SI603",
             kind=kind,
@@ -291,7 +343,8 @@ def proxy_not_ready(ctx: RuleContext) -> Iterator[Finding]:
                 for v, c, s in items[:MAX_EVIDENCE]
             ]
             + _events_for(ctx, [i[0] for i in items], container),
-            steps=[hint],
+            plan=Plan("manual", ObjectRef(kind, name, namespace), ops, reason="find why the proxy is not ready"),
+            affects=owner_scope(namespace, kind, name),
         )
 
 
@@ -360,7 +413,12 @@ def pod_predates_injection(ctx: RuleContext) -> Iterator[Finding]:
             mesh=decision.mesh,
             message=message,
             evidence=ev,
-            steps=restart_steps(kind, namespace, name, pods),
+            plan=restart_plan(
+                [(namespace, kind, name, pods)],
+                ObjectRef(kind, name, namespace),
+                reason="re-create the pods so admission injects them",
+            ),
+            affects=owner_scope(namespace, kind, name),
         )
 
 
@@ -430,12 +488,7 @@ def proxy_version_skew(ctx: RuleContext) -> Iterator[Finding]:
     for namespace, items in sorted(per_ns.items()):
         pods = sorted((v for v, unused in items), key=lambda v: v.name)
         mesh = pods[0].mesh
-        owners = idx.owner_groups(pods)
-        steps = []
-        for (ns, kind, name), members in list(owners.items())[:MAX_EVIDENCE]:
-            steps += restart_steps(kind, ns, name, members)[:1]
-        if len(owners) > MAX_EVIDENCE:
-            steps.append("kubectl rollout restart deployment,statefulset,daemonset -n %s" % namespace)
+        owners = sorted(idx.owner_groups(pods).items())
         yield Finding(
             code="SI605",
             kind="Namespace",
@@ -449,7 +502,12 @@ def proxy_version_skew(ctx: RuleContext) -> Iterator[Finding]:
                 evidence(object_ref("Pod", v.namespace, v.name), "proxy", why)
                 for v, why in sorted(items, key=lambda i: i[0].name)[:MAX_EVIDENCE]
             ],
-            steps=steps,
+            plan=restart_plan(
+                [(ns, kind, name, members) for (ns, kind, name), members in owners],
+                namespace_ref(namespace),
+                reason="restart the workloads so their pods get the current proxy",
+            ),
+            affects=[ObjectRef(kind, name, ns) for (ns, kind, name), unused in owners] + [namespace_ref(namespace)],
         )
 
 
@@ -457,6 +515,41 @@ def _main_containers_done(pod: Dict[str, Any]) -> bool:
     statuses = (pod.get("status") or {}).get("containerStatuses") or []
     main = [s for s in statuses if s.get("name") not in PROXIES]
     return bool(main) and all("terminated" in (s.get("state") or {}) for s in main)
+
+
+def _native_sidecar_plan(idx: Any, namespace: str, kind: str, name: str, mesh: str) -> Plan:
+    """Istio: the nativeSidecar pod annotation on the template (a CronJob's next Job gets it; a Job's
+    template is immutable, so it is guidance); Linkerd's key depends on its version: guidance."""
+    if mesh == "istio":
+        lead = (
+            note(
+                'annotate the pod template sidecar.istio.io/nativeSidecar="true" (Istio 1.24+, Kubernetes 1.29+) or '
+                "enable native sidecars on istiod (ENABLE_NATIVE_SIDECARS=true):"
+            ),
+        )
+        tail = note("or end the proxy when the job is done: curl -fsI -X POST http://localhost:15020/quitquitquit")
+        template = idx.templates.get((kind, namespace, name))
+        if template is not None:
+            plan = template_plan(
+                idx,
+                template,
+                "annotations",
+                "sidecar.istio.io/nativeSidecar",
+                "true",
+                reason="use a native sidecar",
+                lead=lead,
+            )
+            plan.operations.append(tail)
+            return plan
+        return Plan("manual", ObjectRef(kind, name, namespace), list(lead) + [tail], reason="use a native sidecar")
+    ops = [
+        note(
+            'annotate the pod template config.linkerd.io/proxy-enable-native-sidecar="true" (2.20; '
+            "config.beta.linkerd.io/... on 2.19, config.alpha.linkerd.io/... on 2.15-2.18; Kubernetes 1.29+)"
+        ),
+        note("or wrap the command with linkerd-await --shutdown, or POST http://localhost:4191/shutdown"),
+    ]
+    return Plan("manual", ObjectRef(kind, name, namespace), ops, reason="use a native sidecar")
 
 
 @rule(codes=["SI606"], needs=["pods"], uses=["jobs", "cronjobs"])
@@ -475,18 +568,6 @@ def job_sidecar_blocks_completion(ctx: RuleContext) -> Iterator[Finding]:
     ]
     for (namespace, kind, name), pods in sorted(idx.owner_groups(stuck).items()):
         mesh = pods[0].proxy.mesh
-        if mesh == "istio":
-            fix = [
-                'annotate the pod template sidecar.istio.io/nativeSidecar="true" (Istio 1.24+, Kubernetes '
-                "1.29+) or enable native sidecars on istiod (ENABLE_NATIVE_SIDECARS=true)",
-                "or end the proxy when the job is done: curl -fsI -X POST http://localhost:15020/quitquitquit",
-            ]
-        else:
-            fix = [
-                'annotate the pod template config.linkerd.io/proxy-enable-native-sidecar="true" (2.20; '
-                "config.beta.linkerd.io/... on 2.19, config.alpha.linkerd.io/... on 2.15-2.18; Kubernetes 1.29+)",
-                "or wrap the command with linkerd-await --shutdown, or POST http://localhost:4191/shutdown",
-            ]
         yield Finding(
             code="SI606",
             kind=kind,
@@ -507,5 +588,6 @@ def job_sidecar_blocks_completion(ctx: RuleContext) -> Iterator[Finding]:
                 )
                 for p in pods[:MAX_EVIDENCE]
             ],
-            steps=fix,
+            plan=_native_sidecar_plan(idx, namespace, kind, name, mesh),
+            affects=owner_scope(namespace, kind, name),
         )

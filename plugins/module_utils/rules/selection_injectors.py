@@ -3,10 +3,14 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """SI109-SI111: the injector side of selection: host-network pods it skips, its ConfigMap policy and
 neverInjectSelector, and more than one injector selecting the same pods (istioctl IST0139's overlap).
+
+All three are manual (catalogue): the plans carry the concrete pod-template and namespace changes,
+the istioctl/helm commands as `external`, and affect the workloads the injector skips or decides.
 """
 
 from __future__ import annotations
 
+import shlex
 from typing import Any, Dict, Iterator, List
 
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core import selectors
@@ -15,20 +19,48 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.fin
     evidence,
     object_ref,
 )
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.plan import (
+    Operation,
+    Plan,
+    external,
+    inspect,
+    note,
+    remove_annotation,
+    remove_label,
+    restart,
+)
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.refs import ObjectRef, namespace_ref
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.schema import (
+    annotations as annotations_of,
+)
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.schema import labels
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.controlplane import (
+    MWC,
+    mwc_target,
+    served_by,
+)
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.engine import RuleContext, rule
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.workloads import (
     ISTIO_INJECT,
+    LINKERD_INJECT,
     MAX_EVIDENCE,
     MESH_NAMES,
+    Index,
     index,
     names_text,
     ns_finding,
     ns_ref,
     ref,
+    restart_ops,
     subject_finding,
+    template_ops,
     template_path,
+    template_plan,
     tmpl_meta,
+    verdict_scope,
     what,
+    workload_ref,
+    workload_scope,
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -42,17 +74,34 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.wo
 )
 def hostnetwork_not_injected(ctx: RuleContext) -> Iterator[Finding]:
     """hostNetwork pods that an injector webhook is called for and skips by design."""
-    for verdict in index(ctx).subjects():
+    idx = index(ctx)
+    for verdict in idx.subjects():
         ids = verdict.decision.skip_ids
         if verdict.should_inject or not ({"istio.host-network", "host_network_enabled"} & set(ids)):
             continue
         mesh = verdict.mesh
-        hint = (
-            'label the pod template sidecar.istio.io/inject="false" so the webhook is not called at all '
-            "(then an unavailable istiod cannot block these pods)"
-            if mesh == "istio"
-            else "nothing to do: Linkerd never injects host-network pods"
-        )
+        if mesh == "istio":
+            plan = template_plan(
+                idx,
+                verdict,
+                "labels",
+                ISTIO_INJECT,
+                "false",
+                reason="keep the webhook from being called for these pods",
+                lead=(
+                    note(
+                        'expected; label the pod template sidecar.istio.io/inject="false" so the webhook is not '
+                        "called at all (then an unavailable istiod cannot block these pods):"
+                    ),
+                ),
+            )
+        else:
+            plan = Plan(
+                "manual",
+                workload_ref(verdict),
+                [note("nothing to do: Linkerd never injects host-network pods")],
+                reason="expected",
+            )
         yield subject_finding(
             "SI109",
             verdict,
@@ -64,8 +113,77 @@ def hostnetwork_not_injected(ctx: RuleContext) -> Iterator[Finding]:
                     ref(verdict), "spec.template.spec.hostNetwork" if verdict.template else "spec.hostNetwork", True
                 )
             ],
-            steps=[hint],
+            plan=plan,
+            affects=verdict_scope([verdict]),
         )
+
+
+def _istio_install_cmd(revision: str, namespace: str, setting: str) -> List[Operation]:
+    """The same Istio install value set with istioctl or with Helm (the revision's own release)."""
+    rev = [] if revision in ("", "default") else ["--revision", revision]
+    release = "istiod" if not rev else "istiod-%s" % revision
+    istioctl = ["istioctl", "install"] + rev + ["--set", "values." + setting]
+    helm = ["helm", "upgrade", release, "istio/istiod", "-n", namespace, "--reuse-values", "--set", setting]
+    return [
+        external(" ".join(shlex.quote(w) for w in istioctl)),
+        external(" ".join(shlex.quote(w) for w in helm), why="if Istio was installed with Helm"),
+    ]
+
+
+def _auto_inject_plan(istio: Any, revision: str, config: Any) -> Plan:
+    """Turn default injection back on for a revision: the install value, then istiod restarted."""
+    cm = ObjectRef("ConfigMap", config.name, config.namespace)
+    ops = _istio_install_cmd(revision, config.namespace, "global.proxy.autoInject=enabled")
+    rev = istio.revisions.get(revision or "default")
+    deployments = [ObjectRef("Deployment", d, rev.namespace) for d in rev.deployments] if rev is not None else []
+    if deployments:
+        ops.append(restart(deployments, why="istiod reads the ConfigMap"))
+    else:
+        ops.append(note("then restart istiod of revision %s: it reads the ConfigMap" % (revision or "default")))
+    return Plan("manual", cm, ops, reason="set values.global.proxy.autoInject=enabled in the Istio install")
+
+
+def _opt_in_plan(idx: Index, affected: List[Any], auto_inject: Plan) -> Plan:
+    """policy disabled: opt the workloads in one by one; or turn default injection on again."""
+    ops: List[Operation] = [note('label the pod templates that should be meshed sidecar.istio.io/inject="true":')]
+    for verdict in affected[:MAX_EVIDENCE]:
+        ops += template_ops(idx, verdict, "labels", ISTIO_INJECT, "true")
+    if len(affected) > MAX_EVIDENCE:
+        ops.append(note("and the same for the other %d workloads listed" % (len(affected) - MAX_EVIDENCE)))
+    return Plan(
+        "manual",
+        auto_inject.target,
+        ops,
+        reason="opt the workloads in explicitly",
+        alternatives=[auto_inject],
+    )
+
+
+def _never_inject_plan(idx: Index, verdict: Any, config: Any) -> Plan:
+    """An explicit sidecar.istio.io/inject=true wins over neverInjectSelector; or narrow the selector."""
+    plan = template_plan(
+        idx,
+        verdict,
+        "labels",
+        ISTIO_INJECT,
+        "true",
+        reason="opt the workload in explicitly (an explicit value wins over the selectors)",
+    )
+    cm = ObjectRef("ConfigMap", config.name, config.namespace)
+    plan.alternatives = [
+        Plan(
+            "manual",
+            cm,
+            [
+                note(
+                    "remove the matching entry from values.sidecarInjectorWebhook.neverInjectSelector in the Istio "
+                    "install (istioctl install / helm upgrade), or change the workload's labels"
+                )
+            ],
+            reason="stop excluding it",
+        )
+    ]
+    return plan
 
 
 @rule(
@@ -91,9 +209,9 @@ def injector_policy_excludes(ctx: RuleContext) -> Iterator[Finding]:
             and not v.should_inject
             and ("istio.policy-invalid" in v.decision.skip_ids or "istio.policy-disabled" in v.decision.skip_ids)
         ]
-        restart = "kubectl rollout restart deployment -n %s -l app=istiod   # istiod reads the ConfigMap" % (
-            config.namespace
-        )
+        auto_inject = _auto_inject_plan(istio, revision, config)
+        # with no workload relying on the revision, the finding keeps its default: the ConfigMap and its namespace
+        affects = verdict_scope(affected)
         if config.policy not in ("enabled", "disabled"):
             yield Finding(
                 code="SI110",
@@ -106,12 +224,8 @@ def injector_policy_excludes(ctx: RuleContext) -> Iterator[Finding]:
                 "affected)" % (config.namespace, config.name, config.policy, revision, len(affected)),
                 evidence=[evidence(cm_ref, "data.config policy", config.policy)]
                 + [evidence(ref(v), "verdict", "not injected") for v in affected[:MAX_EVIDENCE]],
-                steps=[
-                    "set values.global.proxy.autoInject=enabled in the Istio install (istioctl install --set "
-                    "values.global.proxy.autoInject=enabled, or helm upgrade istiod ... --set "
-                    "global.proxy.autoInject=enabled)",
-                    restart,
-                ],
+                plan=auto_inject,
+                affects=affects,
             )
         elif config.policy == "disabled" and affected:
             yield Finding(
@@ -124,11 +238,8 @@ def injector_policy_excludes(ctx: RuleContext) -> Iterator[Finding]:
                 % (config.namespace, config.name, len(affected), names_text(affected)),
                 evidence=[evidence(cm_ref, "data.config policy", "disabled")]
                 + [evidence(ref(v), "verdict", "not injected") for v in affected[:MAX_EVIDENCE]],
-                steps=[
-                    'label the pod templates that should be meshed sidecar.istio.io/inject="true"',
-                    "or set values.global.proxy.autoInject=enabled in the Istio install",
-                    restart,
-                ],
+                plan=_opt_in_plan(idx, affected, auto_inject),
+                affects=affects,
             )
     for verdict in subjects:
         if verdict.mesh != "istio" or "istio.never-inject-selector" not in verdict.decision.skip_ids:
@@ -151,11 +262,8 @@ def injector_policy_excludes(ctx: RuleContext) -> Iterator[Finding]:
                     selectors.label_string(tmpl_meta(verdict).get("labels") or {}),
                 ),
             ],
-            steps=[
-                "remove the matching entry from values.sidecarInjectorWebhook.neverInjectSelector, or change "
-                'the workload\'s labels, or set sidecar.istio.io/inject="true" on its pod template (an explicit '
-                "value wins over the selectors)"
-            ],
+            plan=_never_inject_plan(idx, verdict, config),
+            affects=verdict_scope([verdict]),
         )
 
 
@@ -195,6 +303,70 @@ def istio_overlaps(model: Any) -> Dict[str, Dict[str, Any]]:
     return out
 
 
+def _overlap_plan(model: Any, config: Any) -> Plan:
+    """Deactivate the old istio-sidecar-injector webhooks by (re)setting the default tag (to the
+    revision it serves today, or the configuration's own), or remove the stale configuration."""
+    hooks = [h for h in model.webhooks if h.config == config and h.injector]
+    revision = (model.istio.tags.get("default") if model.istio else "") or next(
+        (h.target_revision for h in hooks if h.target_revision), "default"
+    )
+    target = ObjectRef(MWC, config) if not hooks else mwc_target(hooks[0])
+    return Plan(
+        "manual",
+        target,
+        [
+            inspect(
+                target, "get", "mutatingwebhookconfiguration", config, "-o", "yaml", why="which revision it serves"
+            ),
+            external(
+                "istioctl tag set default --revision %s --overwrite" % shlex.quote(revision),
+                why="revision %s serves the default tag; deactivates the old istio-sidecar-injector webhooks"
+                % revision,
+            ),
+            note("or delete MutatingWebhookConfiguration %s if its revision was removed" % config),
+        ],
+        reason="keep one injector per revision",
+    )
+
+
+def _one_injector_plan(ctx: RuleContext, idx: Index, namespace: str, members: List[Any]) -> Plan:
+    """Remove one of the namespace's mesh markers (each choice an alternative), then re-create the pods
+    of the workloads both injectors selected."""
+    target = namespace_ref(namespace)
+    ns_obj = ctx.view.namespace(namespace) or {}
+    ns_labels, ns_annos = labels(ns_obj), annotations_of(ns_obj)
+    choices = [remove_label(target, k, ns_labels[k]) for k in ("istio-injection", "istio.io/rev") if k in ns_labels]
+    if LINKERD_INJECT in ns_annos:
+        choices.append(remove_annotation(target, LINKERD_INJECT, ns_annos[LINKERD_INJECT]))
+    owners = sorted({workload_scope(v) for v in members})
+    recreate = [
+        op
+        for owner in owners
+        for op in restart_ops(
+            owner.kind, namespace, owner.name, idx.pods_by_owner.get((owner.kind, namespace, owner.name), [])
+        )
+    ]
+    decide = note("decide which mesh or revision owns namespace %s and remove the other marker:" % namespace)
+    if not choices:
+        return Plan(
+            "manual",
+            target,
+            [note("the pod templates select more than one injector: remove the other mesh's marker from them")],
+            reason="keep one injector per pod",
+        )
+
+    def removal(op: Operation) -> str:
+        return "remove %s=%s" % (op.key, op.expect)
+
+    return Plan(
+        "manual",
+        target,
+        [decide, choices[0]] + recreate,
+        reason=removal(choices[0]),
+        alternatives=[Plan("manual", target, [c] + recreate, reason=removal(c)) for c in choices[1:]],
+    )
+
+
 @rule(
     codes=["SI111"],
     needs=["mutatingwebhookconfigurations"],
@@ -224,11 +396,9 @@ def multiple_injectors(ctx: RuleContext) -> Iterator[Finding]:
                     % (selectors.label_string(ns_labels), selectors.label_string(pod_labels), ", ".join(others)),
                 )
             ],
-            steps=[
-                "keep one injector per revision: `istioctl tag set default --revision <rev> --overwrite` "
-                "deactivates the old istio-sidecar-injector webhooks",
-                "or delete the stale configuration: kubectl delete mutatingwebhookconfiguration %s" % config,
-            ],
+            plan=_overlap_plan(model, config),
+            # the workloads whose next pod this configuration decides; none selected now: nothing is affected yet
+            affects=served_by(ctx, [h for h in model.webhooks if h.config == config and h.injector]),
         )
     covered = {(c, o.split("/", 1)[0]) for c, e in overlaps.items() for o in e["others"]}
     groups: Dict[tuple, List[Any]] = {}
@@ -253,10 +423,6 @@ def multiple_injectors(ctx: RuleContext) -> Iterator[Finding]:
             mesh=meshes[0] if len(meshes) == 1 else "any",
             evidence=[evidence(ref(v), "webhooks called", list(v.decision.matched)) for v in members[:MAX_EVIDENCE]]
             + [evidence(ns_ref(namespace), "metadata.labels", selectors.label_string(idx.namespace_labels(namespace)))],
-            steps=[
-                "decide which mesh/revision owns namespace %s and remove the other marker (e.g. "
-                "kubectl label namespace %s istio-injection- or kubectl annotate namespace %s linkerd.io/inject-)"
-                % (namespace, namespace, namespace),
-                "kubectl rollout restart deployment,statefulset,daemonset -n %s" % namespace,
-            ],
+            plan=_one_injector_plan(ctx, idx, namespace, members),
+            affects=verdict_scope(members),
         )

@@ -2,15 +2,29 @@
 # Copyright: (c) 2026, meshops.sidecar_injection contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """SI104-SI107: injection markers of the wrong type, on the wrong object, with a wrong value, or
-opting a workload out of an enabled namespace. Reported once per workload (rules/common.py).
+opting a workload out of an enabled namespace. Reported once per workload (rules/workloads.py).
+
+Namespace findings affect the namespace and its workloads; workload findings the workload (a pod by
+its top owner) and its namespace. SI104 plans move the marker (action label_namespace); the others
+are manual, with the concrete label/annotation changes as operations.
 """
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Callable, Iterator, List
 
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core import selectors
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.findings import Finding, evidence
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.plan import (
+    Operation,
+    Plan,
+    note,
+    remove_annotation,
+    remove_label,
+    set_annotation,
+    set_label,
+)
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.refs import ObjectRef, namespace_ref
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.schema import (
     annotations as annotations_of,
 )
@@ -22,16 +36,28 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.wo
     ISTIO_INJECT,
     LINKERD_INJECT,
     MESH_NAMES,
+    RECREATE_NOTE,
+    current,
     index,
     ns_finding,
     ns_ref,
-    patch_template,
     ref,
     subject_finding,
+    template_ops,
     template_path,
+    template_plan,
     tmpl_meta,
+    verdict_scope,
     what,
 )
+
+FALSE_LIKE = ("false", "no", "n", "off", "disabled")
+
+
+def _meant(value: str, on: str, off: str) -> str:
+    """The valid value an invalid marker most likely meant: `off` for false-like spellings."""
+    return off if value.lower() in FALSE_LIKE else on
+
 
 # ---------------------------------------------------------------------------------------------
 # SI104
@@ -49,6 +75,7 @@ def inject_marker_wrong_type(ctx: RuleContext) -> Iterator[Finding]:
     idx = index(ctx)
     for ns in ctx.view.items("namespaces"):
         name = name_of(ns)
+        target = namespace_ref(name)
         ns_labels, ns_annos = labels(ns), annotations_of(ns)
         if LINKERD_INJECT in ns_labels and LINKERD_INJECT not in ns_annos:
             value = ns_labels[LINKERD_INJECT]
@@ -58,11 +85,17 @@ def inject_marker_wrong_type(ctx: RuleContext) -> Iterator[Finding]:
                 "namespace %s has linkerd.io/inject=%s as a label; Linkerd only reads the annotation" % (name, value),
                 mesh="linkerd",
                 evidence=[evidence(ns_ref(name), "metadata.labels.linkerd.io/inject", value)],
-                steps=[
-                    "kubectl annotate namespace %s linkerd.io/inject=%s --overwrite" % (name, value),
-                    "kubectl label namespace %s linkerd.io/inject-" % name,
-                    "kubectl rollout restart deployment,statefulset,daemonset -n %s" % name,
-                ],
+                plan=Plan(
+                    "label_namespace",
+                    target,
+                    [
+                        set_annotation(target, LINKERD_INJECT, value, current(ns_annos, LINKERD_INJECT)),
+                        remove_label(target, LINKERD_INJECT, value),
+                        note(RECREATE_NOTE),
+                    ],
+                    reason="move linkerd.io/inject to the annotation Linkerd reads",
+                ),
+                affects=idx.namespace_scope(name),
             )
         if ADMISSION_WEBHOOKS in ns_annos and ADMISSION_WEBHOOKS not in ns_labels:
             value = ns_annos[ADMISSION_WEBHOOKS]
@@ -73,10 +106,16 @@ def inject_marker_wrong_type(ctx: RuleContext) -> Iterator[Finding]:
                 "reads labels, so it has no effect" % (name, ADMISSION_WEBHOOKS, value),
                 mesh="linkerd",
                 evidence=[evidence(ns_ref(name), "metadata.annotations." + ADMISSION_WEBHOOKS, value)],
-                steps=[
-                    "kubectl label namespace %s %s=%s --overwrite" % (name, ADMISSION_WEBHOOKS, value),
-                    "kubectl annotate namespace %s %s-" % (name, ADMISSION_WEBHOOKS),
-                ],
+                plan=Plan(
+                    "label_namespace",
+                    target,
+                    [
+                        set_label(target, ADMISSION_WEBHOOKS, value, current(ns_labels, ADMISSION_WEBHOOKS)),
+                        remove_annotation(target, ADMISSION_WEBHOOKS, value),
+                    ],
+                    reason="give %s as the label the webhook namespaceSelector reads" % ADMISSION_WEBHOOKS,
+                ),
+                affects=idx.namespace_scope(name),
             )
     for verdict in idx.subjects():
         meta = tmpl_meta(verdict)
@@ -93,7 +132,16 @@ def inject_marker_wrong_type(ctx: RuleContext) -> Iterator[Finding]:
                     % (what(verdict), key, tmpl_labels[key]),
                     mesh="linkerd",
                     evidence=[evidence(ref(verdict), "%s.labels.%s" % (path, key), tmpl_labels[key])],
-                    steps=patch_template(verdict, "annotations", key, tmpl_labels[key]),
+                    plan=template_plan(
+                        idx,
+                        verdict,
+                        "annotations",
+                        key,
+                        tmpl_labels[key],
+                        action="label_namespace",
+                        reason="give %s as the pod annotation Linkerd reads" % key,
+                    ),
+                    affects=verdict_scope([verdict]),
                 )
         if (
             ctx.model.istio is not None
@@ -112,7 +160,16 @@ def inject_marker_wrong_type(ctx: RuleContext) -> Iterator[Finding]:
                     evidence(ref(verdict), path + ".labels", selectors.label_string(tmpl_labels)),
                 ]
                 + [evidence(ref(verdict), "verdict", r) for r in verdict.decision.reasons[:3]],
-                steps=patch_template(verdict, "labels", ISTIO_INJECT, "true"),
+                plan=template_plan(
+                    idx,
+                    verdict,
+                    "labels",
+                    ISTIO_INJECT,
+                    "true",
+                    action="label_namespace",
+                    reason="opt in with the pod label Istio's webhooks select on",
+                ),
+                affects=verdict_scope([verdict]),
             )
 
 
@@ -141,11 +198,14 @@ def inject_marker_wrong_object(ctx: RuleContext) -> Iterator[Finding]:
     idx = index(ctx)
     for ns in ctx.view.items("namespaces"):
         name = name_of(ns)
+        target = namespace_ref(name)
         for section, values in (("labels", labels(ns)), ("annotations", annotations_of(ns))):
             if ISTIO_INJECT not in values:
                 continue
             value = values[ISTIO_INJECT]
-            target = {"true": "enabled", "false": "disabled"}.get(value, "enabled")
+            wanted = {"true": "enabled", "false": "disabled"}.get(value, "enabled")
+            remove = (remove_label if section == "labels" else remove_annotation)(target, ISTIO_INJECT, value)
+            relabel = [remove, set_label(target, "istio-injection", wanted, current(labels(ns), "istio-injection"))]
             yield ns_finding(
                 "SI105",
                 name,
@@ -153,12 +213,21 @@ def inject_marker_wrong_object(ctx: RuleContext) -> Iterator[Finding]:
                 "namespace %s ignores it (namespaces use the istio-injection label)" % name,
                 mesh="istio",
                 evidence=[evidence(ns_ref(name), "metadata.%s.%s" % (section, ISTIO_INJECT), value)],
-                steps=[
-                    "kubectl %s namespace %s %s-"
-                    % ("label" if section == "labels" else "annotate", name, ISTIO_INJECT),
-                    "kubectl label namespace %s istio-injection=%s --overwrite   # if that was the intent"
-                    % (name, target),
-                ],
+                plan=Plan(
+                    "manual",
+                    target,
+                    [remove],
+                    reason="remove the marker namespaces ignore",
+                    alternatives=[
+                        Plan(
+                            "manual",
+                            target,
+                            relabel + ([note(RECREATE_NOTE)] if wanted == "enabled" else []),
+                            reason="if namespace-wide injection was meant: istio-injection=%s instead" % wanted,
+                        )
+                    ],
+                ),
+                affects=idx.namespace_scope(name),
             )
     for verdict in idx.subjects():
         if not verdict.template:
@@ -184,10 +253,22 @@ def inject_marker_wrong_object(ctx: RuleContext) -> Iterator[Finding]:
                     evidence(ref(verdict), "metadata.%s.%s" % (section, key), value),
                     evidence(ref(verdict), "%s.%s" % (path, where), selectors.label_string(tmpl[where])),
                 ],
-                steps=patch_template(verdict, where, key, value),
+                plan=template_plan(idx, verdict, where, key, value, reason="put %s on the pod template" % key),
+                affects=verdict_scope([verdict]),
             )
         for section, key in POD_ONLY_ON_TEMPLATE:
             if key in tmpl[section]:
+                value = tmpl[section][key]
+                ns_target = namespace_ref(verdict.namespace)
+                namespace_wide = Plan(
+                    "manual",
+                    ns_target,
+                    [set_label(ns_target, key, value, current(idx.namespace_labels(verdict.namespace), key))]
+                    + template_ops(idx, verdict, section, key, None),
+                    reason="if the whole namespace is meant: label it %s=%s" % (key, value),
+                )
+                plan = template_plan(idx, verdict, section, key, None, reason="remove the label pods do not use")
+                plan.alternatives = [namespace_wide]
                 yield subject_finding(
                     "SI105",
                     verdict,
@@ -195,16 +276,33 @@ def inject_marker_wrong_object(ctx: RuleContext) -> Iterator[Finding]:
                     % (what(verdict), key, tmpl[section][key]),
                     mesh="linkerd" if key == ADMISSION_WEBHOOKS else "istio",
                     evidence=[evidence(ref(verdict), "%s.%s.%s" % (path, section, key), tmpl[section][key])],
-                    steps=[
-                        "kubectl label namespace %s %s=%s --overwrite   # if the whole namespace is meant"
-                        % (verdict.namespace, key, tmpl[section][key])
-                    ]
-                    + patch_template(verdict, section, key, None),
+                    plan=plan,
+                    affects=verdict_scope([verdict]),
                 )
 
 
 # ---------------------------------------------------------------------------------------------
 # SI106
+
+
+def _valid_value_plan(
+    target: ObjectRef, setter: Callable[..., Operation], key: str, value: str, on: str, off: str
+) -> Plan:
+    """Replace an invalid namespace marker by the value it most likely meant; the other one as the
+    alternative. Only enabling changes which new pods get a proxy, so only it needs re-created pods."""
+    wanted = _meant(value, on, off)
+    other = off if wanted == on else on
+
+    def ops(new: str) -> List[Operation]:
+        return [setter(target, key, new, value)] + ([note(RECREATE_NOTE)] if new == on else [])
+
+    return Plan(
+        "manual",
+        target,
+        ops(wanted),
+        reason="set %s=%s" % (key, wanted),
+        alternatives=[Plan("manual", target, ops(other), reason="set %s=%s" % (key, other))],
+    )
 
 
 @rule(
@@ -218,6 +316,7 @@ def inject_marker_invalid_value(ctx: RuleContext) -> Iterator[Finding]:
     idx = index(ctx)
     for ns in ctx.view.items("namespaces"):
         name = name_of(ns)
+        target = namespace_ref(name)
         ns_labels, ns_annos = labels(ns), annotations_of(ns)
         value = ns_labels.get("istio-injection")
         if value is not None and value not in ("enabled", "disabled"):
@@ -228,10 +327,8 @@ def inject_marker_invalid_value(ctx: RuleContext) -> Iterator[Finding]:
                 "value stops the revision and object webhooks, so nothing is injected" % (name, value),
                 mesh="istio",
                 evidence=[evidence(ns_ref(name), "metadata.labels.istio-injection", value)],
-                steps=[
-                    "kubectl label namespace %s istio-injection=enabled --overwrite" % name,
-                    "kubectl rollout restart deployment,statefulset,daemonset -n %s" % name,
-                ],
+                plan=_valid_value_plan(target, set_label, "istio-injection", value, "enabled", "disabled"),
+                affects=idx.namespace_scope(name),
             )
         value = ns_annos.get(LINKERD_INJECT)
         if value and value not in VALID_VALUES:
@@ -243,10 +340,8 @@ def inject_marker_invalid_value(ctx: RuleContext) -> Iterator[Finding]:
                 "annotated enabled" % (name, value),
                 mesh="linkerd",
                 evidence=[evidence(ns_ref(name), "metadata.annotations.linkerd.io/inject", value)],
-                steps=[
-                    "kubectl annotate namespace %s linkerd.io/inject=enabled --overwrite" % name,
-                    "kubectl rollout restart deployment,statefulset,daemonset -n %s" % name,
-                ],
+                plan=_valid_value_plan(target, set_annotation, LINKERD_INJECT, value, "enabled", "disabled"),
+                affects=idx.namespace_scope(name),
             )
     for verdict in idx.subjects():
         meta = tmpl_meta(verdict)
@@ -258,7 +353,7 @@ def inject_marker_invalid_value(ctx: RuleContext) -> Iterator[Finding]:
             effect = (
                 "it is still injected" if verdict.should_inject and verdict.mesh == "istio" else "it is not injected"
             )
-            fixed = "false" if value.lower() in ("false", "no", "n", "off", "disabled") else "true"
+            fixed = _meant(value, "true", "false")
             yield subject_finding(
                 "SI106",
                 verdict,
@@ -267,7 +362,11 @@ def inject_marker_invalid_value(ctx: RuleContext) -> Iterator[Finding]:
                 mesh="istio",
                 evidence=[evidence(ref(verdict), "%s.%s.%s" % (path, section, ISTIO_INJECT), value)]
                 + [evidence(ref(verdict), "verdict", r) for r in verdict.decision.reasons[:3]],
-                steps=patch_template(verdict, "labels", ISTIO_INJECT, fixed),
+                # the label wins over the annotation in istiod, so setting it is enough wherever the typo is
+                plan=template_plan(
+                    idx, verdict, "labels", ISTIO_INJECT, fixed, reason="set sidecar.istio.io/inject=%s" % fixed
+                ),
+                affects=verdict_scope([verdict]),
             )
         value = tmpl_annos.get(LINKERD_INJECT)
         if value and value not in VALID_VALUES:
@@ -278,7 +377,15 @@ def inject_marker_invalid_value(ctx: RuleContext) -> Iterator[Finding]:
                 "the proxy-injector skips it" % (what(verdict), value),
                 mesh="linkerd",
                 evidence=[evidence(ref(verdict), path + ".annotations.linkerd.io/inject", value)],
-                steps=patch_template(verdict, "annotations", LINKERD_INJECT, "enabled"),
+                plan=template_plan(
+                    idx,
+                    verdict,
+                    "annotations",
+                    LINKERD_INJECT,
+                    _meant(value, "enabled", "disabled"),
+                    reason="set linkerd.io/inject to an accepted value",
+                ),
+                affects=verdict_scope([verdict]),
             )
 
 
@@ -323,6 +430,14 @@ def pod_opted_out(ctx: RuleContext) -> Iterator[Finding]:
                 evidence(ref(verdict), "%s.%s.%s" % (path, section, key), value),
                 evidence(ns_ref(verdict.namespace), "new plain pod would get", probe.reasons[0]),
             ],
-            steps=["nothing to do if the opt-out is intended; to mesh it:"]
-            + patch_template(verdict, section, key, None),
+            plan=template_plan(
+                idx,
+                verdict,
+                section,
+                key,
+                None,
+                reason="mesh it: remove the opt-out",
+                lead=(note("nothing to do if the opt-out is intended; to mesh it:"),),
+            ),
+            affects=verdict_scope([verdict]),
         )

@@ -388,3 +388,57 @@ def template_ops(idx: Index, verdict: Verdict, section: str, key: str, value: Op
         if pods:
             ops.append(Operation("delete_pods", workload_ref(verdict), names=tuple(sorted(p.name for p in pods))))
     return ops
+
+
+# ---------------------------------------------------------------------------------------------
+# affects and plans shared by the marker, injector, admission and data-plane rules
+
+
+def verdict_scope(verdicts: List[Verdict]) -> List[ObjectRef]:
+    """The workloads these verdicts stand for (a pod by its top owner), then their namespaces."""
+    refs = sorted({workload_scope(v) for v in verdicts})
+    return refs + [namespace_ref(n) for n in sorted({r.namespace for r in refs})]
+
+
+def owner_scope(namespace: str, kind: str, name: str) -> List[ObjectRef]:
+    """A finding about the pods of one top owner (or one bare pod) affects that workload and its namespace."""
+    return [ObjectRef(kind, name, namespace), namespace_ref(namespace)]
+
+
+def meshed_scope(ctx: RuleContext, namespace: str, mesh: Optional[str] = None) -> List[ObjectRef]:
+    """The namespace and its workloads whose next pod should get a `mesh` proxy (any mesh when None):
+    what admission that rejects injected pods there blocks. Control plane excluded."""
+    refs = {
+        workload_scope(v)
+        for v in index(ctx).subjects()
+        if v.namespace == namespace and v.should_inject and mesh in (None, "any", v.mesh)
+    }
+    return [namespace_ref(namespace)] + sorted(refs)
+
+
+def executable_or_manual(action: str, target: ObjectRef, ops: List[Operation], reason: str = "") -> Plan:
+    """A plan of `action` when some operation can be executed; otherwise the same guidance as a manual
+    plan (a Job template is immutable, a bare pod has no controller: nothing is safe to run)."""
+    return Plan(action if any(op.mutates for op in ops) else "manual", target, ops, reason=reason)
+
+
+def template_plan(
+    idx: Index,
+    verdict: Verdict,
+    section: str,
+    key: str,
+    value: Optional[str],
+    action: str = "manual",
+    reason: str = "",
+    lead: Tuple[Operation, ...] = (),
+) -> Plan:
+    """Set (value None: remove) one pod-template label/annotation of the workload a verdict stands for,
+    after the `lead` operations (notes that frame it)."""
+    ops = list(lead) + template_ops(idx, verdict, section, key, value)
+    return executable_or_manual(action, workload_ref(verdict), ops, reason)
+
+
+def restart_plan(owners: List[Tuple[str, str, str, Any]], target: ObjectRef, reason: str = "") -> Plan:
+    """Re-create exactly the pods of these (namespace, kind, name, pods) owners, so admission runs again."""
+    ops = [op for namespace, kind, name, pods in owners for op in restart_ops(kind, namespace, name, pods)]
+    return executable_or_manual("restart_workload", target, ops, reason)

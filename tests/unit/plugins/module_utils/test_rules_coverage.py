@@ -31,6 +31,18 @@ def istio_cluster(read=ALL_KINDS):
     return snap
 
 
+CLUSTER = {"kind": "", "namespace": "", "name": ""}
+
+
+def assert_run_level(finding):
+    """Coverage findings are about the run: a manual plan of read-only and guidance steps, and no
+    namespace or workload affected."""
+    plan = finding.as_dict()["plan"]
+    assert (plan["action"], plan["target"], plan["risk"], plan["opt_in"]) == ("manual", CLUSTER, "safe", [])
+    assert not any(op.mutates for op in finding.plan.operations)
+    assert finding.affects == []
+
+
 def codes(result):
     return [f.code for f in result["findings"] if f.code.startswith("SI8")]
 
@@ -48,7 +60,12 @@ def test_a_forbidden_kind_names_the_skipped_and_narrowed_checks_and_the_missing_
     assert registry.skipped_without("secrets") == ["SI405", "SI406", "SI407"]
     assert registry.narrowed_without("secrets") == ["SI404"]
     assert finding.evidence == [{"object": "API server", "field": "403 Forbidden", "value": FORBIDDEN}]
-    assert finding.steps[0] == "kubectl auth can-i get secrets --all-namespaces"
+    assert finding.rendered_steps() == [
+        "kubectl auth can-i get secrets --all-namespaces",
+        "# grant the diagnosing identity get (and list) on secrets, e.g. in a ClusterRole bound to it, then rerun",
+    ]
+    assert finding.as_dict()["plan"]["operations"][0]["args"] == ["auth", "can-i", "get", "secrets", "--all-namespaces"]
+    assert_run_level(finding)
     assert [s["rule"] for s in result["skipped"]] == ["serving_certificate", "mesh_ca_expiring"]
     assert [n["rule"] for n in result["narrowed"]] == ["cabundle_mismatch"]
     assert codes(result) == ["SI801"]
@@ -70,7 +87,13 @@ def test_kinds_missing_from_an_offline_snapshot_are_one_info_finding():
         % ", ".join(skipped)
     )
     assert "SI204" in finding.message.rsplit(": ", 1)[1].split(", ")  # timeouts seen in events
-    assert "events,nodes" in finding.steps[0]
+    # one file per kind, named after it, so an empty list still counts as read
+    assert finding.rendered_steps() == [
+        "kubectl get events -A -o yaml   # save as events.yaml in the snapshot directory",
+        "kubectl get nodes -A -o yaml   # save as nodes.yaml in the snapshot directory",
+        "# or gather live with meshops.sidecar_injection.injection_facts; then rerun",
+    ]
+    assert_run_level(finding)
 
 
 def test_a_missing_library_skips_its_checks_with_a_warning_never_a_false_positive():
@@ -87,6 +110,12 @@ def test_a_missing_library_skips_its_checks_with_a_warning_never_a_false_positiv
         "importable; so these checks were skipped: SI401, SI402, SI403, SI404, SI405, SI406, SI407"
     )
     assert registry.skipped_without("cryptography") == ["SI401", "SI402", "SI403", "SI404", "SI405", "SI406", "SI407"]
+    assert finding.rendered_steps() == [
+        "pip install -r requirements.txt   # on the host that runs the modules (the controller), or use the "
+        "collection's execution environment"
+    ]
+    assert finding.as_dict()["plan"]["operations"][0]["op"] == "external"
+    assert_run_level(finding)
 
 
 def test_the_unknown_server_version_skips_the_version_checks():
@@ -95,13 +124,19 @@ def test_the_unknown_server_version_skips_the_version_checks():
     snap["gaps"] = [{"resource": "version", "reason": "absent", "message": "no server version in dump/"}]
     [finding] = [f for f in diagnose(snap)["findings"] if f.code == "SI803"]
     assert finding.message.startswith("the snapshot does not contain version, so these checks were skipped: SI701")
-    assert finding.steps == ["add `kubectl version -o json` output as version.json to the snapshot directory"]
+    assert finding.rendered_steps() == ["kubectl version -o json   # save as version.json in the snapshot directory"]
+    assert_run_level(finding)
 
 
 def test_no_mesh_is_reported_once_and_a_complete_mesh_snapshot_has_no_coverage_findings():
     bare = snapshot(namespace("default"), read=ALL_KINDS)
     bare["version"] = {"gitVersion": "v1.30.4", "major": "1", "minor": "30"}
     assert codes(diagnose(bare)) == ["SI802"]
+    [no_mesh] = [f for f in diagnose(bare)["findings"] if f.code == "SI802"]
+    assert no_mesh.rendered_steps() == [
+        "# install Istio or Linkerd, or point the diagnosis at the cluster that runs the mesh"
+    ]
+    assert_run_level(no_mesh)
     assert codes(diagnose(istio_cluster())) == []
 
 
@@ -114,3 +149,13 @@ def test_a_missing_input_no_gap_explains_is_still_reported():
         {"resource": "nodes", "reason": "absent", "message": "not in the snapshot"},
         {"resource": "version", "reason": "absent", "message": "not in the snapshot"},
     ]
+
+
+def test_a_forbidden_server_version_is_checked_as_the_diagnosing_identity():
+    snap = istio_cluster()
+    snap["version"] = None
+    snap["gaps"] = [{"resource": "version", "reason": "forbidden", "message": "forbidden: GET /version"}]
+    [finding] = [f for f in diagnose(snap)["findings"] if f.code == "SI801"]
+    assert finding.message.startswith("the diagnosing identity may not read the server version (GET /version), so ")
+    assert finding.rendered_steps() == ["kubectl version -o json   # as the diagnosing identity"]
+    assert_run_level(finding)

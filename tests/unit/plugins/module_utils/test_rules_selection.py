@@ -1,4 +1,5 @@
-"""SI1xx rules: one positive and one negative case each, with the exact evidence."""
+"""SI101-SI103, SI108, SI112 (rules/selection.py): one positive and one negative case each, with the exact
+evidence. SI104-SI107 are in test_rules_selection_markers.py, SI109-SI111 in test_rules_selection_injectors.py."""
 
 from __future__ import annotations
 
@@ -7,14 +8,9 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.model.me
     standard_linkerd_webhooks,
 )
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules import registry, selection
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules import selection_injectors as injectors
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules import selection_markers as markers
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.diagnosis import diagnose
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.engine import Options
 from ansible_collections.meshops.sidecar_injection.tests.unit.plugins.module_utils.mesh_fixtures import (
-    istio_injector_cm,
-    istiod,
-    mwc,
     namespace,
     pod,
     snapshot,
@@ -201,111 +197,6 @@ def test_si103_skipped_when_webhooks_were_not_read():
     assert "mutatingwebhookconfigurations" in coverage.message and "skipped: SI103" in coverage.message
 
 
-# SI104 ---------------------------------------------------------------------------------------
-
-
-def test_si104_wrong_metadata_types():
-    objects = [
-        ISTIO,
-        LINKERD,
-        namespace("a", {"linkerd.io/inject": "enabled"}),
-        namespace("b", annotations={"config.linkerd.io/admission-webhooks": "disabled"}),
-        namespace("c"),
-        workload("Deployment", "web", "c", tmpl_annotations={"sidecar.istio.io/inject": "true"}),
-        workload("Deployment", "api", "c", tmpl_labels={"config.linkerd.io/proxy-cpu-request": "100m"}),
-        workload("Deployment", "ok", "c", tmpl_labels={"sidecar.istio.io/inject": "true"}),
-    ]
-    findings = run(markers.inject_marker_wrong_type, *objects)
-    assert [(f["kind"], f["name"], f["mesh"]) for f in findings] == [
-        ("Deployment", "api", "linkerd"),
-        ("Deployment", "web", "istio"),
-        ("Namespace", "a", "linkerd"),
-        ("Namespace", "b", "linkerd"),
-    ]
-    web = findings[1]
-    assert web["evidence"][0] == {
-        "object": "Deployment c/web",
-        "field": "spec.template.metadata.annotations.sidecar.istio.io/inject",
-        "value": "true",
-    }
-    assert findings[2]["remediation"]["steps"][:2] == [
-        "kubectl annotate namespace a linkerd.io/inject=enabled --overwrite",
-        "kubectl label namespace a linkerd.io/inject-",
-    ]
-
-
-# SI105 ---------------------------------------------------------------------------------------
-
-
-def test_si105_marker_on_the_controller_or_namespace():
-    objects = [
-        ISTIO,
-        namespace("shop", annotations={"sidecar.istio.io/inject": "true"}),
-        workload("Deployment", "web", "shop", annotations={"sidecar.istio.io/inject": "false"}),
-        workload("Deployment", "same", "shop", labels={"istio.io/rev": "x"}, tmpl_labels={"istio.io/rev": "x"}),
-        workload("CronJob", "job", "shop", tmpl_labels={"istio-injection": "enabled"}),
-    ]
-    findings = run(markers.inject_marker_wrong_object, *objects)
-    assert [(f["kind"], f["name"]) for f in findings] == [
-        ("CronJob", "job"),
-        ("Deployment", "web"),
-        ("Namespace", "shop"),
-    ]
-    assert findings[1]["evidence"] == [
-        {"object": "Deployment shop/web", "field": "metadata.annotations.sidecar.istio.io/inject", "value": "false"},
-        {"object": "Deployment shop/web", "field": "spec.template.metadata.labels", "value": "<none>"},
-    ]
-    assert findings[2]["message"].startswith("Misplaced annotation: sidecar.istio.io/inject can only be applied to Pod")
-    assert findings[0]["evidence"][0]["field"] == "spec.jobTemplate.spec.template.metadata.labels.istio-injection"
-
-
-# SI106 ---------------------------------------------------------------------------------------
-
-
-def test_si106_invalid_values_with_their_effect():
-    objects = [
-        ISTIO,
-        LINKERD,
-        namespace("on", {"istio-injection": "enabled"}),
-        namespace("typo", {"istio-injection": "true"}),
-        namespace("lk", annotations={"linkerd.io/inject": "Enabled"}),
-        workload("Deployment", "web", "on", tmpl_labels={"sidecar.istio.io/inject": "False"}),
-        workload("Deployment", "ok", "on", tmpl_labels={"sidecar.istio.io/inject": "false"}),
-    ]
-    findings = run(markers.inject_marker_invalid_value, *objects)
-    assert [(f["kind"], f["name"]) for f in findings] == [
-        ("Deployment", "web"),
-        ("Namespace", "lk"),
-        ("Namespace", "typo"),
-    ]
-    assert findings[0]["message"] == (
-        "deployment/web in namespace on has sidecar.istio.io/inject=False: Istio accepts exactly true or false, "
-        "ignores this value and falls back to the default, so it is still injected"
-    )
-    assert findings[0]["remediation"]["steps"][0].startswith("kubectl patch deployment/web -n on --type merge")
-    assert '"sidecar.istio.io/inject": "false"' in findings[0]["remediation"]["steps"][0]
-
-
-# SI107 ---------------------------------------------------------------------------------------
-
-
-def test_si107_opt_out_in_enabled_namespace_only():
-    objects = [
-        ISTIO,
-        namespace("on", {"istio-injection": "enabled"}),
-        namespace("off"),
-        workload("Deployment", "batch", "on", tmpl_labels={"sidecar.istio.io/inject": "false"}),
-        workload("Deployment", "other", "off", tmpl_labels={"sidecar.istio.io/inject": "false"}),
-    ]
-    [f] = run(markers.pod_opted_out, *objects)
-    assert (f["code"], f["severity"], f["name"]) == ("SI107", "info", "batch")
-    assert f["evidence"][0] == {
-        "object": "Deployment on/batch",
-        "field": "spec.template.metadata.labels.sidecar.istio.io/inject",
-        "value": "false",
-    }
-
-
 # SI108 ---------------------------------------------------------------------------------------
 
 
@@ -333,110 +224,6 @@ def test_si108_excluded_namespaces_with_intent():
         "value": "config.linkerd.io/admission-webhooks notin (disabled),kubernetes.io/metadata.name notin "
         "(kube-system,cert-manager)",
     }
-
-
-# SI109 ---------------------------------------------------------------------------------------
-
-
-def test_si109_host_network_only_when_a_webhook_is_called():
-    objects = [
-        ISTIO,
-        namespace("on", {"istio-injection": "enabled"}),
-        namespace("off"),
-        workload("DaemonSet", "exporter", "on", hostNetwork=True),
-        workload("DaemonSet", "other", "off", hostNetwork=True),
-    ]
-    [f] = run(injectors.hostnetwork_not_injected, *objects)
-    assert (f["name"], f["severity"]) == ("exporter", "info")
-    assert f["evidence"] == [
-        {"object": "DaemonSet on/exporter", "field": "spec.template.spec.hostNetwork", "value": True}
-    ]
-
-
-# SI110 ---------------------------------------------------------------------------------------
-
-
-def test_si110_invalid_policy_disabled_policy_and_never_selector():
-    objects = [
-        ISTIO,
-        istio_injector_cm(policy="Enabled", never=[{"matchLabels": {"app": "legacy"}}]),
-        namespace("on", {"istio-injection": "enabled"}),
-        workload("Deployment", "web", "on"),
-    ]
-    [f] = run(injectors.injector_policy_excludes, *objects)
-    assert (f["kind"], f["namespace"], f["name"], f["severity"]) == (
-        "ConfigMap",
-        "istio-system",
-        "istio-sidecar-injector",
-        "error",
-    )
-    assert f["evidence"][0] == {
-        "object": "ConfigMap istio-system/istio-sidecar-injector",
-        "field": "data.config policy",
-        "value": "Enabled",
-    }
-    never = [
-        ISTIO,
-        istio_injector_cm(never=[{"matchLabels": {"app": "legacy"}}]),
-        namespace("on", {"istio-injection": "enabled"}),
-        workload("Deployment", "old", "on", tmpl_labels={"app": "legacy"}),
-        workload("Deployment", "new", "on"),
-    ]
-    [g] = run(injectors.injector_policy_excludes, *never)
-    assert (g["kind"], g["name"], g["severity"]) == ("Deployment", "old", "warning")
-    assert g["message"] == (
-        "deployment/old in namespace on is not injected: pod labels match neverInjectSelector "
-        "app=legacy of istio-sidecar-injector"
-    )
-    disabled = [ISTIO, istio_injector_cm(policy="disabled"), namespace("on", {"istio-injection": "enabled"})]
-    assert run(injectors.injector_policy_excludes, *disabled) == []  # nothing relies on it
-
-
-# SI111 ---------------------------------------------------------------------------------------
-
-
-def test_si111_overlapping_configurations_and_cross_mesh_workloads():
-    overlap = [
-        mwc(
-            "a",
-            [
-                {
-                    "name": "a.sidecar-injector.istio.io",
-                    "namespaceSelector": {"matchLabels": {"istio-injection": "enabled"}},
-                }
-            ],
-        ),
-        mwc(
-            "b",
-            [
-                {
-                    "name": "b.sidecar-injector.istio.io",
-                    "namespaceSelector": {"matchLabels": {"istio-injection": "enabled"}},
-                }
-            ],
-        ),
-    ]
-    findings = run(injectors.multiple_injectors, *overlap)
-    assert [f["message"] for f in findings] == [
-        "Webhook overlaps with others: [b/b.sidecar-injector.istio.io]. This may cause injection to occur twice.",
-        "Webhook overlaps with others: [a/a.sidecar-injector.istio.io]. This may cause injection to occur twice.",
-    ]
-    assert findings[0]["evidence"][0]["value"] == (
-        "namespace labels {istio-injection=enabled} + pod labels {<none>} select it and b/b.sidecar-injector.istio.io"
-    )
-    both = [
-        ISTIO,
-        LINKERD,
-        namespace("both", {"istio-injection": "enabled"}, {"linkerd.io/inject": "enabled"}),
-        workload("Deployment", "web", "both"),
-    ]
-    [f] = run(injectors.multiple_injectors, *both)
-    assert (f["kind"], f["name"], f["mesh"]) == ("Namespace", "both", "any")
-    assert f["evidence"][0]["value"] == [
-        "istio-sidecar-injector/namespace.sidecar-injector.istio.io",
-        "linkerd-proxy-injector-webhook-config/linkerd-proxy-injector.linkerd.io",
-    ]
-    assert run(injectors.multiple_injectors, ISTIO, istiod(), namespace("n", {"istio-injection": "enabled"})) == []
 
 
 def test_si101_leaves_wrongly_placed_markers_to_si104_and_si105():
