@@ -8,8 +8,8 @@ snapshot's gaps, the missing capabilities and the rules the engine skipped or ra
 403 warning, SI801 and the report's skipped list always agree.
 
 Their plans are manual: read-only commands that show the gap, and what to add or grant. They affect
-no namespace or workload (a narrower diagnosis changes nothing in the cluster), so `affects` stays
-empty on purpose.
+the diagnosis of every namespace in the snapshot (a skipped check is a question left unanswered for
+all of them), so `affects` lists those namespaces.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.pla
     inspect,
     note,
 )
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.refs import ObjectRef
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.schema import RESOURCES
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.refs import ObjectRef, namespace_ref
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.schema import RESOURCES, name_of
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.model.mesh import MeshModel
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.engine import (
     CAPABILITIES,
@@ -175,6 +175,9 @@ def coverage_findings(view: SnapshotView, model: MeshModel, run: RunResult) -> L
             findings.append(capability_missing(capability, run))
     if not model.meshes():
         findings.append(mesh_not_detected(model))
+    scope = [namespace_ref(name_of(ns)) for ns in view.items("namespaces") if name_of(ns)]
+    for finding in findings:
+        finding.affects = list(scope)
     return findings
 
 

@@ -34,13 +34,13 @@ def istio_cluster(read=ALL_KINDS):
 CLUSTER = {"kind": "", "namespace": "", "name": ""}
 
 
-def assert_run_level(finding):
-    """Coverage findings are about the run: a manual plan of read-only and guidance steps, and no
-    namespace or workload affected."""
+def assert_run_level(finding, namespaces=("istio-system",)):
+    """Coverage findings are about the run: a manual plan of read-only and guidance steps, affecting
+    the diagnosis of every namespace in the snapshot."""
     plan = finding.as_dict()["plan"]
     assert (plan["action"], plan["target"], plan["risk"], plan["opt_in"]) == ("manual", CLUSTER, "safe", [])
     assert not any(op.mutates for op in finding.plan.operations)
-    assert finding.affects == []
+    assert [ref.text() for ref in finding.affects] == ["Namespace %s" % n for n in namespaces]
 
 
 def codes(result):
@@ -136,7 +136,7 @@ def test_no_mesh_is_reported_once_and_a_complete_mesh_snapshot_has_no_coverage_f
     assert no_mesh.rendered_steps() == [
         "# install Istio or Linkerd, or point the diagnosis at the cluster that runs the mesh"
     ]
-    assert_run_level(no_mesh)
+    assert_run_level(no_mesh, namespaces=("default",))
     assert codes(diagnose(istio_cluster())) == []
 
 
