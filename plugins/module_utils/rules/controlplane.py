@@ -428,7 +428,8 @@ def merge_affects(*groups: List[ObjectRef]) -> List[ObjectRef]:
 
 def webhook_affects(ctx: RuleContext, hooks: List[Any]) -> List[ObjectRef]:
     """served_by, plus the namespaces that ask for these webhooks' mesh and that their namespaceSelector
-    selects: the next pod created there is theirs to decide, even before any workload exists."""
+    selects: the next pod created there is theirs to decide, even before any workload exists. Empty
+    when they decide nothing at all (a leftover configuration that selects no namespace and no pod)."""
     extra = []
     for ns in ctx.view.items("namespaces"):
         ns_labels = namespace_labels(ctx.view, name_of(ns))
