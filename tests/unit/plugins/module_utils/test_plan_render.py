@@ -192,7 +192,7 @@ def test_rotation_makes_a_self_signed_certificate_without_the_key_on_a_command_l
         "/CN=linkerd-proxy-injector.linkerd.svc -addext subjectAltName=DNS:linkerd-proxy-injector.linkerd.svc "
         "-keyout tls.key -out tls.crt)"
     )
-    assert lines[2].startswith("printf '{\"data\":{\"tls.crt\":\"%s\",\"tls.key\":\"%s\"}}' ")
+    assert lines[2].startswith('printf \'{"data":{"tls.crt":"%s","tls.key":"%s"}}\' ')
     assert lines[3] == (
         "kubectl patch secret/linkerd-proxy-injector-k8s-tls -n linkerd --type merge --patch-file secret-patch.json"
     )
