@@ -29,9 +29,9 @@ Operation kinds (`op`):
   note            guidance text (`text`)
 Only the first twelve change anything; remediation executes those and reports the rest.
 
-`expect` of resync_ca is the caBundle each webhook of `paths` held (base64, "" when empty): the shell
-steps only test the webhook names (the source is authoritative and a bundle is kilobytes long), the
-remediation modules test both.
+`expect` of resync_ca and rotate_cert is the caBundle each webhook of `paths` held (base64, "" when
+empty): the shell steps only test the webhook names (the source is authoritative and a bundle is
+kilobytes long), the remediation modules test both.
 """
 
 from __future__ import annotations
@@ -154,7 +154,7 @@ class Operation:
             out.update(value=self.value)
         if self.op == "json_patch":
             out.update(path=self.path, guards=[list(g) for g in self.guards])
-        if self.mutates and self.op not in ("restart", "delete_pods", "create", "rotate_cert", "delete"):
+        if self.mutates and self.op not in ("restart", "delete_pods", "create", "delete"):
             out["expect"] = None if self.expect is ABSENT else _plain(self.expect)
             out["expect_absent"] = self.expect is ABSENT
         if self.source is not None:

@@ -168,6 +168,7 @@ def test_si406_message_is_gos_error():
         "paths": ["/webhooks/0"],
         "workloads": [{"kind": "Deployment", "namespace": "linkerd", "name": "linkerd-proxy-injector"}],
     }
+    assert rotate["expect"] == [f.hook(objects, "linkerd-proxy-injector-webhook-config")["clientConfig"]["caBundle"]]
     steps = finding.rendered_steps()
     assert "-addext subjectAltName=DNS:linkerd-proxy-injector.linkerd.svc" in steps[1]
     assert steps[3] == (
