@@ -6,7 +6,8 @@ commands the plan names). Every line is valid POSIX shell; the tests run them wi
 
 JSON patches carry the diagnosis' preconditions as `test` operations (the webhook at that index is
 still the one judged, the field still holds what was seen), so a step printed yesterday fails
-loudly instead of changing the wrong webhook today.
+loudly instead of changing the wrong webhook today; `kubectl scale` carries `--current-replicas`.
+Consecutive JSON patches of one object are one request (all tests first), so they apply together.
 """
 
 from __future__ import annotations
@@ -107,96 +108,151 @@ def _restart(op: Operation) -> List[str]:
     return out
 
 
+def _patch_command(ops: List[Operation]) -> str:
+    """One `kubectl patch --type json` for consecutive json_patch operations on one object: every
+    precondition is tested first, so the changes apply together or not at all."""
+    tests: List[Dict[str, Any]] = []
+    changes: List[Dict[str, Any]] = []
+    for op in ops:
+        for test in json_patch(op):
+            if test["op"] != "test":
+                changes.append(test)
+            elif test not in tests:
+                tests.append(test)
+    why = "; ".join(dict.fromkeys(op.why for op in ops if op.why))
+    words = ["kubectl", "patch"] + _object(ops[0].target) + ["--type", "json", "-p", _compact(tests + changes)]
+    return _line(words, why)
+
+
 def render_operation(op: Operation) -> List[str]:
     if op.op in ("set_label", "remove_label", "set_annotation", "remove_annotation"):
         return _metadata_op(op)
     if op.op == "json_patch":
-        words = ["kubectl", "patch"] + _object(op.target) + ["--type", "json", "-p", _compact(json_patch(op))]
-        return [_line(words, op.why)]
+        return [_patch_command([op])]
     if op.op == "restart":
         return _restart(op)
     if op.op == "delete_pods":
         words = ["kubectl", "delete", "pod", "-n", op.target.namespace] + list(op.names)
         return [_line(words, op.why or "%s re-creates them" % op.target.text())]
     if op.op == "create":
+        # `create`, not `apply`: an object of that name that the diagnosis did not see is not overwritten.
         manifest = json.dumps(op.manifest, indent=2, sort_keys=False)
-        return ["kubectl apply -f - <<'EOF'" + ("   # " + op.why if op.why else "") + "\n" + manifest + "\nEOF"]
+        return ["kubectl create -f - <<'EOF'" + ("   # " + op.why if op.why else "") + "\n" + manifest + "\nEOF"]
+    if op.op == "scale":
+        words = ["kubectl", "scale"] + _object(op.target) + ["--current-replicas=%s" % op.expect]
+        return [_line(words + ["--replicas=%s" % op.value], op.why)]
+    if op.op == "delete":
+        return [_line(["kubectl", "delete"] + _object(op.target), op.why)]
     if op.op == "resync_ca":
         return _render_resync(op)
     if op.op == "rotate_cert":
         return _render_rotation(op)
     if op.op == "inspect":
-        return [_line(["kubectl"] + list(op.args), op.why)]
+        text = _line(["kubectl"] + list(op.args))
+        return [text + (" | " + op.pipe if op.pipe else "") + ("   # " + op.why if op.why else "")]
     if op.op == "external":
-        return [op.command + ("   # " + op.why if op.why else "")]
+        text = op.command + (" | " + _line(["kubectl"] + list(op.args)) if op.args else "")
+        return [text + ("   # " + op.why if op.why else "")]
     return ["# " + op.text]
+
+
+def render_operations(ops: List[Operation]) -> List[str]:
+    """The lines of `ops` in order; consecutive JSON patches of one object become one atomic patch."""
+    lines: List[str] = []
+    index = 0
+    while index < len(ops):
+        op = ops[index]
+        if op.op != "json_patch":
+            lines.extend(render_operation(op))
+            index += 1
+            continue
+        group = [op]
+        while index + len(group) < len(ops):
+            following = ops[index + len(group)]
+            if following.op != "json_patch" or following.target != op.target:
+                break
+            group.append(following)
+        lines.append(_patch_command(group))
+        index += len(group)
+    return lines
+
+
+def _double_quoted(text: str) -> str:
+    """`text` for the inside of a double-quoted shell word."""
+    for char in ("\\", '"', "$", "`"):
+        text = text.replace(char, "\\" + char)
+    return text
+
+
+CA_VARIABLE = "CA_BUNDLE"
+_PLACEHOLDER = "@CA_BUNDLE@"
+
+
+def _bundle_patch(op: Operation) -> str:
+    """The caBundle patch of every webhook of `op`, with the bundle taken from $CA_BUNDLE: each
+    webhook's name is tested at its index first, then all bundles are set in one request. Runs only
+    when $CA_BUNDLE is not empty (a failed read must never blank a bundle)."""
+    doc: List[Dict[str, Any]] = [
+        {"op": "test", "path": "%s/name" % path, "value": name} for name, path in zip(op.webhooks, op.paths)
+    ]
+    doc += [{"op": "add", "path": "%s/clientConfig/caBundle" % path, "value": _PLACEHOLDER} for path in op.paths]
+    body = _double_quoted(_compact(doc)).replace(_PLACEHOLDER, "$" + CA_VARIABLE)
+    words = ["kubectl", "patch"] + _object(op.target) + ["--type", "json", "-p"]
+    return '[ -n "$%s" ] && %s "%s"%s' % (CA_VARIABLE, _line(words), body, "   # " + op.why if op.why else "")
 
 
 def _render_resync(op: Operation) -> List[str]:
     source = op.source or op.target
     key = op.source_key.replace(".", "\\.")
-    read = [
-        "kubectl",
-        "get",
-        resource_name(source.kind),
-        source.name,
-        "-n",
-        source.namespace,
-        "-o",
-        "jsonpath={.data.%s}" % key,
-    ]
+    read = ["kubectl", "get"] + _object(source) + ["-o", "jsonpath={.data.%s}" % key]
     # A ConfigMap holds PEM text (caBundle wants it base64-encoded); a Secret's data is base64 already.
     encode = " | base64 | tr -d '\\n'" if source.kind == "ConfigMap" else ""
-    out = ["CA_BUNDLE=$(%s%s)   # the CA the webhooks must trust (%s)" % (_line(read), encode, source.text())]
-    for path_name, index_path in zip(op.webhooks, op.paths):
-        # The patch is built by the shell so the CA can be inserted; the webhook name is tested first.
-        out.append(
-            "kubectl patch %s %s --type json -p "
-            '"[{\\"op\\":\\"test\\",\\"path\\":\\"%s/name\\",\\"value\\":\\"%s\\"},'
-            '{\\"op\\":\\"add\\",\\"path\\":\\"%s/clientConfig/caBundle\\",\\"value\\":\\"$CA_BUNDLE\\"}]"'
-            % (resource_name(op.target.kind), shlex.quote(op.target.name), index_path, path_name, index_path)
-        )
-    return out
+    return [
+        "%s=$(%s%s)   # the CA the webhooks must trust: %s key %s"
+        % (CA_VARIABLE, _line(read), encode, source.text(), op.source_key),
+        _bundle_patch(op),
+    ]
 
 
 def _render_rotation(op: Operation) -> List[str]:
+    """A new self-signed serving certificate, as Linkerd's chart makes it (the certificate is its own
+    CA), written into the Secret's tls.crt/tls.key; the caBundle set to it; the injector restarted.
+    The key never appears on a command line (printf is a shell builtin) and is removed afterwards."""
     secret = op.source or op.target
-    hosts = ",".join(op.hosts)
-    out = [
-        "# a new CA and serving certificate for %s (role meshops.sidecar_injection.remediate_certs makes them "
-        "with cryptography); with openssl:" % hosts,
-        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 365 -subj /CN=webhook-ca "
-        "-keyout ca.key -out ca.crt",
-        "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=%s -keyout tls.key -out tls.csr"
-        % op.hosts[0],
-        "openssl x509 -req -in tls.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 365 -out tls.crt "
-        "-extfile <(printf 'subjectAltName=%s')" % ",".join("DNS:" + h for h in op.hosts),
-        _line(
-            [
-                "kubectl",
-                "create",
-                "secret",
-                "tls",
-                secret.name,
-                "-n",
-                secret.namespace,
-                "--cert=tls.crt",
-                "--key=tls.key",
-            ]
-            + ["--dry-run=client", "-o", "yaml"]
-        )
-        + " | kubectl apply -f -",
+    sans = ",".join("DNS:%s" % host for host in op.hosts)
+    keygen = [
+        "openssl",
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-days",
+        "365",
+        "-subj",
+        "/CN=%s" % op.hosts[0][:64],  # X.509 caps the common name at 64 characters; Go reads only the SANs
+        "-addext",
+        "subjectAltName=%s" % sans,
+        "-keyout",
+        "tls.key",
+        "-out",
+        "tls.crt",
     ]
-    resync = Operation(
-        "resync_ca",
-        op.target,
-        webhooks=op.webhooks,
-        paths=op.paths,
-        source=ObjectRef("Secret", secret.name, secret.namespace),
-        source_key="ca.crt",
-    )
-    out += ["CA_BUNDLE=$(base64 < ca.crt | tr -d '\\n')"] + _render_resync(resync)[1:]
-    out += _restart(Operation("restart", op.workloads[0], workloads=op.workloads)) if op.workloads else []
+    out = [
+        "# a new self-signed serving certificate for %s, valid 365 days (openssl >= 1.1.1; the remediation "
+        "role makes it with cryptography)" % ", ".join(op.hosts),
+        "(umask 077 && %s)" % _line(keygen),
+        'printf \'{"data":{"tls.crt":"%s","tls.key":"%s"}}\' '
+        "\"$(base64 < tls.crt | tr -d '\\n')\" \"$(base64 < tls.key | tr -d '\\n')\" > secret-patch.json",
+        _line(["kubectl", "patch"] + _object(secret) + ["--type", "merge", "--patch-file", "secret-patch.json"]),
+        "rm -f tls.key secret-patch.json   # the key now lives only in %s" % secret.text(),
+        "%s=$(base64 < tls.crt | tr -d '\\n')   # the new certificate is its own CA" % CA_VARIABLE,
+        _bundle_patch(op),
+    ]
+    if op.workloads:
+        out += _restart(Operation("restart", op.workloads[0], workloads=op.workloads, why="serve the new certificate"))
     return out
 
 
@@ -212,9 +268,7 @@ def collection_hint(plan: Plan) -> str:
 def render(plan: Plan, hint: bool = True) -> List[str]:
     """The shell steps of a plan, then of each alternative (prefixed so they read as choices), then
     how to apply it with this collection when remediation can."""
-    lines: List[str] = []
-    for op in plan.operations:
-        lines.extend(render_operation(op))
+    lines = render_operations(plan.operations)
     for alternative in plan.alternatives:
         steps = render(alternative, hint=False)
         if steps:

@@ -19,11 +19,19 @@ Operation kinds (`op`):
                   the injector Deployment in `workloads` restarted
   restart         rollout restart of `workloads` (their next pods go through admission again)
   delete_pods     pods `names` of target deleted so their controller re-creates them
-  create          `manifest` created (e.g. the NetworkPolicy that admits the API server)
-  inspect         a read-only kubectl command (`args`) that shows the state the finding is about
-  external        a command of another tool (`command`: helm, istioctl, linkerd) the user runs
+  create          `manifest` created (e.g. the NetworkPolicy that admits the API server); fails if it exists
+  scale           `spec.replicas` of target set to `value`, tested against `expect` (the replicas seen)
+  delete          target deleted (only in manual plans and alternatives: never a default fix)
+  inspect         a read-only kubectl command (`args`) that shows the state the finding is about; `pipe`
+                  is a shell filter for its output (`base64 -d | openssl x509 -noout -enddate`)
+  external        a command of another tool (`command`: helm, istioctl, linkerd) the user runs; with
+                  `args` its output is piped into `kubectl <args>` (`linkerd upgrade | kubectl apply -f -`)
   note            guidance text (`text`)
-Only the first ten change anything; remediation executes those and reports the rest.
+Only the first twelve change anything; remediation executes those and reports the rest.
+
+`expect` of resync_ca and rotate_cert is the caBundle each webhook of `paths` held (base64, "" when
+empty): the shell steps only test the webhook names (the source is authoritative and a bundle is
+kilobytes long), the remediation modules test both.
 """
 
 from __future__ import annotations
@@ -46,9 +54,13 @@ MUTATIONS = (
     "restart",
     "delete_pods",
     "create",
+    "scale",
+    "delete",
 )
 OPERATIONS = MUTATIONS + ("inspect", "external", "note")
 METADATA_OPS = ("set_label", "remove_label", "set_annotation", "remove_annotation")
+# JSON pointers into a workload's pod template: patching below them rolls the pods.
+TEMPLATE_POINTERS = ("/spec/template/", "/spec/jobTemplate/")
 
 # The variable a playbook must set before remediation may run a plan of this action (issue contract:
 # playbooks/remediate.yml). Namespace labels need only the declared desired state.
@@ -98,6 +110,7 @@ class Operation:
     args: Tuple[str, ...] = ()
     command: str = ""
     text: str = ""
+    pipe: str = ""  # inspect: a shell filter for the command's output
     why: str = ""  # shown after the rendered command
     risk: str = ""  # "" = the kind's default (see risk_of)
 
@@ -113,15 +126,22 @@ class Operation:
 
     @property
     def rolls_pods(self) -> bool:
-        """Re-creates application pods (a restart, pod deletion, or a changed pod template). The
-        injector restart inside rotate_cert is part of that action's own opt-in."""
-        return self.op in ("restart", "delete_pods") or (self.scope == "template" and self.op in METADATA_OPS)
+        """Re-creates application pods (a restart, pod deletion, or a changed pod template, by label,
+        annotation or JSON patch). The injector restart inside rotate_cert is part of that action's
+        own opt-in."""
+        if self.op in ("restart", "delete_pods"):
+            return True
+        if self.op in METADATA_OPS:
+            return self.scope == "template"
+        return self.op == "json_patch" and self.target.is_workload and self.path.startswith(TEMPLATE_POINTERS)
 
     def risk_of(self) -> str:
         if self.risk:
             return self.risk
-        if self.op == "rotate_cert" or self.rolls_pods:
+        if self.op in ("rotate_cert", "delete") or self.rolls_pods:
             return "disruptive"
+        if self.op == "scale" and isinstance(self.value, int) and isinstance(self.expect, int):
+            return "disruptive" if self.value < self.expect else "safe"
         return "safe"
 
     def as_dict(self) -> Dict[str, Any]:
@@ -130,10 +150,12 @@ class Operation:
             out.update(key=self.key, scope=self.scope)
             if self.op.startswith("set_"):
                 out["value"] = self.value
+        if self.op in ("json_patch", "scale"):
+            out.update(value=self.value)
         if self.op == "json_patch":
-            out.update(path=self.path, value=self.value, guards=[list(g) for g in self.guards])
-        if self.mutates and self.op not in ("restart", "delete_pods", "create", "rotate_cert"):
-            out["expect"] = None if self.expect is ABSENT else self.expect
+            out.update(path=self.path, guards=[list(g) for g in self.guards])
+        if self.mutates and self.op not in ("restart", "delete_pods", "create", "delete"):
+            out["expect"] = None if self.expect is ABSENT else _plain(self.expect)
             out["expect_absent"] = self.expect is ABSENT
         if self.source is not None:
             out.update(source=self.source.as_dict(), source_key=self.source_key)
@@ -145,11 +167,16 @@ class Operation:
             out["workloads"] = [w.as_dict() for w in self.workloads]
         if self.manifest is not None:
             out["manifest"] = self.manifest
-        for name in ("command", "text", "why"):
+        for name in ("command", "text", "pipe", "why"):
             if getattr(self, name):
                 out[name] = getattr(self, name)
         out["risk"] = self.risk_of()
         return out
+
+
+def _plain(value: Any) -> Any:
+    """Tuples (resync_ca's per-webhook bundles) as lists, so a plan serialises the same everywhere."""
+    return list(value) if isinstance(value, tuple) else value
 
 
 def _worst(risks: Sequence[str]) -> str:
@@ -223,12 +250,37 @@ def restart(workloads: Sequence[ObjectRef], why: str = "") -> Operation:
     return Operation("restart", first, workloads=tuple(workloads), why=why)
 
 
-def inspect(target: ObjectRef, *args: str, why: str = "") -> Operation:
-    return Operation("inspect", target, args=tuple(args), why=why)
+def patch(
+    target: ObjectRef,
+    path: str,
+    value: Any,
+    expect: Any = ABSENT,
+    guards: Sequence[Tuple[str, Any]] = (),
+    why: str = "",
+    risk: str = "",
+) -> Operation:
+    """A JSON patch of one field (`path`, a JSON pointer; value None removes it), tested against the
+    value the diagnosis saw and the `guards` first."""
+    return Operation(
+        "json_patch", target, path=path, value=value, expect=expect, guards=tuple(guards), why=why, risk=risk
+    )
 
 
-def external(command: str, why: str = "", target: Optional[ObjectRef] = None) -> Operation:
-    return Operation("external", target or ObjectRef("", ""), command=command, why=why)
+def scale(target: ObjectRef, replicas: int, expect: int, why: str = "") -> Operation:
+    return Operation("scale", target, value=replicas, expect=expect, why=why)
+
+
+def delete(target: ObjectRef, why: str = "", risk: str = "") -> Operation:
+    return Operation("delete", target, why=why, risk=risk)
+
+
+def inspect(target: ObjectRef, *args: str, why: str = "", pipe: str = "") -> Operation:
+    return Operation("inspect", target, args=tuple(args), why=why, pipe=pipe)
+
+
+def external(command: str, why: str = "", target: Optional[ObjectRef] = None, into: Sequence[str] = ()) -> Operation:
+    """Another tool's command; `into` are the kubectl arguments its output is piped to."""
+    return Operation("external", target or ObjectRef("", ""), command=command, args=tuple(into), why=why)
 
 
 def note(text: str, target: Optional[ObjectRef] = None) -> Operation:

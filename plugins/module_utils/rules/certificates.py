@@ -21,13 +21,28 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.fin
     evidence,
     object_ref,
 )
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.plan import (
+    Operation,
+    Plan,
+    external,
+    inspect,
+    note,
+    restart,
+)
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.refs import ObjectRef
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.schema import name_of
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.controlplane import (
     MAX_EVIDENCE,
+    OPENSSL_SUMMARY,
+    bundle_step,
     hook_field,
+    istio_ca_source,
     live_injectors,
+    mesh_affects,
     mwc_ref,
-    role_hint,
+    resync_from,
+    rotate_op,
+    webhook_affects,
 )
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.engine import RuleContext, rule
 
@@ -62,37 +77,119 @@ def _bundle(webhook: Any) -> Dict[str, Any]:
     return x509util.parse_ca_bundle(webhook.ca_bundle)
 
 
-def _steps_resync(webhook: Any) -> List[str]:
-    ns = webhook.service.namespace if webhook.service else ""
-    check = (
-        "kubectl get mutatingwebhookconfiguration %s -o jsonpath='{.webhooks[%d].clientConfig.caBundle}' | "
-        "base64 -d | openssl x509 -noout -subject -enddate -fingerprint -sha256" % (webhook.config, webhook.index)
+def _source_step(source: ObjectRef, key: str) -> Operation:
+    """Read-only: the certificate the bundle must hold, as openssl shows it."""
+    from_secret = source.kind == "Secret"
+    return inspect(
+        source,
+        "get",
+        source.kind.lower(),
+        source.name,
+        "-n",
+        source.namespace,
+        "-o",
+        "jsonpath={.data.%s}" % key.replace(".", "\\."),
+        pipe=("base64 -d | " if from_secret else "") + OPENSSL_SUMMARY,
+        why="must be the same certificate",
     )
+
+
+def _linkerd_ca_source(ctx: RuleContext, webhook: Any) -> Optional[Tuple[ObjectRef, str]]:
+    """The CA a Linkerd caBundle must hold: the Secret cert-manager's cainjector reads (annotation
+    inject-ca-from-secret), else the serving Secret's ca.crt, else its serving certificate itself (as
+    Linkerd's chart does: the certificate is self-signed, and Go trusts a certificate that is in the
+    bundle even when it was issued by a CA that is not)."""
+    ns = webhook.service.namespace if webhook.service else ""
+    named = webhook.config_annotations.get("cert-manager.io/inject-ca-from-secret", "")
+    if "/" in named:
+        secret_ns, _sep, secret_name = named.partition("/")
+        return ObjectRef("Secret", secret_name, secret_ns), "ca.crt"
+    served = linkerd_serving_chain(ctx, webhook)
+    if served is None:
+        return None
+    secret, key, _chain = served
+    held = x509util.secret_pems(secret)
+    return ObjectRef("Secret", name_of(secret), ns), "ca.crt" if "ca.crt" in held else key
+
+
+def _resync_plan(ctx: RuleContext, webhook: Any, hooks: List[Any], renew_first: bool = False) -> Plan:
+    """Set the caBundle of the configuration's webhooks from the CA they must trust (the mesh root for
+    Istio, the serving Secret for Linkerd); the installer's own way is the alternative."""
+    ns = webhook.service.namespace if webhook.service else ""
+    target = ObjectRef("MutatingWebhookConfiguration", webhook.config)
+    ops: List[Operation] = [bundle_step(webhook)]
+    alternatives: List[Plan] = []
     if webhook.mesh == "istio":
+        source: Optional[Tuple[ObjectRef, str]] = istio_ca_source(ctx, ns)
         rev = webhook.revision or "default"
-        deploy = "istiod" if rev == "default" else "istiod-%s" % rev
-        return [
-            check,
-            "kubectl get configmap istio-ca-root-cert -n %s -o jsonpath='{.data.root-cert\\.pem}' | openssl x509 "
-            "-noout -subject -enddate -fingerprint -sha256   # must be the same certificate" % ns,
-            "kubectl rollout restart deployment/%s -n %s   # istiod re-patches the caBundle of MWCs labelled "
-            "istio.io/rev=%s" % (deploy, ns, rev),
-            role_hint("remediate_certs", "resync_ca", "remediate_certs_resync_ca: true"),
-        ]
+        if webhook.revision:
+            deploy = _istiod_deployment(ctx, rev)
+            alternatives.append(
+                Plan(
+                    "manual",
+                    deploy,
+                    [restart([deploy], why="istiod re-patches the caBundle of MWCs labelled istio.io/rev=%s" % rev)],
+                    reason="let istiod re-patch it",
+                )
+            )
+    else:
+        source = _linkerd_ca_source(ctx, webhook)
+        alternatives.append(
+            Plan(
+                "manual",
+                target,
+                [
+                    external(
+                        "linkerd upgrade", into=("apply", "-f", "-"), why="a new certificate and a matching bundle"
+                    ),
+                    external(
+                        "helm upgrade linkerd-control-plane linkerd/linkerd-control-plane -n %s --reuse-values" % ns,
+                        why="Helm installs: the same",
+                    ),
+                    restart([ObjectRef("Deployment", "linkerd-proxy-injector", ns)]),
+                ],
+                reason="re-render the webhook certificate and bundle with the installer",
+            )
+        )
     if any(a in webhook.config_annotations for a in CA_INJECT_ANNOTATIONS):
-        return [
-            check,
-            "kubectl get certificate -n %s   # cert-manager's cainjector fills the caBundle from it" % ns,
-            "kubectl logs -n cert-manager deploy/cert-manager-cainjector --tail=100",
+        ops += [
+            note(
+                "cert-manager's cainjector owns this caBundle: if it writes a wrong one, fix the Certificate it reads"
+            ),
+            inspect(ObjectRef("Namespace", ns), "get", "certificate", "-n", ns),
+            inspect(
+                ObjectRef("Deployment", "cert-manager-cainjector", "cert-manager"),
+                "logs",
+                "-n",
+                "cert-manager",
+                "deploy/cert-manager-cainjector",
+                "--tail=100",
+            ),
         ]
-    return [
-        check,
-        "kubectl delete secret linkerd-proxy-injector-k8s-tls -n %s   # regenerated with a matching caBundle" % ns,
-        "linkerd upgrade | kubectl apply -f -   # Helm: helm upgrade linkerd-control-plane "
-        "linkerd/linkerd-control-plane -n %s --reuse-values" % ns,
-        "kubectl rollout restart deployment/linkerd-proxy-injector -n %s" % ns,
-        role_hint("remediate_certs", "resync_ca", "remediate_certs_resync_ca: true"),
-    ]
+    if source is None:
+        # The serving Secret is not in the snapshot: nothing names the CA to copy.
+        return Plan("manual", target, ops, reason="find the CA the bundle must hold", alternatives=alternatives)
+    ops.append(_source_step(*source))
+    if renew_first:
+        ops.append(
+            note(
+                "this copies what %s holds: if that certificate is itself expired or expiring (SI405/SI407), "
+                "renew it first" % source[0].text()
+            )
+        )
+    ops.append(resync_from(hooks, source[0], source[1]))
+    return Plan(
+        "resync_ca", target, ops, reason="trust the CA the injector's certificate chains to", alternatives=alternatives
+    )
+
+
+def _istiod_deployment(ctx: RuleContext, revision: str) -> ObjectRef:
+    istio = ctx.model.istio
+    rev = istio.revisions.get(revision) if istio is not None else None
+    if rev is not None and rev.deployments:
+        return ObjectRef("Deployment", rev.deployments[0], rev.namespace)
+    name = "istiod" if revision == "default" else "istiod-%s" % revision
+    return ObjectRef("Deployment", name, rev.namespace if rev is not None else "istio-system")
 
 
 def _filled_at_runtime(webhook: Any) -> bool:
@@ -139,7 +236,8 @@ def cabundle_missing(ctx: RuleContext) -> Iterator[Finding]:
                     "<empty>" if empty else "%d base64 characters, %s" % (len(webhook.ca_bundle), parsed["error"]),
                 )
             ],
-            steps=_steps_resync(webhook),
+            plan=_resync_plan(ctx, webhook, hooks),
+            affects=webhook_affects(ctx, hooks),
         )
 
 
@@ -169,7 +267,8 @@ def cabundle_validity(ctx: RuleContext) -> Iterator[Finding]:
                     message="caBundle certificate %s of %s expires on %s (%d days, inside the %d-day window)"
                     % (facts["subject"], config, facts["not_after"], state["days_left"], window),
                     evidence=ev,
-                    steps=_steps_resync(webhook),
+                    plan=_resync_plan(ctx, webhook, hooks, renew_first=True),
+                    affects=webhook_affects(ctx, hooks),
                 )
             else:
                 what = (
@@ -185,7 +284,8 @@ def cabundle_validity(ctx: RuleContext) -> Iterator[Finding]:
                     message="caBundle certificate %s of %s %s: the API server rejects the injector's certificate "
                     "(x509: certificate has expired or is not yet valid)" % (facts["subject"], config, what),
                     evidence=ev,
-                    steps=_steps_resync(webhook),
+                    plan=_resync_plan(ctx, webhook, hooks, renew_first=True),
+                    affects=webhook_affects(ctx, hooks),
                 )
 
 
@@ -214,15 +314,46 @@ def _secret_ev(secret: Dict[str, Any], key: str, index: int, cert: Any) -> Dict[
     )
 
 
-def _rotate_steps(ns: str) -> List[str]:
-    return [
-        "kubectl delete secret linkerd-proxy-injector-k8s-tls -n %s" % ns,
-        "linkerd upgrade | kubectl apply -f -   # or: helm upgrade linkerd-control-plane linkerd/linkerd-control-plane "
-        "-n %s --reuse-values (a new 365-day certificate and a matching caBundle)" % ns,
-        "kubectl rollout restart deployment/linkerd-proxy-injector -n %s" % ns,
-        "linkerd check   # 'proxy-injector webhook has valid cert'",
-        role_hint("remediate_certs", "rotate_cert", "remediate_certs_rotate: true"),
+def _rotate_plan(ctx: RuleContext, webhook: Any, hooks: List[Any], secret: Dict[str, Any]) -> Plan:
+    """A new serving certificate for <service>.<namespace>.svc into the Secret, the caBundle set to it
+    and the proxy-injector restarted; the installer's own rotation is the alternative."""
+    ns = webhook.service.namespace
+    secret_ref = ObjectRef("Secret", name_of(secret), ns)
+    host = x509util.service_dns_name(webhook.service.name, ns)
+    backend = ctx.model.injector_backends(webhook)
+    injectors = [ObjectRef("Deployment", name_of(d), ns) for d in backend.deployments] or [
+        ObjectRef("Deployment", "linkerd-proxy-injector", ns)
     ]
+    ops: List[Operation] = []
+    issuer = webhook.config_annotations.get("cert-manager.io/inject-ca-from", "")
+    if issuer:
+        cert_ns, _sep, cert_name = issuer.partition("/")
+        ops.append(
+            external(
+                "cmctl renew -n %s %s" % (cert_ns, cert_name),
+                why="cert-manager issues this certificate: renew it there, or it replaces the one below",
+            )
+        )
+    ops += [
+        rotate_op(hooks, secret_ref, [host], injectors),
+        external("linkerd check", why="'proxy-injector webhook has valid cert'"),
+    ]
+    installer = Plan(
+        "manual",
+        secret_ref,
+        [
+            external(
+                "helm upgrade linkerd-control-plane linkerd/linkerd-control-plane -n %s --reuse-values" % ns,
+                why="a new 365-day certificate and a matching caBundle",
+            ),
+            external("linkerd upgrade", into=("apply", "-f", "-"), why="CLI installs: the same"),
+            restart(injectors),
+        ],
+        reason="let the installer render a new certificate and bundle",
+    )
+    return Plan(
+        "rotate_cert", secret_ref, ops, reason="serve a valid certificate for %s" % host, alternatives=[installer]
+    )
 
 
 # ---- SI404 ----------------------------------------------------------------------------------------
@@ -285,7 +416,8 @@ def cabundle_mismatch(ctx: RuleContext) -> Iterator[Finding]:
                 message="caBundle of %s does not sign the proxy-injector's certificate in Secret %s/%s: %s"
                 % (config, webhook.service.namespace, name_of(secret), result["error"]),
                 evidence=bundle_ev + [_secret_ev(secret, key, 0, chain[0])],
-                steps=_steps_resync(webhook),
+                plan=_resync_plan(ctx, webhook, hooks),
+                affects=webhook_affects(ctx, hooks),
             )
         elif webhook.mesh == "istio" and webhook.service is not None:
             roots, roots_ev = _istio_roots(ctx, webhook.service.namespace)
@@ -303,7 +435,8 @@ def cabundle_mismatch(ctx: RuleContext) -> Iterator[Finding]:
                 message="caBundle of %s is not the mesh root istiod signs its webhook certificate with: the API "
                 "server fails with x509: certificate signed by unknown authority" % config,
                 evidence=bundle_ev + roots_ev,
-                steps=_steps_resync(webhook),
+                plan=_resync_plan(ctx, webhook, hooks),
+                affects=webhook_affects(ctx, hooks),
             )
 
 
@@ -358,7 +491,8 @@ def serving_certificate(ctx: RuleContext) -> Iterator[Finding]:
                 severity="warning" if state["state"] == "expiring" else "error",
                 message=message,
                 evidence=[_secret_ev(secret, key, index, cert)],
-                steps=_rotate_steps(ns),
+                plan=_rotate_plan(ctx, webhook, hooks, secret),
+                affects=webhook_affects(ctx, hooks),
             )
         host = x509util.service_dns_name(webhook.service.name, ns)
         error = x509util.hostname_error(chain[0], host)
@@ -380,7 +514,8 @@ def serving_certificate(ctx: RuleContext) -> Iterator[Finding]:
                         ", ".join(facts["dns_names"] + facts["ip_addresses"]) or "<none>",
                     ),
                 ],
-                steps=_rotate_steps(ns),
+                plan=_rotate_plan(ctx, webhook, hooks, secret),
+                affects=webhook_affects(ctx, hooks),
             )
 
 
@@ -460,20 +595,6 @@ def mesh_ca_expiring(ctx: RuleContext) -> Iterator[Finding]:
                 text = "expired on %s" % facts["not_after"]
             else:
                 text = "is not valid before %s" % facts["not_before"]
-            if mesh == "istio":
-                steps = [
-                    "# plan a root rotation: https://istio.io/latest/docs/tasks/security/cert-management/",
-                    "kubectl get secret -n %s %s   # the CA istiod signs with" % (ns, name_of(obj)),
-                    "istioctl proxy-config secret <pod> -n <namespace>   # what a sidecar holds",
-                ]
-            else:
-                steps = [
-                    "linkerd check --proxy   # trust anchor / issuer checks",
-                    "# issuer: linkerd upgrade --identity-issuer-certificate-file=issuer.crt "
-                    "--identity-issuer-key-file=issuer.key | kubectl apply -f - (or let cert-manager renew it)",
-                    "# trust anchor: follow linkerd.io/2/tasks/manually-rotating-control-plane-tls-credentials, then "
-                    "restart meshed workloads",
-                ]
             yield Finding(
                 code="SI407",
                 kind=kind,
@@ -483,5 +604,47 @@ def mesh_ca_expiring(ctx: RuleContext) -> Iterator[Finding]:
                 severity="warning" if state["state"] == "expiring" else "error",
                 message="%s %s %s" % (what, facts["subject"], text),
                 evidence=[evidence(object_ref(kind, ns, name_of(obj)), "%s[%d]" % (field, index), summary(facts))],
-                steps=steps,
+                plan=_ca_plan(ctx, mesh, what, ObjectRef(kind, name_of(obj), ns)),
+                affects=mesh_affects(ctx, mesh),
             )
+
+
+def _ca_plan(ctx: RuleContext, mesh: str, what: str, ref: ObjectRef) -> Plan:
+    """A mesh CA is rotated by hand, with the mesh's own procedure: guidance and read-only checks."""
+    where = inspect(ref, "get", ref.kind.lower(), ref.name, "-n", ref.namespace, why="the CA as stored")
+    if mesh == "istio":
+        pod = next(
+            (
+                v
+                for v in ctx.verdicts
+                if v.injected and v.proxy is not None and v.proxy.mesh == "istio" and not v.control_plane
+            ),
+            None,
+        )
+        ops = [note("plan a root rotation: https://istio.io/latest/docs/tasks/security/cert-management/"), where]
+        ops.append(
+            external(
+                "istioctl proxy-config secret %s -n %s"
+                % ((pod.name, pod.namespace) if pod else ("<pod>", "<namespace>")),
+                why="what a sidecar holds",
+            )
+        )
+    else:
+        ops = [where, external("linkerd check --proxy", why="trust anchor / issuer checks")]
+        if "issuer" in what:
+            ops.append(
+                external(
+                    "linkerd upgrade --identity-issuer-certificate-file=issuer.crt "
+                    "--identity-issuer-key-file=issuer.key",
+                    into=("apply", "-f", "-"),
+                    why="a new issuer (or let cert-manager renew it)",
+                )
+            )
+        else:
+            ops.append(
+                note(
+                    "trust anchor: follow linkerd.io/2/tasks/manually-rotating-control-plane-tls-credentials, then "
+                    "restart meshed workloads"
+                )
+            )
+    return Plan("manual", ref, ops, reason="rotate the %s before it expires" % what)

@@ -12,12 +12,14 @@ from typing import Any, Dict, List, Optional, Tuple
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.analysis import (
     admission_errors as webhook_errors,
 )
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core import selectors
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.findings import evidence, object_ref
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.plan import ABSENT, Operation
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.plan import ABSENT, Operation, inspect
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.refs import ObjectRef, namespace_ref
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.schema import annotations as annotations_of
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.schema import labels, name_of, namespace_of
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.engine import RuleContext
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.workloads import index
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot.view import SnapshotView
 
 MWC = "MutatingWebhookConfiguration"
@@ -340,3 +342,158 @@ def served_by(ctx: RuleContext, hooks: List[Any]) -> List[ObjectRef]:
     refs.sort()
     namespaces = sorted({r.namespace for r in refs})
     return refs + [namespace_ref(n) for n in namespaces]
+
+
+# ---- plans and affects of the control-plane rules (SI2xx-SI7xx) -----------------------------------
+
+
+def raw_hook(ctx: RuleContext, webhook: Any) -> Dict[str, Any]:
+    """The webhook as the snapshot holds it (configurations are kept complete): what a JSON patch's
+    `test` must find on the live object."""
+    config = ctx.view.get("mutatingwebhookconfigurations", "", webhook.config) or {}
+    hooks = config.get("webhooks") or []
+    return hooks[webhook.index] if 0 <= webhook.index < len(hooks) else {}
+
+
+def hook_value(ctx: RuleContext, webhook: Any, field_path: str) -> Any:
+    """The value at `clientConfig/service/port`-style `field_path` of the webhook, or ABSENT."""
+    value: Any = raw_hook(ctx, webhook)
+    for part in field_path.split("/"):
+        if not isinstance(value, dict) or part not in value:
+            return ABSENT
+        value = value[part]
+    return value
+
+
+def set_hooks(
+    ctx: RuleContext, hooks: List[Any], field_path: str, value: Any, why: str = "", risk: str = ""
+) -> List[Operation]:
+    """One guarded JSON patch per webhook setting `field_path`, tested against the value each held."""
+    return [webhook_patch(w, field_path, value, hook_value(ctx, w, field_path), why=why, risk=risk) for w in hooks]
+
+
+def resync_from(hooks: List[Any], source: ObjectRef, source_key: str, why: str = "") -> Operation:
+    """resync_op with the bundles the diagnosis saw as `expect` (one per webhook, "" when empty)."""
+    op = resync_op(hooks, source, source_key, why=why)
+    op.expect = tuple(w.ca_bundle or "" for w in hooks)
+    return op
+
+
+def rotate_op(
+    hooks: List[Any], secret: ObjectRef, hosts: List[str], workloads: List[ObjectRef], why: str = ""
+) -> Operation:
+    """A new serving certificate for `hosts` into `secret`, the caBundle of `hooks` (one configuration)
+    set to it, and the injector `workloads` restarted."""
+    return Operation(
+        "rotate_cert",
+        mwc_target(hooks[0]),
+        webhooks=tuple(w.name for w in hooks),
+        paths=tuple(webhook_pointer(w) for w in hooks),
+        source=secret,
+        source_key="tls.crt",
+        hosts=tuple(hosts),
+        workloads=tuple(workloads),
+        expect=tuple(w.ca_bundle or "" for w in hooks),
+        why=why,
+    )
+
+
+ISTIO_CA_SOURCES = (
+    ("configmaps", "ConfigMap", "istio-ca-root-cert", "root-cert.pem"),
+    ("secrets", "Secret", "cacerts", "root-cert.pem"),
+    ("secrets", "Secret", "istio-ca-secret", "ca-cert.pem"),
+)
+
+
+def istio_ca_source(ctx: RuleContext, namespace: str) -> Tuple[ObjectRef, str]:
+    """Where the mesh root istiod signs its webhook certificate with is stored (the order SI404 reads
+    them in); ConfigMap istio-ca-root-cert, which istiod writes, when the snapshot shows none."""
+    for resource, kind, name, key in ISTIO_CA_SOURCES:
+        obj = ctx.view.get(resource, namespace, name) if ctx.view.has(resource) else None
+        if obj is None:
+            continue
+        held = (obj.get("data") or {}) if kind == "ConfigMap" else (obj.get("certificates") or {})
+        if held.get(key):
+            return ObjectRef(kind, name, namespace), key
+    return ObjectRef("ConfigMap", "istio-ca-root-cert", namespace), "root-cert.pem"
+
+
+def merge_affects(*groups: List[ObjectRef]) -> List[ObjectRef]:
+    """Workloads (sorted), then every namespace involved (sorted): the order served_by gives."""
+    refs = {r for group in groups for r in group}
+    workloads = sorted(r for r in refs if r.kind != "Namespace")
+    names = {r.name for r in refs if r.kind == "Namespace"} | {r.namespace for r in workloads if r.namespace}
+    return workloads + [namespace_ref(n) for n in sorted(names)]
+
+
+def webhook_affects(ctx: RuleContext, hooks: List[Any]) -> List[ObjectRef]:
+    """served_by, plus the namespaces that ask for these webhooks' mesh and that their namespaceSelector
+    selects: the next pod created there is theirs to decide, even before any workload exists. Empty
+    when they decide nothing at all (a leftover configuration that selects no namespace and no pod)."""
+    extra = []
+    for ns in ctx.view.items("namespaces"):
+        ns_labels = namespace_labels(ctx.view, name_of(ns))
+        if any(
+            w.mesh in ("istio", "linkerd")
+            and asks_for(ns, w.mesh)
+            and selectors.matches(w.namespace_selector, ns_labels)
+            for w in hooks
+        ):
+            extra.append(namespace_ref(name_of(ns)))
+    return merge_affects(served_by(ctx, hooks), extra)
+
+
+def namespaces_affects(ctx: RuleContext, names: List[str]) -> List[ObjectRef]:
+    """Each namespace and the workloads in it (control plane excluded)."""
+    idx = index(ctx)
+    return merge_affects(*[idx.namespace_scope(n) for n in names])
+
+
+def mesh_affects(ctx: RuleContext, mesh: str) -> List[ObjectRef]:
+    """The workloads that carry `mesh`'s proxy or should get it (control plane excluded), and their
+    namespaces: what a mesh-wide problem (its CA, its version, its native-sidecar mode) touches."""
+    refs = []
+    for verdict in ctx.verdicts:
+        if verdict.control_plane:
+            continue
+        carries = not verdict.template and verdict.proxy is not None and verdict.proxy.mesh == mesh
+        if carries or (verdict.should_inject and verdict.mesh == mesh):
+            refs.append(workload_of(verdict))
+    return merge_affects(refs)
+
+
+OWNER_OF = {"ReplicaSet": ("replicasets", "Deployment"), "Job": ("jobs", "CronJob")}
+
+
+def event_affects(ctx: RuleContext, items: List[Rejection]) -> List[ObjectRef]:
+    """The objects the events are about (a ReplicaSet stands for its Deployment, a Job for its CronJob,
+    when the snapshot shows the owner) and their namespaces."""
+    refs = []
+    for event, _parsed in items:
+        inv = event.get("involvedObject") or {}
+        ref = ObjectRef(inv.get("kind") or "", inv.get("name") or "", event_namespace(event))
+        if not ref.kind or not ref.name:
+            continue
+        resource, owner_kind = OWNER_OF.get(ref.kind, ("", ""))
+        obj = ctx.view.get(resource, ref.namespace, ref.name) if resource else None
+        for owner in ((obj or {}).get("metadata") or {}).get("ownerReferences") or []:
+            if owner.get("controller") and owner.get("kind") == owner_kind:
+                ref = ObjectRef(owner_kind, owner.get("name") or "", ref.namespace)
+        refs.append(ref)
+    return merge_affects(refs)
+
+
+OPENSSL_SUMMARY = "openssl x509 -noout -subject -enddate -fingerprint -sha256"
+
+
+def bundle_step(webhook: Any) -> Operation:
+    """Read-only: the webhook's caBundle as openssl shows it (subject, expiry, fingerprint)."""
+    return inspect(
+        mwc_target(webhook),
+        "get",
+        "mutatingwebhookconfiguration",
+        webhook.config,
+        "-o",
+        "jsonpath={.webhooks[%d].clientConfig.caBundle}" % webhook.index,
+        pipe="base64 -d | " + OPENSSL_SUMMARY,
+    )

@@ -21,28 +21,85 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.fin
     evidence,
     object_ref,
 )
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.plan import (
+    ABSENT,
+    Operation,
+    Plan,
+    external,
+    inspect,
+    note,
+    patch,
+)
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.refs import ObjectRef
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.schema import name_of
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.model import platform, versions
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.controlplane import (
     MAX_EVIDENCE,
     MESH_TITLE,
+    event_affects,
     event_evidence,
     group_by_service,
     live_injectors,
+    merge_affects,
+    mesh_affects,
+    mwc_target,
     rejections,
+    webhook_affects,
     webhooks_named,
 )
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.engine import RuleContext, rule
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.webhooks import apiserver_flags
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.workloads import index, template_ops
 
 UNREACHABLE = ("timeout", "address-not-allowed")
 
 
-def _injector_deployment(ctx: RuleContext, webhook: Any) -> str:
+def _injector_deployment(ctx: RuleContext, webhook: Any) -> Tuple[str, Optional[Dict[str, Any]]]:
+    """(name, object) of the injector Deployment; the mesh's usual name (and None) when not seen."""
     backend = ctx.model.injector_backends(webhook)
     if backend.deployments:
-        return name_of(backend.deployments[0])
-    return "istiod" if webhook.mesh == "istio" else "linkerd-proxy-injector"
+        return name_of(backend.deployments[0]), backend.deployments[0]
+    return ("istiod" if webhook.mesh == "istio" else "linkerd-proxy-injector"), None
+
+
+def _firewall_ops(
+    info: Dict[str, Any], mesh: str, ports: List[int], ns: str, deploy: str, obj: Optional[Dict[str, Any]]
+) -> List[Operation]:
+    """The platform's commands (gcloud/aws) as external steps; on EKS with an overlay CNI first the
+    hostNetwork workaround, as one JSON patch of the injector's pod template."""
+    ops: List[Operation] = []
+    if info["name"] == "gke":
+        return [external(line) for line in platform.gke_firewall_steps(info, mesh, ports)]
+    if (info.get("cni") or {}).get("overlay"):
+        spec = (((obj or {}).get("spec") or {}).get("template") or {}).get("spec") or {}
+        target = ObjectRef("Deployment", deploy, ns or "NAMESPACE")
+        ops += [
+            note(
+                "preferred: keep the AWS VPC CNI for pod addressing (Calico in policy-only mode, Cilium in "
+                "aws-cni chaining or ENI mode) so pod IPs are VPC-routable"
+            ),
+            note(
+                "workaround: run the webhook server on the node network so the control plane can reach port %d"
+                % ports[0]
+            ),
+            patch(target, "/spec/template/spec/hostNetwork", True, spec.get("hostNetwork", ABSENT)),
+            # dnsPolicy is not in the snapshot (projection drops it): `add` sets it whatever it is
+            patch(target, "/spec/template/spec/dnsPolicy", "ClusterFirstWithHostNet"),
+        ]
+        if mesh == "linkerd":
+            ops.append(
+                note(
+                    "the injector pod carries linkerd-init/linkerd-proxy: with hostNetwork they would rewrite the "
+                    "node's iptables (linkerd/linkerd2#12489); install it without its proxy before switching"
+                )
+            )
+        ops.append(
+            note(
+                "port %d must then be free on every node and allowed by the node security group "
+                "(see the security-group commands)" % ports[0]
+            )
+        )
+    return ops + [external(line) for line in platform.eks_security_group_steps(info, ports)]
 
 
 @rule(
@@ -73,8 +130,14 @@ def control_plane_firewall(ctx: RuleContext) -> Iterator[Finding]:
         ports = platform.ports_for(mesh)
         webhook = hooks[0]
         ns = webhook.service.namespace if webhook.service else ""
-        deploy = _injector_deployment(ctx, webhook)
-        steps = platform.firewall_steps(info, mesh, ports, ns, deploy)
+        deploy, deploy_obj = _injector_deployment(ctx, webhook)
+        plan = Plan(
+            "manual",
+            mwc_target(webhook),
+            _firewall_ops(info, mesh, ports, ns, deploy, deploy_obj),
+            reason="let the control plane reach TCP %s" % ",".join(str(p) for p in ports),
+        )
+        affects = webhook_affects(ctx, hooks)
         ev = list(info["evidence"][:MAX_EVIDENCE])
         observed = failures.get(mesh, [])
         overlay = info["name"] == "eks" and (info["cni"] or {}).get("overlay")
@@ -117,7 +180,8 @@ def control_plane_firewall(ctx: RuleContext) -> Iterator[Finding]:
                 severity="info" if injected else "warning",
                 message=message,
                 evidence=ev,
-                steps=steps,
+                plan=plan,
+                affects=affects,
             )
             continue
         else:
@@ -129,7 +193,8 @@ def control_plane_firewall(ctx: RuleContext) -> Iterator[Finding]:
             mesh=mesh,
             message=message,
             evidence=ev + event_evidence(observed),
-            steps=steps,
+            plan=plan,
+            affects=merge_affects(affects, event_affects(ctx, observed)),
         )
 
 
@@ -193,12 +258,20 @@ def kubernetes_version_unsupported(ctx: RuleContext) -> Iterator[Finding]:
                 evidence("/version", "gitVersion", k8s),
                 evidence(ref, "image" if mesh == "istio" else "data[values].linkerdVersion", mesh_version),
             ],
-            steps=[
-                "# source: %s" % result["source"],
-                "istioctl x precheck" if mesh == "istio" else "linkerd check --pre",
-                "# upgrade the mesh to a release that supports Kubernetes %s (or the cluster into the range)"
-                % result["kubernetes"],
-            ],
+            plan=Plan(
+                "manual",
+                ObjectRef(kind, name, namespace),
+                [
+                    note("source: %s" % result["source"]),
+                    external("istioctl x precheck" if mesh == "istio" else "linkerd check --pre"),
+                    note(
+                        "upgrade the mesh to a release that supports Kubernetes %s (or the cluster into the range)"
+                        % result["kubernetes"]
+                    ),
+                ],
+                reason="run a mesh release that supports this Kubernetes",
+            ),
+            affects=mesh_affects(ctx, mesh),
         )
 
 
@@ -257,6 +330,48 @@ def _native_requests(ctx: RuleContext) -> Dict[str, List[NativeRequest]]:
     return out
 
 
+def _ref_of(obj: Tuple[str, str, str]) -> Tuple[str, str, str]:
+    """ObjectRef's (kind, name, namespace) from a request's (kind, namespace, name)."""
+    kind, namespace, name = obj
+    return kind, name, namespace
+
+
+def _native_off(ctx: RuleContext, mesh: str, requests: List[NativeRequest]) -> Tuple[List[Operation], List[ObjectRef]]:
+    """(operations that turn each request off, the workloads it affects): a pod-template annotation is
+    set to "false" on its workload; the mesh-wide settings (linkerd-config, istiod's env) are Helm
+    values and affect every workload of the mesh."""
+    idx = index(ctx)
+    ops: List[Operation] = []
+    refs: List[ObjectRef] = []
+    for obj, field, _value in requests:
+        kind, namespace, name = obj
+        verdict = idx.templates.get(obj)
+        if verdict is not None and field.startswith("spec.template.metadata.annotations["):
+            ops += template_ops(
+                idx, verdict, "annotations", field[len("spec.template.metadata.annotations[") : -1], "false"
+            )
+            refs.append(ObjectRef(kind, name, namespace))
+        elif kind == "ConfigMap":
+            ops.append(
+                external(
+                    "helm upgrade linkerd-control-plane linkerd/linkerd-control-plane -n %s --reuse-values "
+                    "--set proxy.nativeSidecar=false" % namespace,
+                    why="or linkerd upgrade --set proxy.nativeSidecar=false",
+                )
+            )
+            refs += mesh_affects(ctx, mesh)
+        else:
+            ops.append(
+                external(
+                    "helm upgrade %s istio/istiod -n %s --reuse-values --set pilot.env.ENABLE_NATIVE_SIDECARS=false"
+                    % (name, namespace),
+                    why="istioctl: --set values.pilot.env.ENABLE_NATIVE_SIDECARS=false",
+                )
+            )
+            refs += mesh_affects(ctx, mesh)
+    return ops, merge_affects(refs)
+
+
 @rule(
     codes=["SI702"],
     needs=["nodes"],
@@ -278,13 +393,7 @@ def native_sidecar_unsupported(ctx: RuleContext) -> Iterator[Finding]:
             ev.append(evidence("/version", "gitVersion", _server_version(ctx)))
         ev += [evidence(object_ref("Node", "", n), "status.nodeInfo.kubeletVersion", k) for n, k in old[:MAX_EVIDENCE]]
         where = "the API server" if server_old else "node(s) %s" % ", ".join(n for n, unused in old[:MAX_EVIDENCE])
-        fix = (
-            "kubectl annotate ... %s=false, or helm upgrade ... --set proxy.nativeSidecar=false"
-            % (LINKERD_NATIVE_ANNOTATIONS[0])
-            if mesh == "linkerd"
-            else 'set ENABLE_NATIVE_SIDECARS=false on istiod (or the pod annotation %s: "false")'
-            % ISTIO_NATIVE_ANNOTATION
-        )
+        off, affects = _native_off(ctx, mesh, requests)
         yield Finding(
             code="SI702",
             kind=requests[0][0][0],
@@ -294,11 +403,25 @@ def native_sidecar_unsupported(ctx: RuleContext) -> Iterator[Finding]:
             message="%s native sidecars are requested (%d place(s)) but %s run(s) Kubernetes older than 1.%d: "
             "injected pods fail or lose their proxy ordering" % (MESH_TITLE[mesh], len(requests), where, minimum[1]),
             evidence=ev,
-            steps=[
-                "# upgrade the control plane and every node to >= 1.%d, or turn native sidecars off: %s"
-                % (minimum[1], fix),
-                "kubectl get nodes -o custom-columns=NAME:.metadata.name,KUBELET:.status.nodeInfo.kubeletVersion",
-            ],
+            plan=Plan(
+                "manual",
+                ObjectRef(*_ref_of(requests[0][0])),
+                [
+                    note("upgrade the control plane and every node to >= 1.%d" % minimum[1]),
+                    inspect(
+                        ObjectRef("Node", ""),
+                        "get",
+                        "nodes",
+                        "-o",
+                        "custom-columns=NAME:.metadata.name,KUBELET:.status.nodeInfo.kubeletVersion",
+                    ),
+                ],
+                reason="run Kubernetes that supports native sidecars",
+                alternatives=[
+                    Plan("manual", ObjectRef(*_ref_of(requests[0][0])), off, reason="turn native sidecars off")
+                ],
+            ),
+            affects=affects,
         )
     istio = ctx.model.istio
     if istio is None:
@@ -327,7 +450,13 @@ def native_sidecar_unsupported(ctx: RuleContext) -> Iterator[Finding]:
                 evidence(object_ref("Node", "", n), "status.nodeInfo.kubeletVersion", k)
                 for n, k in old_for_auto[:MAX_EVIDENCE]
             ],
-            steps=["# upgrade those nodes, or set ENABLE_NATIVE_SIDECARS=true/false on istiod to decide explicitly"],
+            plan=Plan(
+                "manual",
+                ObjectRef("Deployment", rev.deployments[0] if rev.deployments else name, rev.namespace),
+                [note("upgrade those nodes, or set ENABLE_NATIVE_SIDECARS=true/false on istiod to decide explicitly")],
+                reason="decide the sidecar mode explicitly",
+            ),
+            affects=mesh_affects(ctx, "istio"),
         )
 
 
@@ -388,12 +517,15 @@ def apiserver_proxy_env(ctx: RuleContext) -> Iterator[Finding]:
     hosts (`<service>.<namespace>.svc`; a service CIDR entry does not help, the host is a name), so
     webhook calls go to the proxy, which cannot resolve cluster names."""
     hosts = []
+    calls: Dict[str, List[Any]] = {}  # host -> the webhooks that call it
     for _key, hooks in sorted(group_by_service(live_injectors(ctx)).items()):
         ref = hooks[0].service
         hosts.append("%s.%s.svc" % (ref.name, ref.namespace))
+        calls.setdefault(hosts[-1], []).extend(hooks)
     for webhook in live_injectors(ctx):
         if webhook.url:
             hosts.append(urlparse(webhook.url).hostname or "")
+            calls.setdefault(hosts[-1], []).append(webhook)
     if not hosts:
         return
     for pod in platform.kube_apiserver_pods(ctx.view):
@@ -422,9 +554,26 @@ def apiserver_proxy_env(ctx: RuleContext) -> Iterator[Finding]:
             message="kube-apiserver sends webhook calls for %s through HTTPS_PROXY %s: NO_PROXY does not cover them"
             % (", ".join(uncovered), redact(proxy)),
             evidence=ev,
-            steps=[
-                "edit /etc/kubernetes/manifests/kube-apiserver.yaml on each control-plane node: add .svc%s to "
-                "NO_PROXY and no_proxy" % (",%s" % cidr if cidr else ""),
-                "kubectl -n kube-system get pod %s -o jsonpath='{.spec.containers[0].env}'" % name_of(pod),
-            ],
+            plan=Plan(
+                "manual",
+                ObjectRef("Pod", name_of(pod), "kube-system"),
+                [
+                    note(
+                        "edit /etc/kubernetes/manifests/kube-apiserver.yaml on each control-plane node: add .svc%s to "
+                        "NO_PROXY and no_proxy" % (",%s" % cidr if cidr else "")
+                    ),
+                    inspect(
+                        ObjectRef("Pod", name_of(pod), "kube-system"),
+                        "get",
+                        "pod",
+                        name_of(pod),
+                        "-n",
+                        "kube-system",
+                        "-o",
+                        "jsonpath={.spec.containers[0].env}",
+                    ),
+                ],
+                reason="keep webhook calls off the proxy",
+            ),
+            affects=webhook_affects(ctx, [w for h in uncovered for w in calls.get(h, [])]),
         )

@@ -20,20 +20,35 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.fin
     evidence,
     object_ref,
 )
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.plan import (
+    ABSENT,
+    Operation,
+    Plan,
+    external,
+    inspect,
+    note,
+    patch,
+    scale,
+)
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.refs import ObjectRef, namespace_ref
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.schema import labels, name_of
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.controlplane import (
     MAX_EVIDENCE,
     MESH_TITLE,
+    bundle_step,
+    event_affects,
     event_evidence,
     group_by_service,
     live_injectors,
+    merge_affects,
+    mwc_target,
     not_ready_reason,
     pod_ready,
     pseudo_pods,
     rejections,
     resolve_target_port,
-    role_hint,
     service_port,
+    webhook_affects,
     webhooks_named,
 )
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.engine import RuleContext, rule
@@ -53,11 +68,28 @@ def _names(hooks: List[Any]) -> str:
     return ", ".join(sorted({w.name for w in hooks}))
 
 
-def _logs_step(webhook: Any, backend: Any) -> str:
+def _logs_step(webhook: Any, backend: Any) -> Operation:
     ns = webhook.service.namespace
     if backend.deployments:
-        return "kubectl logs -n %s deploy/%s --all-containers --tail=100" % (ns, name_of(backend.deployments[0]))
-    return "kubectl logs -n %s -l %s --all-containers --tail=100" % (ns, selectors.label_string(backend.selector))
+        name = name_of(backend.deployments[0])
+        return inspect(
+            ObjectRef("Deployment", name, ns), "logs", "-n", ns, "deploy/%s" % name, "--all-containers", "--tail=100"
+        )
+    return inspect(
+        namespace_ref(ns),
+        "logs",
+        "-n",
+        ns,
+        "-l",
+        selectors.label_string(backend.selector),
+        "--all-containers",
+        "--tail=100",
+    )
+
+
+def _pods_step(webhook: Any, backend: Any, *extra: str) -> Operation:
+    ns = webhook.service.namespace
+    return inspect(namespace_ref(ns), "get", "pods", "-n", ns, "-l", selectors.label_string(backend.selector), *extra)
 
 
 # ---- SI301 ----------------------------------------------------------------------------------------
@@ -106,14 +138,22 @@ def injector_unavailable(ctx: RuleContext) -> Iterator[Finding]:
             else "has no available replica (%d desired, %d pods, %d ready)"
             % (desired, len(backend.pods), len(ready_pods))
         )
-        steps = []
-        if scaled_down:
-            steps.append("kubectl scale deployment %s -n %s --replicas=1" % (name_of(deploy), ns))
-        steps += [
-            "kubectl describe deployment %s -n %s" % (name_of(deploy), ns),
-            "kubectl get pods -n %s -l %s -o wide" % (ns, selectors.label_string(backend.selector)),
+        deploy_ref = ObjectRef("Deployment", name_of(deploy), ns)
+        ops = [scale(deploy_ref, 1, desired)] if scaled_down else []
+        ops += [
+            inspect(deploy_ref, "describe", "deployment", name_of(deploy), "-n", ns),
+            _pods_step(webhook, backend, "-o", "wide"),
             _logs_step(webhook, backend),
-            "kubectl get events -n %s --field-selector type=Warning --sort-by=.lastTimestamp" % ns,
+            inspect(
+                namespace_ref(ns),
+                "get",
+                "events",
+                "-n",
+                ns,
+                "--field-selector",
+                "type=Warning",
+                "--sort-by=.lastTimestamp",
+            ),
         ]
         yield Finding(
             code="SI301",
@@ -124,7 +164,8 @@ def injector_unavailable(ctx: RuleContext) -> Iterator[Finding]:
             message="%s injector Deployment %s/%s %s: %s (webhooks %s)"
             % (MESH_TITLE[webhook.mesh], ns, name_of(deploy), why, effect, _names(hooks)),
             evidence=ev,
-            steps=steps,
+            plan=Plan("manual", deploy_ref, ops, reason="bring the injector back"),
+            affects=webhook_affects(ctx, hooks),
         )
 
 
@@ -197,10 +238,19 @@ def injector_no_endpoints(ctx: RuleContext) -> Iterator[Finding]:
                             selectors.label_string(tmpl.get("labels")),
                         )
                     )
-            steps = [
-                "kubectl get pods -n %s -l %s" % (ns, selectors.label_string(backend.selector)),
-                "kubectl get service %s -n %s -o jsonpath='{.spec.selector}'" % (svc_name, ns),
-                "# fix the Service selector or the pod template labels so they match (re-render the chart)",
+            ops = [
+                _pods_step(webhook, backend),
+                inspect(
+                    ObjectRef("Service", svc_name, ns),
+                    "get",
+                    "service",
+                    svc_name,
+                    "-n",
+                    ns,
+                    "-o",
+                    "jsonpath={.spec.selector}",
+                ),
+                note("fix the Service selector or the pod template labels so they match (re-render the chart)"),
             ]
         else:
             cause = "the %d pod(s) it selects are not Ready" % len(backend.pods)
@@ -208,10 +258,7 @@ def injector_no_endpoints(ctx: RuleContext) -> Iterator[Finding]:
                 evidence(object_ref("Pod", ns, name_of(p)), "status", not_ready_reason(p))
                 for p in backend.pods[:MAX_EVIDENCE]
             ]
-            steps = [
-                "kubectl get pods -n %s -l %s -o wide" % (ns, selectors.label_string(backend.selector)),
-                _logs_step(webhook, backend),
-            ]
+            ops = [_pods_step(webhook, backend, "-o", "wide"), _logs_step(webhook, backend)]
         yield Finding(
             code="SI302",
             kind="Service",
@@ -221,7 +268,8 @@ def injector_no_endpoints(ctx: RuleContext) -> Iterator[Finding]:
             message="Service %s/%s behind webhook(s) %s has no ready endpoint: %s; the API server reports "
             '`no endpoints available for service "%s"`' % (ns, svc_name, _names(hooks), cause, svc_name),
             evidence=ev,
-            steps=steps,
+            plan=Plan("manual", ObjectRef("Service", svc_name, ns), ops, reason="give the Service a ready endpoint"),
+            affects=webhook_affects(ctx, hooks),
         )
 
 
@@ -253,6 +301,8 @@ def webhook_port_mismatch(ctx: RuleContext) -> Iterator[Finding]:
             continue  # SI202
         target = entry.get("targetPort", entry.get("port"))
         svc_ref = object_ref("Service", ns, webhook.service.name)
+        service = ObjectRef("Service", webhook.service.name, ns)
+        affects = webhook_affects(ctx, hooks)
         for pod, number, how in target_ports(backend, entry, ns):
             declared = list(_ports(pod))
             pod_ref = object_ref("Pod", ns, name_of(pod))
@@ -272,10 +322,19 @@ def webhook_port_mismatch(ctx: RuleContext) -> Iterator[Finding]:
                     "endpoint for it (webhooks %s)"
                     % (ns, webhook.service.name, webhook.service.port, how, name_of(pod), _names(hooks)),
                     evidence=ev,
-                    steps=[
-                        "kubectl get pod %s -n %s -o jsonpath='{.spec.containers[*].ports}'" % (name_of(pod), ns),
-                        "# rename the Service targetPort or the container port so they match (re-render the chart)",
-                    ],
+                    plan=Plan(
+                        "manual",
+                        service,
+                        [
+                            _ports_step(pod, ns),
+                            note(
+                                "rename the Service targetPort or the container port so they match "
+                                "(re-render the chart)"
+                            ),
+                        ],
+                        reason="make the Service and the injector name the same port",
+                    ),
+                    affects=affects,
                 )
                 break
             if any(int(p.get("containerPort") or 0) == number for p in declared):
@@ -304,11 +363,8 @@ def webhook_port_mismatch(ctx: RuleContext) -> Iterator[Finding]:
                     _names(hooks),
                 ),
                 evidence=ev,
-                steps=[
-                    'kubectl patch service %s -n %s --type json -p \'[{"op":"replace","path":'
-                    '"/spec/ports/%d/targetPort","value":%d}]\''
-                    % (webhook.service.name, ns, _port_index(backend.service, webhook.service.port), expected or number)
-                ],
+                plan=_target_port_plan(service, backend.service, webhook.service.port, expected, serves_elsewhere, pod),
+                affects=affects,
             )
             break
 
@@ -326,6 +382,63 @@ def _port_index(service: Dict[str, Any], port: int) -> int:
         if int(entry.get("port") or 0) == port:
             return index
     return 0
+
+
+def _ports_step(pod: Dict[str, Any], ns: str) -> Operation:
+    if "(pod template)" in name_of(pod):  # no pod yet: its Deployment's template (pseudo_pods)
+        deploy = name_of(pod).split(" ", 1)[0]
+        return inspect(
+            ObjectRef("Deployment", deploy, ns),
+            "get",
+            "deployment",
+            deploy,
+            "-n",
+            ns,
+            "-o",
+            "jsonpath={.spec.template.spec.containers[*].ports}",
+        )
+    return inspect(
+        ObjectRef("Pod", name_of(pod), ns),
+        "get",
+        "pod",
+        name_of(pod),
+        "-n",
+        ns,
+        "-o",
+        "jsonpath={.spec.containers[*].ports}",
+    )
+
+
+def _target_port_plan(
+    service: ObjectRef,
+    svc: Dict[str, Any],
+    port: int,
+    expected: Optional[int],
+    serves_elsewhere: bool,
+    pod: Dict[str, Any],
+) -> Plan:
+    """Point the Service port at the injector's own port when the injector declares it; otherwise the
+    port may be served undeclared, and only inspecting tells."""
+    if not serves_elsewhere or expected is None:
+        return Plan(
+            "manual",
+            service,
+            [
+                _ports_step(pod, service.namespace),
+                note("declare the port the injector listens on, or point the Service targetPort at it"),
+            ],
+            reason="make the Service target the port the injector listens on",
+        )
+    index = _port_index(svc, port)
+    entry = ((svc.get("spec") or {}).get("ports") or [{}])[index]
+    fix = patch(
+        service,
+        "/spec/ports/%d/targetPort" % index,
+        expected,
+        entry.get("targetPort", ABSENT),
+        guards=[("/spec/ports/%d/port" % index, port)],
+    )
+    return Plan("manual", service, [fix], reason="target the port the injector listens on")
 
 
 # ---- SI304 ----------------------------------------------------------------------------------------
@@ -403,18 +516,7 @@ def networkpolicy_blocks_webhook(ctx: RuleContext) -> Iterator[Finding]:
             )
         uncertain = result["verdict"] == "unknown"
         pod_selector = selectors.label_string(backend.selector) if backend.selector else ""
-        manifest = (
-            "kubectl apply -f - <<'EOF'\n"
-            "apiVersion: networking.k8s.io/v1\n"
-            "kind: NetworkPolicy\n"
-            "metadata: {name: allow-apiserver-webhook-%d, namespace: %s}\n"
-            "spec:\n"
-            "  podSelector: {matchLabels: {%s}}\n"
-            "  policyTypes: [Ingress]\n"
-            "  ingress:\n"
-            "  - ports: [{protocol: TCP, port: %d}]\n"
-            "EOF" % (port, ns, ", ".join("%s: %s" % kv for kv in sorted(backend.selector.items())), port)
-        )
+        allow = _allow_policy(webhook.service.name, ns, backend.selector, port, policies)
         what = (
             "only through ipBlocks that may not contain the API server's address"
             if uncertain
@@ -444,13 +546,50 @@ def networkpolicy_blocks_webhook(ctx: RuleContext) -> Iterator[Finding]:
                 _names(hooks),
             ),
             evidence=ev,
-            steps=[
-                manifest,
-                "# the API server is outside the pod network: namespaceSelector/podSelector peers never "
-                "admit it; allow the port from all sources, or from the control plane's CIDR as an ipBlock",
-                role_hint("harden_webhook", "allow_webhook_ingress", "harden_webhook_network_policy: true"),
-            ],
+            plan=Plan(
+                "allow_webhook_ingress",
+                allow.target,
+                [
+                    allow,
+                    note(
+                        "the API server is outside the pod network: namespaceSelector/podSelector peers never "
+                        "admit it; allow the port from all sources, or from the control plane's CIDR as an ipBlock"
+                    ),
+                ],
+                reason="admit the API server to port %d of the injector" % port,
+            ),
+            affects=webhook_affects(ctx, hooks),
         )
+
+
+def _allow_policy(
+    service: str, ns: str, selector: Dict[str, str], port: int, policies: List[Dict[str, Any]]
+) -> Operation:
+    """A NetworkPolicy that admits every source to the webhook's target port of the injector pods,
+    named after the Service (two injectors in one namespace get one each) and never over an existing
+    policy's name."""
+    taken = {name_of(p) for p in policies}
+    name = ("allow-apiserver-to-%s" % service)[:63].rstrip("-.")
+    suffix = 2
+    while name in taken:
+        name = ("allow-apiserver-to-%s" % service)[: 63 - len(str(suffix)) - 1].rstrip("-.") + "-%d" % suffix
+        suffix += 1
+    manifest = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": name, "namespace": ns},
+        "spec": {
+            "podSelector": {"matchLabels": dict(sorted(selector.items()))} if selector else {},
+            "policyTypes": ["Ingress"],
+            "ingress": [{"ports": [{"protocol": "TCP", "port": port}]}],
+        },
+    }
+    return Operation(
+        "create",
+        ObjectRef("NetworkPolicy", name, ns),
+        manifest=manifest,
+        why="admits port %d from anywhere: the API server's address is not known here" % port,
+    )
 
 
 # ---- SI303 ----------------------------------------------------------------------------------------
@@ -483,26 +622,40 @@ def webhook_call_failed(ctx: RuleContext) -> Iterator[Finding]:
         hooks = webhooks_named(ctx, name, newest["url"])
         mesh = hooks[0].mesh if hooks and hooks[0].mesh in ("istio", "linkerd") else "any"
         total = sum(int(e.get("count") or 1) for e, unused in items)
-        steps = ["# %s" % CLASS_HINTS[cls]]
+        ops = [note(CLASS_HINTS[cls])]
         if hooks and hooks[0].service is not None:
             ref = hooks[0].service
-            steps += [
-                "kubectl get endpoints %s -n %s -o wide" % (ref.name, ref.namespace),
-                "kubectl get pods -n %s -o wide" % ref.namespace,
+            svc = ObjectRef("Service", ref.name, ref.namespace)
+            ops += [
+                inspect(svc, "get", "endpoints", ref.name, "-n", ref.namespace, "-o", "wide"),
+                inspect(namespace_ref(ref.namespace), "get", "pods", "-n", ref.namespace, "-o", "wide"),
             ]
             if cls.startswith("x509"):
-                steps.append(
-                    "kubectl get mutatingwebhookconfiguration %s -o jsonpath='{.webhooks[%d].clientConfig."
-                    "caBundle}' | base64 -d | openssl x509 -noout -subject -enddate -fingerprint -sha256"
-                    % (hooks[0].config, hooks[0].index)
-                )
+                ops.append(bundle_step(hooks[0]))
             if cls in ("timeout", "connection-refused", "eof"):
-                steps.append(
-                    "kubectl run webhook-probe -n default --rm -i --restart=Never --image=curlimages/curl "
-                    "--labels=sidecar.istio.io/inject=false --annotations=linkerd.io/inject=disabled -- curl -skv "
-                    "--max-time 5 https://%s.%s.svc:%d%s   # from inside the cluster; the API server's path may still "
-                    "differ" % (ref.name, ref.namespace, ref.port, ref.path or "/")
+                ops.append(
+                    inspect(
+                        svc,
+                        "run",
+                        "webhook-probe",
+                        "-n",
+                        "default",
+                        "--rm",
+                        "-i",
+                        "--restart=Never",
+                        "--image=curlimages/curl",
+                        "--labels=sidecar.istio.io/inject=false",
+                        "--annotations=linkerd.io/inject=disabled",
+                        "--",
+                        "curl",
+                        "-skv",
+                        "--max-time",
+                        "5",
+                        "https://%s.%s.svc:%d%s" % (ref.name, ref.namespace, ref.port, ref.path or "/"),
+                        why="a throw-away pod calls it from inside the cluster; the API server's path may still differ",
+                    )
                 )
+        target = mwc_target(hooks[0]) if hooks else ObjectRef("Event", name)
         yield Finding(
             code="SI303",
             kind="MutatingWebhookConfiguration" if hooks else "Event",
@@ -511,7 +664,9 @@ def webhook_call_failed(ctx: RuleContext) -> Iterator[Finding]:
             message="the API server failed to call webhook %s (%s) %d time(s); last error: %s"
             % (name, cls, total, newest["error"]),
             evidence=event_evidence(items),
-            steps=steps,
+            plan=Plan("manual", target, ops, reason="find out why the call to %s fails" % name),
+            # what was refused (the events' objects), and what else the webhook decides
+            affects=merge_affects(event_affects(ctx, items), webhook_affects(ctx, hooks)),
         )
 
 
@@ -537,22 +692,56 @@ def injection_denied(ctx: RuleContext) -> Iterator[Finding]:
         mesh = "linkerd" if name.endswith("linkerd.io") else "istio"
         reason = items[0][1]["reason"]
         if mesh == "istio":
-            steps = [
-                "# 'Injection failed due to invalid annotations': fix the named sidecar.istio.io/* or "
-                "traffic.sidecar.istio.io/* annotation on the pod template",
-                "# a template error (e.g. function ... not defined): istiod and its injector ConfigMap come from "
-                "different versions; re-install that revision",
-                "istioctl x precheck",
-                "kubectl logs -n %s deploy/istiod --tail=200 | grep -i inject"
-                % (hooks[0].service.namespace if hooks and hooks[0].service else "istio-system"),
+            ns = hooks[0].service.namespace if hooks and hooks[0].service else "istio-system"
+            deploy = _injector_name(ctx, hooks, "istiod")
+            ops = [
+                note(
+                    "'Injection failed due to invalid annotations': fix the named sidecar.istio.io/* or "
+                    "traffic.sidecar.istio.io/* annotation on the pod template"
+                ),
+                note(
+                    "a template error (e.g. function ... not defined): istiod and its injector ConfigMap come from "
+                    "different versions; re-install that revision"
+                ),
+                external("istioctl x precheck"),
+                inspect(
+                    ObjectRef("Deployment", deploy, ns),
+                    "logs",
+                    "-n",
+                    ns,
+                    "deploy/%s" % deploy,
+                    "--tail=200",
+                    pipe="grep -i inject",
+                ),
             ]
         else:
             ns = hooks[0].service.namespace if hooks and hooks[0].service else "linkerd"
-            steps = [
-                "kubectl logs -n %s deploy/linkerd-proxy-injector -c proxy-injector --tail=200" % ns,
-                "kubectl get configmap linkerd-config -n %s -o jsonpath='{.data.values}'   # must parse" % ns,
-                "linkerd check",
+            deploy = _injector_name(ctx, hooks, "linkerd-proxy-injector")
+            ops = [
+                inspect(
+                    ObjectRef("Deployment", deploy, ns),
+                    "logs",
+                    "-n",
+                    ns,
+                    "deploy/%s" % deploy,
+                    "-c",
+                    "proxy-injector",
+                    "--tail=200",
+                ),
+                inspect(
+                    ObjectRef("ConfigMap", "linkerd-config", ns),
+                    "get",
+                    "configmap",
+                    "linkerd-config",
+                    "-n",
+                    ns,
+                    "-o",
+                    "jsonpath={.data.values}",
+                    why="must parse",
+                ),
+                external("linkerd check"),
             ]
+        target = mwc_target(hooks[0]) if hooks else ObjectRef("Event", name)
         yield Finding(
             code="SI307",
             kind="MutatingWebhookConfiguration" if hooks else "Event",
@@ -566,5 +755,15 @@ def injection_denied(ctx: RuleContext) -> Iterator[Finding]:
                 reason or "without explanation",
             ),
             evidence=event_evidence(items),
-            steps=steps,
+            plan=Plan("manual", target, ops, reason="find out why the injector denies pods"),
+            affects=merge_affects(event_affects(ctx, items), webhook_affects(ctx, hooks)),
         )
+
+
+def _injector_name(ctx: RuleContext, hooks: List[Any], default: str) -> str:
+    """The injector Deployment behind the webhooks (the model's backend), else the mesh's usual name."""
+    if hooks and hooks[0].service is not None:
+        backend = ctx.model.injector_backends(hooks[0])
+        if backend.deployments:
+            return name_of(backend.deployments[0])
+    return default

@@ -20,6 +20,21 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.fin
     evidence,
     object_ref,
 )
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.plan import (
+    ABSENT,
+    Plan,
+    delete,
+    external,
+    inspect,
+    note,
+    remove_label,
+    set_annotation,
+    set_label,
+)
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.refs import ObjectRef, namespace_ref
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.schema import (
+    annotations as annotations_of,
+)
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.schema import labels, meta, name_of
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.model.mesh import (
     standard_istio_webhooks,
@@ -31,19 +46,28 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.co
     MESH_TITLE,
     MWC,
     asks_for,
+    event_affects,
     event_evidence,
     hook_field,
-    json_patch_cmd,
+    hook_value,
+    istio_ca_source,
     live_injectors,
+    merge_affects,
     meshed_namespaces,
     mwc_ref,
+    mwc_target,
     namespace_labels,
+    namespaces_affects,
     pod_ready,
     pseudo_pods,
     rejections,
-    role_hint,
+    resync_from,
     service_port,
+    set_hooks,
+    webhook_affects,
+    webhook_patch,
     webhooks_named,
+    workload_of,
 )
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.engine import RuleContext, rule
 
@@ -66,6 +90,15 @@ def _istio_running_evidence(rev: Any) -> Dict[str, Any]:
             object_ref("Deployment", rev.namespace, rev.deployments[0]), "status.readyReplicas", rev.ready_replicas
         )
     return evidence(object_ref("Pod", rev.namespace, rev.pods[0]), "status.conditions[Ready]", "True")
+
+
+def _asking(ctx: RuleContext, mesh: str) -> List[str]:
+    """Namespaces that get (or ask for) `mesh`'s sidecars: what a missing webhook leaves unserved."""
+    return sorted(n for n, meshes in meshed_namespaces(ctx).items() if mesh in meshes)
+
+
+def _istio_revision_namespaces(ctx: RuleContext, revision: str) -> List[str]:
+    return sorted(name_of(ns) for ns in ctx.view.items("namespaces") if labels(ns).get("istio.io/rev") == revision)
 
 
 @rule(codes=["SI201"], needs=["mutatingwebhookconfigurations"], uses=["deployments", "pods"])
@@ -94,6 +127,7 @@ def webhook_missing(ctx: RuleContext) -> Iterator[Finding]:
                 if hooks
                 else ("no Istio injector MutatingWebhookConfiguration exists")
             )
+            target = mwc_target(hooks[0]) if hooks else ObjectRef(MWC, "istio-revision-tag-default")
             yield Finding(
                 code="SI201",
                 kind=MWC,
@@ -102,12 +136,24 @@ def webhook_missing(ctx: RuleContext) -> Iterator[Finding]:
                 message="istiod runs (revision %s) but %s: the API server never calls it and no pod gets a sidecar"
                 % (", ".join(sorted(running)), state),
                 evidence=ev,
-                steps=[
-                    "istioctl tag set default --revision %s --overwrite   # creates istio-revision-tag-default" % rev,
-                    "istioctl x injector list   # shows which revision each namespace now gets",
-                    "helm upgrade istiod istio/istiod -n %s --reuse-values   # Helm installs re-render the MWC"
-                    % running[rev].namespace,
-                ],
+                plan=Plan(
+                    "manual",
+                    target,
+                    [
+                        external(
+                            "istioctl tag set default --revision %s --overwrite" % rev,
+                            why="creates istio-revision-tag-default",
+                        ),
+                        external("istioctl x injector list", why="shows which revision each namespace now gets"),
+                        external(
+                            "helm upgrade istiod istio/istiod -n %s --reuse-values" % running[rev].namespace,
+                            why="Helm installs re-render the MWC",
+                        ),
+                    ],
+                    reason="give istiod an active injector webhook",
+                ),
+                # no namespace asking for Istio: nothing is blocked yet (affects stays empty)
+                affects=namespaces_affects(ctx, _asking(ctx, "istio")),
             )
         elif active:
             served = {w.target_revision for w in active}
@@ -128,11 +174,21 @@ def webhook_missing(ctx: RuleContext) -> Iterator[Finding]:
                         evidence(mwc_ref(w), "metadata.labels[istio.io/rev]", w.revision or "<none>")
                         for w in active[:MAX_EVIDENCE]
                     ],
-                    steps=[
-                        "istioctl install --set revision=%s   # or: helm upgrade istiod-%s istio/istiod -n %s "
-                        "--reuse-values --set revision=%s" % (name, name, rev.namespace, name),
-                        "istioctl tag set <tag> --revision %s   # to serve it under a tag" % name,
-                    ],
+                    plan=Plan(
+                        "manual",
+                        ObjectRef("Deployment", rev.deployments[0] if rev.deployments else name, rev.namespace),
+                        [
+                            external(
+                                "istioctl install --set revision=%s" % name,
+                                why="or: helm upgrade istiod-%s istio/istiod -n %s --reuse-values --set revision=%s"
+                                % (name, rev.namespace, name),
+                            ),
+                            external("istioctl tag set <tag> --revision %s" % name, why="to serve it under a tag"),
+                        ],
+                        reason="re-create the webhook of revision %s" % name,
+                    ),
+                    # none labelled for it: the finding's Deployment and namespace (the default)
+                    affects=namespaces_affects(ctx, _istio_revision_namespaces(ctx, name)),
                 )
     linkerd = model.linkerd
     if linkerd is not None and linkerd.injector_deployments:
@@ -150,11 +206,20 @@ def webhook_missing(ctx: RuleContext) -> Iterator[Finding]:
                     evidence(object_ref("Deployment", ns, deploy), "status.readyReplicas", linkerd.ready_replicas),
                     evidence(MWC, "metadata.name", "linkerd-proxy-injector-webhook-config not found"),
                 ],
-                steps=[
-                    "linkerd upgrade | kubectl apply -f -   # CLI installs re-create it",
-                    "helm upgrade linkerd-control-plane linkerd/linkerd-control-plane -n %s --reuse-values" % ns,
-                    "linkerd check   # 'control plane MutatingWebhookConfigurations exist'",
-                ],
+                plan=Plan(
+                    "manual",
+                    ObjectRef(MWC, "linkerd-proxy-injector-webhook-config"),
+                    [
+                        external("linkerd upgrade", into=("apply", "-f", "-"), why="CLI installs re-create it"),
+                        external(
+                            "helm upgrade linkerd-control-plane linkerd/linkerd-control-plane -n %s --reuse-values" % ns
+                        ),
+                        external("linkerd check", why="'control plane MutatingWebhookConfigurations exist'"),
+                    ],
+                    reason="re-create the proxy-injector webhook",
+                ),
+                # no namespace asking for Linkerd: nothing is blocked yet (affects stays empty)
+                affects=namespaces_affects(ctx, _asking(ctx, "linkerd")),
             )
 
 
@@ -180,6 +245,7 @@ def webhook_service_missing(ctx: RuleContext) -> Iterator[Finding]:
             evidence(mwc_ref(w), hook_field(w, "clientConfig.service"), "%s/%s:%d" % (ns, name, port))
             for w in hooks[:MAX_EVIDENCE]
         ]
+        affects = webhook_affects(ctx, hooks)
         if view.has("namespaces") and view.namespace(ns) is None:
             yield Finding(
                 code="SI202",
@@ -188,7 +254,8 @@ def webhook_service_missing(ctx: RuleContext) -> Iterator[Finding]:
                 mesh=webhook.mesh,
                 message="webhook(s) %s call Service %s/%s but namespace %s does not exist" % (names, ns, name, ns),
                 evidence=where + [evidence(object_ref("Namespace", "", ns), "metadata.name", "not found")],
-                steps=_service_steps(webhook),
+                plan=_service_plan(ctx, webhook, []),
+                affects=affects,
             )
             continue
         svc = view.get("services", ns, name)
@@ -201,12 +268,15 @@ def webhook_service_missing(ctx: RuleContext) -> Iterator[Finding]:
                 message="Injector refers to a control plane service that does not exist: %s/%s (webhooks %s)"
                 % (ns, name, names),
                 evidence=where + [evidence(object_ref("Service", ns, name), "metadata.name", "not found")],
-                steps=_service_steps(webhook),
+                plan=_service_plan(ctx, webhook, []),
+                affects=affects,
             )
             continue
         # a Service with no ports at all cannot exist in a cluster (trimmed test data): only the name is judged
         if (svc.get("spec") or {}).get("ports") and service_port(svc, port) is None:
             ports = ", ".join(str(p.get("port")) for p in (svc.get("spec") or {}).get("ports") or [])
+            served = _served_port(svc)
+            fix = set_hooks(ctx, hooks, "clientConfig/service/port", served) if served else []
             yield Finding(
                 code="SI202",
                 kind=MWC,
@@ -215,8 +285,8 @@ def webhook_service_missing(ctx: RuleContext) -> Iterator[Finding]:
                 message="webhook(s) %s call port %d of Service %s/%s, which has no such port (ports: %s)"
                 % (names, port, ns, name, ports),
                 evidence=where + [evidence(object_ref("Service", ns, name), "spec.ports[*].port", ports)],
-                steps=[json_patch_cmd(w, "clientConfig/service/port", 443) for w in hooks]
-                + _service_steps(webhook)[1:],
+                plan=_service_plan(ctx, webhook, fix),
+                affects=affects,
             )
 
 
@@ -228,24 +298,59 @@ def by_config(hooks: List[Any]) -> List[List[Any]]:
     return list(groups.values())
 
 
-def _service_steps(webhook: Any) -> List[str]:
+def _served_port(service: Dict[str, Any]) -> Optional[int]:
+    """The port to point the webhook at: 443 (the API default) when the Service has it, else its only
+    port; None when that is a guess between several."""
+    ports = [int(p.get("port") or 0) for p in (service.get("spec") or {}).get("ports") or []]
+    if 443 in ports:
+        return 443
+    return ports[0] if len(ports) == 1 else None
+
+
+def _service_plan(ctx: RuleContext, webhook: Any, fix: List[Any]) -> Plan:
+    """`fix` (the port patch, when there is one), then what re-creates the Service; deleting the
+    configuration only as the alternative for a control plane removed on purpose."""
     ref = webhook.service
-    steps = ["kubectl get service %s -n %s -o wide" % (ref.name, ref.namespace)]
+    ops = fix + [
+        inspect(
+            ObjectRef("Service", ref.name, ref.namespace), "get", "service", ref.name, "-n", ref.namespace, "-o", "wide"
+        )
+    ]
     if webhook.mesh == "istio":
         rev = webhook.target_revision or "default"
-        steps += [
-            "istioctl tag set %s --revision <running revision> --overwrite   # if this is a revision tag"
-            % (webhook.tag or "default"),
-            "%s   # or helm upgrade of istiod: re-creates Service %s"
-            % ("istioctl install" if rev == "default" else "istioctl install --set revision=%s" % rev, ref.name),
+        running = sorted(_running_istio_revisions(ctx))
+        ops += [
+            external(
+                "istioctl tag set %s --revision %s --overwrite"
+                % (webhook.tag or "default", running[0] if running else "<running revision>"),
+                why="if this is a revision tag",
+            ),
+            external(
+                "istioctl install" if rev == "default" else "istioctl install --set revision=%s" % rev,
+                why="or helm upgrade of istiod: re-creates Service %s" % ref.name,
+            ),
         ]
     elif webhook.mesh == "linkerd":
-        steps += ["linkerd upgrade | kubectl apply -f -   # or helm upgrade linkerd-control-plane --reuse-values"]
-    steps.append(
-        "kubectl delete mutatingwebhookconfiguration %s   # only if the control plane it belongs to "
-        "was removed on purpose" % webhook.config
+        ops.append(
+            external(
+                "linkerd upgrade", into=("apply", "-f", "-"), why="or helm upgrade linkerd-control-plane --reuse-values"
+            )
+        )
+    target = mwc_target(webhook)
+    return Plan(
+        "manual",
+        target,
+        ops,
+        reason="point the webhooks at a Service that exists",
+        alternatives=[
+            Plan(
+                "manual",
+                target,
+                [delete(target, why="only if the control plane it belongs to was removed on purpose")],
+                reason="delete the configuration",
+            )
+        ],
     )
-    return steps
 
 
 # ---- SI203 ----------------------------------------------------------------------------------------
@@ -257,15 +362,18 @@ def webhook_fail_open(ctx: RuleContext) -> Iterator[Finding]:
     network, timeout) admits the pod without a sidecar, visible only in the API server's log."""
     for hooks in by_config([w for w in live_injectors(ctx) if w.failure_policy == "Ignore"]):
         webhook = hooks[0]
-        note = " (Linkerd's default webhookFailurePolicy; its HA values use Fail)" if webhook.mesh == "linkerd" else ""
+        default = (
+            " (Linkerd's default webhookFailurePolicy; its HA values use Fail)" if webhook.mesh == "linkerd" else ""
+        )
         if webhook.mesh == "linkerd":
-            persistent = (
+            persistent = external(
                 "helm upgrade linkerd-control-plane linkerd/linkerd-control-plane -n %s --reuse-values "
-                "--set webhookFailurePolicy=Fail" % (webhook.service.namespace if webhook.service else "linkerd")
+                "--set webhookFailurePolicy=Fail" % (webhook.service.namespace if webhook.service else "linkerd"),
+                why="so the next upgrade keeps it",
             )
         else:
-            persistent = (
-                "# Istio renders failurePolicy Fail; re-render the MWC (helm upgrade istiod / istioctl install)"
+            persistent = note(
+                "Istio renders failurePolicy Fail; re-render the MWC (helm upgrade istiod / istioctl install)"
             )
         yield Finding(
             code="SI203",
@@ -273,11 +381,18 @@ def webhook_fail_open(ctx: RuleContext) -> Iterator[Finding]:
             name=webhook.config,
             mesh=webhook.mesh,
             message="webhook(s) %s fail open: when the injector cannot be called, pods start without a sidecar "
-            "and nothing but the API server log records it%s" % (", ".join(w.name for w in hooks), note),
+            "and nothing but the API server log records it%s" % (", ".join(w.name for w in hooks), default),
             evidence=[evidence(mwc_ref(w), hook_field(w, "failurePolicy"), "Ignore") for w in hooks],
-            steps=["# first make sure the injector's own namespace and kube-system are excluded (SI209), then:"]
-            + [json_patch_cmd(w, "failurePolicy", "Fail") for w in hooks]
-            + [persistent, role_hint("harden_webhook", "set_webhook", "harden_webhook_failure_policy: Fail")],
+            plan=Plan(
+                "set_webhook",
+                mwc_target(webhook),
+                [note("first make sure the injector's own namespace and kube-system are excluded (SI209), then:")]
+                # fail closed: while the injector is down, pods in the selected namespaces are not created
+                + set_hooks(ctx, hooks, "failurePolicy", "Fail", risk="disruptive")
+                + [persistent],
+                reason="fail closed instead of starting pods without a sidecar",
+            ),
+            affects=webhook_affects(ctx, hooks),
         )
 
 
@@ -311,19 +426,23 @@ def webhook_timeout_low(ctx: RuleContext) -> Iterator[Finding]:
         if observed:
             parts.append("%d event(s) show calls timing out after %ds" % (len(observed), webhook.timeout_seconds))
         target = max(floor, 10)
-        steps = [json_patch_cmd(w, "timeoutSeconds", target) for w in hooks]
-        if webhook.mesh == "linkerd":
-            steps.append(
-                "helm upgrade linkerd-control-plane linkerd/linkerd-control-plane -n %s --reuse-values "
-                "--set proxyInjector.timeoutSeconds=%d"
-                % (webhook.service.namespace if webhook.service else "linkerd", target)
+        ops = set_hooks(ctx, [w for w in hooks if w.timeout_seconds < target], "timeoutSeconds", target)
+        if ops and webhook.mesh == "linkerd":
+            ops.append(
+                external(
+                    "helm upgrade linkerd-control-plane linkerd/linkerd-control-plane -n %s --reuse-values "
+                    "--set proxyInjector.timeoutSeconds=%d"
+                    % (webhook.service.namespace if webhook.service else "linkerd", target),
+                    why="so the next upgrade keeps it",
+                )
             )
         if observed:
-            steps.append(
-                "# calls that time out at a sane timeout mean the injector is unreachable or overloaded: "
-                "see SI301/SI302/SI304/SI305 for this webhook"
+            ops.append(
+                note(
+                    "calls that time out at a sane timeout mean the injector is unreachable or overloaded: "
+                    "see SI301/SI302/SI304/SI305 for this webhook"
+                )
             )
-        steps.append(role_hint("harden_webhook", "set_webhook", "harden_webhook_timeout_seconds: %d" % target))
         yield Finding(
             code="SI204",
             kind=MWC,
@@ -331,7 +450,14 @@ def webhook_timeout_low(ctx: RuleContext) -> Iterator[Finding]:
             mesh=webhook.mesh,
             message="webhook(s) %s: %s" % (", ".join(w.name for w in hooks), "; ".join(parts)),
             evidence=ev,
-            steps=steps,
+            # timing out at a sane timeout: nothing to set here, the cause is elsewhere (a manual plan)
+            plan=Plan(
+                "set_webhook" if any(op.mutates for op in ops) else "manual",
+                mwc_target(webhook),
+                ops,
+                reason="give the injector time to answer",
+            ),
+            affects=merge_affects(webhook_affects(ctx, hooks), event_affects(ctx, observed)),
         )
 
 
@@ -371,8 +497,15 @@ def webhook_rules_exclude_pods(ctx: RuleContext) -> Iterator[Finding]:
             message="webhook(s) %s never see pods: their rules do not cover CREATE of v1 pods (%s)"
             % (", ".join(w.name for w in hooks), _rules_text(webhook)),
             evidence=[evidence(mwc_ref(w), hook_field(w, "rules"), _rules_text(w)) for w in hooks],
-            steps=[json_patch_cmd(w, "rules", pod_rule) for w in hooks]
-            + ["# or re-render it from the mesh's chart (helm upgrade / istioctl install / linkerd upgrade)"],
+            plan=Plan(
+                "manual",
+                mwc_target(webhook),
+                set_hooks(ctx, hooks, "rules", pod_rule)
+                + [note("or re-render it from the mesh's chart (helm upgrade / istioctl install / linkerd upgrade)")],
+                reason="send pod creates to the injector again",
+            ),
+            # it decides nothing now: every workload in the namespaces it should serve
+            affects=namespaces_affects(ctx, [r.name for r in webhook_affects(ctx, hooks) if r.kind == "Namespace"]),
         )
 
 
@@ -417,6 +550,10 @@ def canonical_selectors(webhook: Any) -> Optional[List[Tuple[Set[Requirement], S
 def _satisfied(req: Requirement, obj_labels: Dict[str, str]) -> bool:
     key, operator, values = req
     return selectors.expression_matches({"key": key, "operator": operator, "values": list(values)}, obj_labels)
+
+
+AKS_ENFORCER_OPT_OUT = "admissions.enforcer/disabled"
+METADATA_NAME = "kubernetes.io/metadata.name"
 
 
 def _aks_note(extra: List[Requirement]) -> str:
@@ -468,17 +605,32 @@ def webhook_selector_modified(ctx: RuleContext) -> Iterator[Finding]:
                 )
             )
         failing_all = sorted({r for entry in excluded for r in entry[2]})
-        steps = []
+        target = mwc_target(webhook)
+        ops = []
         if any(req[0] == "control-plane" for req in failing_all):
-            steps.append(
-                "kubectl annotate mutatingwebhookconfiguration %s admissions.enforcer/disabled=true "
-                "--overwrite   # stop AKS from re-adding it" % webhook.config
+            ops.append(
+                set_annotation(
+                    target,
+                    AKS_ENFORCER_OPT_OUT,
+                    "true",
+                    annotations_of(view.get("mutatingwebhookconfigurations", "", webhook.config) or {}).get(
+                        AKS_ENFORCER_OPT_OUT, ABSENT
+                    ),
+                    why="stop AKS from re-adding it",
+                )
             )
-        steps.append(json_patch_cmd(webhook, "namespaceSelector", _as_selector(canonical_ns)))
-        for name, _unused, failing in excluded[:MAX_EVIDENCE]:
-            for key, *_rest in failing:
-                steps.append(
-                    "# or, if the label is the cause and not needed: kubectl label namespace %s %s-" % (name, key)
+        ops += set_hooks(ctx, [webhook], "namespaceSelector", _as_selector(canonical_ns))
+        alternatives = []
+        for name, ns_labels, failing in excluded[:MAX_EVIDENCE]:
+            # Only a label the namespace carries can be the cause that removing it cures.
+            for key in sorted({req[0] for req in failing if req[0] in ns_labels and req[0] != METADATA_NAME}):
+                alternatives.append(
+                    Plan(
+                        "manual",
+                        namespace_ref(name),
+                        [remove_label(namespace_ref(name), key, ns_labels[key])],
+                        reason="if the label is the cause and not needed: remove %s from namespace %s" % (key, name),
+                    )
                 )
         yield Finding(
             code="SI206",
@@ -496,7 +648,14 @@ def webhook_selector_modified(ctx: RuleContext) -> Iterator[Finding]:
                 _aks_note(failing_all),
             ),
             evidence=ev,
-            steps=steps,
+            plan=Plan(
+                "manual",
+                target,
+                ops,
+                reason="restore %s's own selector" % MESH_TITLE[webhook.mesh],
+                alternatives=alternatives,
+            ),
+            affects=namespaces_affects(ctx, [n for n, unused, unused in excluded]),
         )
 
 
@@ -550,14 +709,14 @@ def webhook_ordering_conflict(ctx: RuleContext) -> Iterator[Finding]:
             ]
             injector = before[0]
             if injector.mesh == "istio":
-                fix = (
+                fix = external(
                     "helm upgrade istiod istio/istiod -n %s --reuse-values --set "
-                    "sidecarInjectorWebhook.reinvocationPolicy=IfNeeded   # istioctl: --set "
-                    "values.sidecarInjectorWebhook.reinvocationPolicy=IfNeeded"
-                    % (injector.service.namespace if injector.service else "istio-system")
+                    "sidecarInjectorWebhook.reinvocationPolicy=IfNeeded"
+                    % (injector.service.namespace if injector.service else "istio-system"),
+                    why="istioctl: --set values.sidecarInjectorWebhook.reinvocationPolicy=IfNeeded",
                 )
             else:
-                fix = "# Linkerd has no value for it: the patch above is undone by the next linkerd/helm upgrade"
+                fix = note("Linkerd has no value for it: the patch above is undone by the next linkerd/helm upgrade")
             yield Finding(
                 code="SI207",
                 kind=MWC,
@@ -567,7 +726,14 @@ def webhook_ordering_conflict(ctx: RuleContext) -> Iterator[Finding]:
                 "reinvocationPolicy is Never: containers or settings it adds are never seen by the injector"
                 % (other.name, other.config, ", ".join(hit[:MAX_EVIDENCE]), MESH_TITLE[injector.mesh], injector.name),
                 evidence=ev,
-                steps=[json_patch_cmd(injector, "reinvocationPolicy", "IfNeeded"), fix],
+                plan=Plan(
+                    "manual",
+                    mwc_target(injector),
+                    set_hooks(ctx, before, "reinvocationPolicy", "IfNeeded") + [fix],
+                    reason="let the injector see what %s adds" % other.name,
+                ),
+                affects=[r for r in webhook_affects(ctx, before) if (r.namespace or r.name) in hit]
+                or namespaces_affects(ctx, hit),
             )
         if other.failure_policy == "Fail" and other.service is not None and view.has("services"):
             backend = model.injector_backends(other)
@@ -598,11 +764,45 @@ def webhook_ordering_conflict(ctx: RuleContext) -> Iterator[Finding]:
                         "%d matching pod(s), none ready" % len(backend.pods),
                     ),
                 ],
-                steps=[
-                    "kubectl get pods -n %s -l %s"
-                    % (other.service.namespace, selectors.label_string(backend.selector)),
-                    "kubectl get events -n %s --field-selector type=Warning" % other.service.namespace,
-                ],
+                plan=Plan(
+                    "manual",
+                    ObjectRef("Service", other.service.name, other.service.namespace),
+                    [
+                        inspect(
+                            ObjectRef("Service", other.service.name, other.service.namespace),
+                            "get",
+                            "pods",
+                            "-n",
+                            other.service.namespace,
+                            "-l",
+                            selectors.label_string(backend.selector),
+                        ),
+                        inspect(
+                            namespace_ref(other.service.namespace),
+                            "get",
+                            "events",
+                            "-n",
+                            other.service.namespace,
+                            "--field-selector",
+                            "type=Warning",
+                        ),
+                        note(
+                            "repair the webhook's backend: every pod create in these namespaces fails until one of "
+                            "its pods is Ready"
+                        ),
+                    ],
+                    reason="bring a pod behind %s back" % other.name,
+                    alternatives=[
+                        Plan(
+                            "manual",
+                            mwc_target(other),
+                            set_hooks(ctx, [other], "failurePolicy", "Ignore", risk="weakens-safety"),
+                            reason="let pods through while its backend is down (they then miss what %s adds)"
+                            % other.name,
+                        )
+                    ],
+                ),
+                affects=namespaces_affects(ctx, hit),
             )
 
 
@@ -680,11 +880,29 @@ def admission_plugin_disabled(ctx: RuleContext) -> Iterator[Finding]:
                         "%s=%s" % (flag, value),
                     )
                 ],
-                steps=[
-                    "edit /etc/kubernetes/manifests/kube-apiserver.yaml on each control-plane node: remove "
-                    "MutatingAdmissionWebhook from %s (the kubelet restarts the static pod)" % flag,
-                    "kubectl -n kube-system get pod %s -o jsonpath='{.spec.containers[0].command}'" % name_of(pod),
-                ],
+                plan=Plan(
+                    "manual",
+                    ObjectRef("Pod", name_of(pod), "kube-system"),
+                    [
+                        note(
+                            "edit /etc/kubernetes/manifests/kube-apiserver.yaml on each control-plane node: remove "
+                            "MutatingAdmissionWebhook from %s (the kubelet restarts the static pod)" % flag
+                        ),
+                        inspect(
+                            ObjectRef("Pod", name_of(pod), "kube-system"),
+                            "get",
+                            "pod",
+                            name_of(pod),
+                            "-n",
+                            "kube-system",
+                            "-o",
+                            "jsonpath={.spec.containers[0].command}",
+                        ),
+                    ],
+                    reason="run mutating admission webhooks again",
+                ),
+                # no injector is called at all: every workload an injector would decide
+                affects=webhook_affects(ctx, live_injectors(ctx)),
             )
             return
     hooks = [w for w in live_injectors(ctx) if w.failure_policy == "Fail"]
@@ -716,16 +934,54 @@ def admission_plugin_disabled(ctx: RuleContext) -> Iterator[Finding]:
             evidence(object_ref("Pod", v.namespace, v.name), "metadata.creationTimestamp", _created(v.obj))
             for v in missing[:MAX_EVIDENCE]
         ],
-        steps=[
-            "kubectl create -n %s -f <a pod manifest> --dry-run=server -o yaml | grep -E 'istio-proxy|linkerd-proxy'"
-            % missing[0].namespace,
-            "ask the platform provider (managed) or check --enable/--disable-admission-plugins of kube-apiserver "
-            "(self-managed)",
-        ],
+        plan=Plan(
+            "manual",
+            mwc_target(hooks[0]),
+            [
+                inspect(
+                    namespace_ref(missing[0].namespace),
+                    "run",
+                    "sidecar-probe",
+                    "-n",
+                    missing[0].namespace,
+                    "--image=registry.k8s.io/pause:3.9",
+                    "--restart=Never",
+                    "--dry-run=server",
+                    "-o",
+                    "yaml",
+                    pipe="grep -E 'istio-proxy|linkerd-proxy'",
+                    why="nothing stored; no output means no injector was called",
+                ),
+                note(
+                    "ask the platform provider (managed) or check --enable/--disable-admission-plugins of "
+                    "kube-apiserver (self-managed)"
+                ),
+            ],
+            reason="find out whether the API server calls mutating webhooks",
+        ),
+        affects=merge_affects(webhook_affects(ctx, hooks), [workload_of(v) for v in missing]),
     )
 
 
 # ---- SI209 ----------------------------------------------------------------------------------------
+
+LINKERD_ADMISSION_WEBHOOKS = "config.linkerd.io/admission-webhooks"
+# Labels that name a control-plane component, most specific first: the key the exclusion uses.
+COMPONENT_LABELS = ("app", "app.kubernetes.io/name", "linkerd.io/control-plane-component", "istio")
+
+
+def _exclude_pods(ctx: RuleContext, webhook: Any, pod_labels: Dict[str, str]) -> Any:
+    """The webhook's objectSelector plus `<component label> NotIn (<its value>)`, tested against the
+    selector the diagnosis saw (existing requirements are kept)."""
+    key = next((k for k in COMPONENT_LABELS if k in pod_labels), "")
+    if not key:
+        return note("the injector pods carry no label to exclude them by: give them one, then exclude it")
+    current = hook_value(ctx, webhook, "objectSelector")
+    selector = dict(current) if isinstance(current, dict) else {}
+    expressions = list(selector.get("matchExpressions") or [])
+    expressions.append({"key": key, "operator": "NotIn", "values": [pod_labels[key]]})
+    selector["matchExpressions"] = expressions
+    return webhook_patch(webhook, "objectSelector", selector, current)
 
 
 @rule(codes=["SI209"], needs=["mutatingwebhookconfigurations", "namespaces"], uses=["deployments", "pods", "services"])
@@ -761,29 +1017,36 @@ def injector_bootstrap_deadlock(ctx: RuleContext) -> Iterator[Finding]:
             ),
             evidence(object_ref("Pod", ns, name_of(pod)), "metadata.labels", selectors.label_string(labels(pod))),
         ]
+        ns_obj = namespace_ref(ns)
         if webhook.mesh == "linkerd":
-            steps = ["kubectl label namespace %s config.linkerd.io/admission-webhooks=disabled --overwrite" % ns]
-        elif webhook.mesh == "istio":
-            steps = [
-                "kubectl label namespace %s istio-injection- istio.io/rev-   # the control-plane namespace must "
-                "not ask for injection" % ns,
-                "# istiod pods carry sidecar.istio.io/inject=false; restore it on the Deployment template if "
-                "it was removed",
+            ops = [
+                set_label(
+                    ns_obj,
+                    LINKERD_ADMISSION_WEBHOOKS,
+                    "disabled",
+                    ns_labels.get(LINKERD_ADMISSION_WEBHOOKS, ABSENT),
+                    why="Linkerd's webhook skips namespaces labelled so",
+                )
             ]
-        else:
-            steps = []
-        steps.append(
-            json_patch_cmd(
-                webhook,
-                "objectSelector",
-                {
-                    "matchExpressions": [
-                        {"key": "app", "operator": "NotIn", "values": [labels(pod).get("app", "<injector app label>")]}
-                    ]
-                },
+        elif webhook.mesh == "istio":
+            ops = [
+                remove_label(ns_obj, key, ns_labels[key], why="the control-plane namespace must not ask for injection")
+                for key in ("istio-injection", "istio.io/rev")
+                if key in ns_labels
+            ]
+            ops.append(
+                note(
+                    "istiod pods carry sidecar.istio.io/inject=false; restore it on the Deployment template if "
+                    "it was removed"
+                )
             )
-            + "   # or exclude the injector pods by label"
-        )
+        else:
+            ops = []
+        exclude = _exclude_pods(ctx, webhook, labels(pod))
+        alternatives = [Plan("manual", mwc_target(webhook), [exclude], reason="exclude the injector pods by label")]
+        if not ops:
+            ops, alternatives = [exclude], []
+        backend_refs = [ObjectRef("Deployment", name_of(d), ns) for d in backend.deployments]
         yield Finding(
             code="SI209",
             kind=MWC,
@@ -792,7 +1055,15 @@ def injector_bootstrap_deadlock(ctx: RuleContext) -> Iterator[Finding]:
             message="webhook %s (failurePolicy Fail) selects its own injector: namespace %s and pod %s match, so "
             "when the injector is down its own pods cannot be created" % (webhook.name, ns, name_of(pod)),
             evidence=ev,
-            steps=steps,
+            plan=Plan(
+                "manual",
+                ns_obj if webhook.mesh in ("istio", "linkerd") else mwc_target(webhook),
+                ops,
+                reason="keep the injector out of its own webhook",
+                alternatives=alternatives,
+            ),
+            # the injector itself, and while it is down everything it decides
+            affects=merge_affects(backend_refs, webhook_affects(ctx, [webhook])),
         )
 
 
@@ -807,6 +1078,10 @@ def webhook_revision_orphaned(ctx: RuleContext) -> Iterator[Finding]:
         return
     running = _running_istio_revisions(ctx)
     seen = set()
+    hooks_of: Dict[str, List[Any]] = {}
+    for webhook in live_injectors(ctx, mesh="istio"):
+        if not webhook.url and webhook.service is not None:
+            hooks_of.setdefault(webhook.config, []).append(webhook)
     for webhook in live_injectors(ctx, mesh="istio"):
         if webhook.url or webhook.config in seen:
             continue  # remote/external control planes set caBundle and url themselves
@@ -814,17 +1089,7 @@ def webhook_revision_orphaned(ctx: RuleContext) -> Iterator[Finding]:
         if webhook.revision in running:
             continue
         label = webhook.revision or "<none>"
-        target = sorted(running)[0] if running else "<running revision>"
-        steps = []
-        if webhook.tag:
-            steps.append("istioctl tag set %s --revision %s --overwrite" % (webhook.tag, target))
-        steps += [
-            "kubectl label mutatingwebhookconfiguration %s istio.io/rev=%s --overwrite   # then istiod %s "
-            "patches its caBundle" % (webhook.config, target, target),
-            "kubectl delete mutatingwebhookconfiguration %s   # if no namespace should use it any more"
-            % webhook.config,
-            role_hint("remediate_certs", "resync_ca"),
-        ]
+        hooks = hooks_of.get(webhook.config, [webhook])
         yield Finding(
             code="SI210",
             kind=MWC,
@@ -833,5 +1098,38 @@ def webhook_revision_orphaned(ctx: RuleContext) -> Iterator[Finding]:
             message="%s carries istio.io/rev=%s but no istiod of that revision runs (running: %s): nobody keeps "
             "its caBundle current" % (webhook.config, label, ", ".join(sorted(running)) or "none"),
             evidence=[evidence(mwc_ref(webhook), "metadata.labels[istio.io/rev]", label)],
-            steps=steps,
+            plan=_orphan_plan(ctx, webhook, hooks, running),
+            affects=webhook_affects(ctx, hooks),
         )
+
+
+def _orphan_plan(ctx: RuleContext, webhook: Any, hooks: List[Any], running: Dict[str, Any]) -> Plan:
+    """Re-sync the bundle now from the running revision's mesh root and relabel the configuration so
+    that istiod keeps it current; deleting it is the alternative."""
+    target = mwc_target(webhook)
+    drop = Plan("manual", target, [delete(target, why="if no namespace should use it any more")], reason="delete it")
+    if not running:
+        # No istiod runs at all: there is no mesh root to trust and no revision to hand it to.
+        return Plan(
+            "manual",
+            target,
+            [note("no istiod revision runs: install one (or restore the one this configuration belongs to)")],
+            reason="run an istiod for it",
+            alternatives=[drop],
+        )
+    revision = sorted(running)[0]
+    source, key = istio_ca_source(ctx, running[revision].namespace)
+    ops = []
+    if webhook.tag:
+        ops.append(external("istioctl tag set %s --revision %s --overwrite" % (webhook.tag, revision)))
+    ops += [
+        resync_from(hooks, source, key, why="the mesh root of revision %s" % revision),
+        set_label(
+            target,
+            "istio.io/rev",
+            revision,
+            webhook.config_labels.get("istio.io/rev", ABSENT),
+            why="then istiod %s keeps its caBundle current" % revision,
+        ),
+    ]
+    return Plan("resync_ca", target, ops, reason="hand it to istiod %s" % revision, alternatives=[drop])

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import copy
 
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core import kubectl
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.findings import evidence as EV
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.refs import ObjectRef, namespace_ref
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.model.mesh import NEVER_MATCH
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules import webhooks as r
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.engine import Options
@@ -10,6 +12,35 @@ from ansible_collections.meshops.sidecar_injection.tests.unit.plugins.module_uti
 
 MWC = "MutatingWebhookConfiguration istio-sidecar-injector"
 L_MWC = "MutatingWebhookConfiguration linkerd-proxy-injector-webhook-config"
+ISTIO_MWC = ObjectRef("MutatingWebhookConfiguration", "istio-sidecar-injector")
+LINKERD_MWC = ObjectRef("MutatingWebhookConfiguration", "linkerd-proxy-injector-webhook-config")
+WEB = ObjectRef("Deployment", "web", "shop")
+VOTING = ObjectRef("Deployment", "voting", "emoji")
+
+
+def shop():
+    """A namespace that asks for Istio, with one workload the injector decides."""
+    return [f.namespace("shop", {"istio-injection": "enabled"}), f.deployment("web", "shop", {"app": "web"}, [APP])]
+
+
+def emoji():
+    """The same for Linkerd."""
+    return [
+        f.namespace("emoji", annotations={"linkerd.io/inject": "enabled"}),
+        f.deployment("voting", "emoji", {"app": "voting"}, [APP]),
+    ]
+
+
+APP = {"name": "app", "image": "app:1"}
+
+
+def ops(finding, kind=None):
+    """The plan's operations as dicts (of one kind)."""
+    return [op for op in finding.plan.as_dict()["operations"] if kind is None or op["op"] == kind]
+
+
+def guard(index, name):
+    return [["/webhooks/%d/name" % index, name]]
 
 
 def without(objects, kind, name=None):
@@ -24,17 +55,27 @@ def test_si201_healthy_istio_and_linkerd_give_nothing():
 
 
 def test_si201_istio_webhook_deleted():
-    objects = without(f.istio_cp(), "MutatingWebhookConfiguration")
+    objects = without(f.istio_cp(), "MutatingWebhookConfiguration") + shop()
     [finding] = f.run(r.webhook_missing, objects)
     assert finding.code == "SI201" and finding.severity == "error" and finding.mesh == "istio"
     assert finding.evidence == [
         EV("Deployment istio-system/istiod", "status.readyReplicas", 1),
         EV("MutatingWebhookConfiguration", "webhooks[*].name", "no webhook named *.istio.io in any configuration"),
     ]
-    assert (
-        finding.steps[0] == "istioctl tag set default --revision default --overwrite   # creates "
-        "istio-revision-tag-default"
+    assert finding.rendered_steps() == [
+        "istioctl tag set default --revision default --overwrite   # creates istio-revision-tag-default",
+        "istioctl x injector list   # shows which revision each namespace now gets",
+        "helm upgrade istiod istio/istiod -n istio-system --reuse-values   # Helm installs re-render the MWC",
+    ]
+    plan = finding.plan.as_dict()
+    assert (plan["action"], plan["target"]["name"], plan["risk"], plan["opt_in"]) == (
+        "manual",
+        "istio-revision-tag-default",
+        "safe",
+        [],
     )
+    assert [op["op"] for op in plan["operations"]] == ["external"] * 3
+    assert finding.affects == [WEB, namespace_ref("shop")]  # the namespace that asks for Istio and its workload
 
 
 def test_si201_istio_every_webhook_deactivated():
@@ -60,19 +101,33 @@ def test_si201_revision_without_webhook_is_a_warning():
     objects.append(
         f.deployment("istiod-canary", "istio-system", canary_labels, [f.ISTIOD_CONTAINER], labels=canary_labels)
     )
+    objects.append(f.namespace("canary-ns", {"istio.io/rev": "canary"}))
     [finding] = f.run(r.webhook_missing, objects)
     assert (finding.severity, finding.name) == ("warning", "istiod-canary")
     assert "namespaces labelled istio.io/rev=canary get no sidecar" in finding.message
+    assert finding.plan.target == ObjectRef("Deployment", "istiod-canary", "istio-system")
+    assert [op["command"] for op in ops(finding)] == [
+        "istioctl install --set revision=canary",
+        "istioctl tag set <tag> --revision canary",
+    ]
+    assert finding.affects == [namespace_ref("canary-ns")]
 
 
 def test_si201_linkerd_webhook_missing():
-    objects = without(f.linkerd_cp(), "MutatingWebhookConfiguration")
+    objects = without(f.linkerd_cp(), "MutatingWebhookConfiguration") + emoji()
     [finding] = f.run(r.webhook_missing, objects)
     assert finding.mesh == "linkerd"
     assert finding.evidence == [
         EV("Deployment linkerd/linkerd-proxy-injector", "status.readyReplicas", 1),
         EV("MutatingWebhookConfiguration", "metadata.name", "linkerd-proxy-injector-webhook-config not found"),
     ]
+    assert finding.rendered_steps() == [
+        "linkerd upgrade | kubectl apply -f -   # CLI installs re-create it",
+        "helm upgrade linkerd-control-plane linkerd/linkerd-control-plane -n linkerd --reuse-values",
+        "linkerd check   # 'control plane MutatingWebhookConfigurations exist'",
+    ]
+    assert ops(finding)[0]["args"] == ["apply", "-f", "-"]  # the kubectl half is rendered, not written
+    assert finding.affects == [VOTING, namespace_ref("emoji")]
 
 
 # ---- SI202 -------------------------------------------------------------------------------------
@@ -80,7 +135,7 @@ def test_si201_linkerd_webhook_missing():
 
 def test_si202_service_missing_and_healthy():
     assert f.run(r.webhook_service_missing, f.istio_cp()) == []
-    [finding] = f.run(r.webhook_service_missing, without(f.istio_cp(), "Service"))  # one per MWC and Service
+    [finding] = f.run(r.webhook_service_missing, without(f.istio_cp(), "Service") + shop())  # one per MWC and Service
     assert finding.message == (
         "Injector refers to a control plane service that does not exist: istio-system/istiod (webhooks "
         "rev.namespace.sidecar-injector.istio.io, rev.object.sidecar-injector.istio.io, "
@@ -89,6 +144,18 @@ def test_si202_service_missing_and_healthy():
     assert finding.evidence == [
         EV(MWC, "webhooks[%d].clientConfig.service" % i, "istio-system/istiod:443") for i in range(4)
     ] + [EV("Service istio-system/istiod", "metadata.name", "not found")]
+    assert finding.rendered_steps() == [
+        "kubectl get service istiod -n istio-system -o wide",
+        "istioctl tag set default --revision default --overwrite   # if this is a revision tag",
+        "istioctl install   # or helm upgrade of istiod: re-creates Service istiod",
+        "# or: delete the configuration",
+        "kubectl delete mutatingwebhookconfiguration istio-sidecar-injector   # only if the control plane it "
+        "belongs to was removed on purpose",
+    ]
+    [alternative] = finding.plan.alternatives
+    assert [(op.op, op.target) for op in alternative.operations] == [("delete", ISTIO_MWC)]
+    assert (finding.plan.action, alternative.risk) == ("manual", "disruptive")
+    assert finding.affects == [WEB, namespace_ref("shop")]
 
 
 def test_si202_namespace_missing():
@@ -100,15 +167,34 @@ def test_si202_namespace_missing():
 
 
 def test_si202_port_missing():
-    objects = f.linkerd_cp()
+    objects = f.linkerd_cp() + emoji()
     f.hook(objects, "linkerd-proxy-injector-webhook-config")["clientConfig"]["service"]["port"] = 8443
     [finding] = f.run(r.webhook_service_missing, objects)
     assert finding.evidence[1] == EV("Service linkerd/linkerd-proxy-injector", "spec.ports[*].port", "443")
-    assert finding.steps[0] == (
-        "kubectl patch mutatingwebhookconfiguration linkerd-proxy-injector-webhook-config "
-        '--type json -p \'[{"op":"add","path":"/webhooks/0/clientConfig/service/port",'
-        '"value":443}]\''
+    assert finding.rendered_steps()[0] == (
+        "kubectl patch mutatingwebhookconfiguration linkerd-proxy-injector-webhook-config --type json -p "
+        '\'[{"op":"test","path":"/webhooks/0/name","value":"linkerd-proxy-injector.linkerd.io"},'
+        '{"op":"test","path":"/webhooks/0/clientConfig/service/port","value":8443},'
+        '{"op":"replace","path":"/webhooks/0/clientConfig/service/port","value":443}]\''
     )
+    assert ops(finding, "json_patch") == [
+        {
+            "op": "json_patch",
+            "target": LINKERD_MWC.as_dict(),
+            "path": "/webhooks/0/clientConfig/service/port",
+            "value": 443,
+            "guards": guard(0, "linkerd-proxy-injector.linkerd.io"),
+            "expect": 8443,
+            "expect_absent": False,
+            "risk": "safe",
+        }
+    ]
+    assert finding.affects == [VOTING, namespace_ref("emoji")]
+    # a Service with several ports and no 443: which one is a guess, so no patch
+    service = f.find(objects, "Service", "linkerd-proxy-injector")
+    service["spec"]["ports"] = [{"port": 9443, "targetPort": 8443}, {"port": 9995, "targetPort": 9995}]
+    [guess] = f.run(r.webhook_service_missing, objects)
+    assert ops(guess, "json_patch") == [] and guess.plan.operations[0].op == "inspect"
 
 
 # ---- SI203 -------------------------------------------------------------------------------------
@@ -116,26 +202,87 @@ def test_si202_port_missing():
 
 def test_si203_linkerd_default_ignore_and_istio_fail():
     assert f.run(r.webhook_fail_open, f.istio_cp()) == []
-    [finding] = f.run(r.webhook_fail_open, f.linkerd_cp())
+    [finding] = f.run(r.webhook_fail_open, f.linkerd_cp() + emoji())
     assert (finding.code, finding.severity, finding.action) == ("SI203", "warning", "set_webhook")
     assert finding.evidence == [EV(L_MWC, "webhooks[0].failurePolicy", "Ignore")]
-    assert (
+    plan = finding.plan.as_dict()
+    assert (plan["action"], plan["target"], plan["risk"], plan["opt_in"]) == (
+        "set_webhook",
+        LINKERD_MWC.as_dict(),
+        "disruptive",  # fail closed: while the injector is down, pods are not created
+        ["remediate_webhooks"],
+    )
+    assert ops(finding, "json_patch") == [
+        {
+            "op": "json_patch",
+            "target": LINKERD_MWC.as_dict(),
+            "path": "/webhooks/0/failurePolicy",
+            "value": "Fail",
+            "guards": guard(0, "linkerd-proxy-injector.linkerd.io"),
+            "expect": "Ignore",
+            "expect_absent": False,
+            "risk": "disruptive",
+        }
+    ]
+    assert finding.rendered_steps() == [
+        "# first make sure the injector's own namespace and kube-system are excluded (SI209), then:",
+        "kubectl patch mutatingwebhookconfiguration linkerd-proxy-injector-webhook-config --type json -p "
+        '\'[{"op":"test","path":"/webhooks/0/name","value":"linkerd-proxy-injector.linkerd.io"},'
+        '{"op":"test","path":"/webhooks/0/failurePolicy","value":"Ignore"},'
+        '{"op":"replace","path":"/webhooks/0/failurePolicy","value":"Fail"}]\'',
         "helm upgrade linkerd-control-plane linkerd/linkerd-control-plane -n linkerd --reuse-values "
-        "--set webhookFailurePolicy=Fail"
-    ) in finding.steps
-    assert finding.steps[-1].endswith("(remediation action set_webhook, harden_webhook_failure_policy: Fail)")
+        "--set webhookFailurePolicy=Fail   # so the next upgrade keeps it",
+        "# or with this collection: ansible-playbook meshops.sidecar_injection.remediate -i INVENTORY "
+        "-e remediate_webhooks=true   # action set_webhook, risk disruptive",
+    ]
+    assert finding.affects == [VOTING, namespace_ref("emoji")]
     assert f.run(r.webhook_fail_open, f.linkerd_cp(failure_policy="Fail")) == []
+
+
+def test_si203_istio_webhooks_of_one_configuration_are_patched_in_one_request():
+    objects = f.istio_cp() + shop()
+    for hook in f.find(objects, "MutatingWebhookConfiguration", "istio-sidecar-injector")["webhooks"]:
+        hook["failurePolicy"] = "Ignore"
+    [finding] = f.run(r.webhook_fail_open, objects)
+    assert [(op["path"], op["expect"], op["guards"][0][1]) for op in ops(finding, "json_patch")] == [
+        ("/webhooks/0/failurePolicy", "Ignore", "rev.namespace.sidecar-injector.istio.io"),
+        ("/webhooks/1/failurePolicy", "Ignore", "rev.object.sidecar-injector.istio.io"),
+        ("/webhooks/2/failurePolicy", "Ignore", "namespace.sidecar-injector.istio.io"),
+        ("/webhooks/3/failurePolicy", "Ignore", "object.sidecar-injector.istio.io"),
+    ]
+    patches = [line for line in finding.rendered_steps() if line.startswith("kubectl patch")]
+    assert len(patches) == 1  # all four together or none
+    assert finding.rendered_steps()[2] == (
+        "# Istio renders failurePolicy Fail; re-render the MWC (helm upgrade istiod / istioctl install)"
+    )
+    assert finding.affects == [WEB, namespace_ref("shop")]
 
 
 # ---- SI204 -------------------------------------------------------------------------------------
 
 
 def test_si204_timeout_below_floor():
-    objects = f.linkerd_cp()
+    objects = f.linkerd_cp() + emoji()
     f.hook(objects, "linkerd-proxy-injector-webhook-config")["timeoutSeconds"] = 2
     [finding] = f.run(r.webhook_timeout_low, objects)
     assert finding.message == "webhook(s) linkerd-proxy-injector.linkerd.io: timeoutSeconds 2 is below the floor of 5"
     assert finding.evidence == [EV(L_MWC, "webhooks[0].timeoutSeconds", 2)]
+    plan = finding.plan.as_dict()
+    assert (plan["action"], plan["risk"], plan["opt_in"]) == ("set_webhook", "safe", ["remediate_webhooks"])
+    assert ops(finding, "json_patch") == [
+        {
+            "op": "json_patch",
+            "target": LINKERD_MWC.as_dict(),
+            "path": "/webhooks/0/timeoutSeconds",
+            "value": 10,
+            "guards": guard(0, "linkerd-proxy-injector.linkerd.io"),
+            "expect": 2,
+            "expect_absent": False,
+            "risk": "safe",
+        }
+    ]
+    assert ops(finding, "external")[0]["command"].endswith("--set proxyInjector.timeoutSeconds=10")
+    assert finding.affects == [VOTING, namespace_ref("emoji")]
     assert f.run(r.webhook_timeout_low, objects, options=Options(webhook_timeout_floor=2, now=f.NOW)) == []
 
 
@@ -154,6 +301,14 @@ def test_si204_observed_timeouts():
         EV(MWC, "webhooks[2].timeoutSeconds", 10),
         EV("ReplicaSet shop/web-5d8f", "event FailedCreate message (x7, last 2026-11-27T11:00:00Z)", message),
     ]
+    # timing out at 10s already: raising it is not the fix, so nothing to set (a manual plan)
+    assert (finding.plan.action, ops(finding, "json_patch")) == ("manual", [])
+    assert finding.rendered_steps() == [
+        "# calls that time out at a sane timeout mean the injector is unreachable or overloaded: see "
+        "SI301/SI302/SI304/SI305 for this webhook"
+    ]
+    # the events name what was refused: the ReplicaSet (its Deployment is not in this snapshot)
+    assert finding.affects == [ObjectRef("ReplicaSet", "web-5d8f", "shop"), namespace_ref("shop")]
     assert f.run(r.webhook_timeout_low, f.istio_cp()) == []
 
 
@@ -176,9 +331,26 @@ def test_si205_rules_without_pods():
 
 def test_si205_update_only():
     objects = f.istio_cp()
+    objects += shop()
     f.hook(objects, "istio-sidecar-injector", 2)["rules"][0]["operations"] = ["UPDATE"]
     [finding] = f.run(r.webhook_rules_exclude_pods, objects)
     assert finding.message.startswith("webhook(s) namespace.sidecar-injector.istio.io never see pods")
+    pod_create = [{"operations": ["CREATE"], "apiGroups": [""], "apiVersions": ["v1"], "resources": ["pods"]}]
+    assert ops(finding, "json_patch") == [
+        {
+            "op": "json_patch",
+            "target": ISTIO_MWC.as_dict(),
+            "path": "/webhooks/2/rules",
+            "value": pod_create,
+            "guards": guard(2, "namespace.sidecar-injector.istio.io"),
+            "expect": [dict(pod_create[0], operations=["UPDATE"])],
+            "expect_absent": False,
+            "risk": "safe",
+        }
+    ]
+    assert finding.plan.action == "manual"
+    # the webhook decides nothing now: the namespace it should serve and its workload
+    assert finding.affects == [WEB, namespace_ref("shop")]
 
 
 # ---- SI206 -------------------------------------------------------------------------------------
@@ -202,10 +374,43 @@ def test_si206_aks_admissions_enforcer():
         EV(MWC, "webhooks[2].namespaceSelector", "istio-injection in (enabled),!control-plane"),
         EV("Namespace shop", "metadata.labels", "control-plane=true,istio-injection=enabled"),
     ]
-    assert finding.steps[0] == (
+    objects.append(f.deployment("web", "shop", {"app": "web"}, [APP]))
+    [finding] = f.run(r.webhook_selector_modified, objects)
+    assert finding.rendered_steps() == [
         "kubectl annotate mutatingwebhookconfiguration istio-sidecar-injector "
-        "admissions.enforcer/disabled=true --overwrite   # stop AKS from re-adding it"
+        "admissions.enforcer/disabled=true --overwrite   # stop AKS from re-adding it",
+        "kubectl patch mutatingwebhookconfiguration istio-sidecar-injector --type json -p "
+        '\'[{"op":"test","path":"/webhooks/2/name","value":"namespace.sidecar-injector.istio.io"},'
+        '{"op":"test","path":"/webhooks/2/namespaceSelector","value":{"matchExpressions":['
+        '{"key":"istio-injection","operator":"In","values":["enabled"]},'
+        '{"key":"control-plane","operator":"DoesNotExist"}]}},'
+        '{"op":"replace","path":"/webhooks/2/namespaceSelector","value":{"matchExpressions":['
+        '{"key":"istio-injection","operator":"In","values":["enabled"]}]}}]\'',
+        "# or: if the label is the cause and not needed: remove control-plane from namespace shop",
+        "kubectl label namespace shop control-plane-",
+    ]
+    [annotate, selector] = ops(finding)
+    assert (selector["op"], selector["path"], selector["guards"]) == (
+        "json_patch",
+        "/webhooks/2/namespaceSelector",
+        guard(2, "namespace.sidecar-injector.istio.io"),
     )
+    assert (annotate["op"], annotate["target"], annotate["expect_absent"]) == (
+        "set_annotation",
+        ISTIO_MWC.as_dict(),
+        True,
+    )
+    [alternative] = finding.plan.alternatives
+    assert alternative.as_dict()["operations"][0] == {
+        "op": "remove_label",
+        "target": namespace_ref("shop").as_dict(),
+        "key": "control-plane",
+        "scope": "metadata",
+        "expect": "true",
+        "expect_absent": False,
+        "risk": "safe",
+    }
+    assert finding.affects == [WEB, namespace_ref("shop")]  # the excluded namespace, not web
 
 
 def test_si206_nothing_when_no_asking_namespace_is_excluded():
@@ -224,6 +429,8 @@ def test_si206_linkerd_opt_in_selector_excludes_annotated_namespace():
     }
     [finding] = f.run(r.webhook_selector_modified, objects)
     assert "requires config.linkerd.io/admission-webhooks in (enabled) beyond Linkerd's own selector" in finding.message
+    assert finding.plan.alternatives == []  # the namespace lacks the label: removing a label cannot help
+    assert finding.affects == [namespace_ref("shop")]
 
 
 def test_si206_linkerd_cli_null_object_selector_is_not_a_modification():
@@ -262,14 +469,25 @@ def vault_mwc(failure="Ignore", name="vault-agent-injector-cfg"):
 
 
 def test_si207_other_webhook_after_injector_with_never():
-    objects = f.istio_cp() + [f.namespace("shop", {"istio-injection": "enabled"}), vault_mwc()]
+    objects = f.istio_cp() + shop() + [vault_mwc()]
     [finding] = f.run(r.webhook_ordering_conflict, objects)
     assert finding.name == "vault-agent-injector-cfg" and finding.mesh == "istio"
     assert "after the Istio injector rev.namespace.sidecar-injector.istio.io" in finding.message
-    assert finding.steps[0] == (
+    # every injector called before it with Never, in one request on the injector's configuration
+    assert finding.plan.target == ISTIO_MWC
+    assert [(op["path"], op["value"], op["expect"]) for op in ops(finding, "json_patch")] == [
+        ("/webhooks/%d/reinvocationPolicy" % i, "IfNeeded", "Never") for i in range(4)
+    ]
+    assert finding.rendered_steps()[0].startswith(
         "kubectl patch mutatingwebhookconfiguration istio-sidecar-injector --type json -p "
-        '\'[{"op":"add","path":"/webhooks/0/reinvocationPolicy","value":"IfNeeded"}]\''
+        '\'[{"op":"test","path":"/webhooks/0/name","value":"rev.namespace.sidecar-injector.istio.io"},'
     )
+    assert finding.rendered_steps()[1] == (
+        "helm upgrade istiod istio/istiod -n istio-system --reuse-values --set "
+        "sidecarInjectorWebhook.reinvocationPolicy=IfNeeded   # istioctl: --set "
+        "values.sidecarInjectorWebhook.reinvocationPolicy=IfNeeded"
+    )
+    assert finding.affects == [WEB, namespace_ref("shop")]
     # ordered before the injector (name sorts first): the injector sees what it adds
     assert (
         f.run(
@@ -290,9 +508,20 @@ def test_si207_fail_webhook_without_backend():
         vault_mwc(failure="Fail", name="a-vault"),
         svc,
     ]
+    objects.append(f.deployment("web", "shop", {"app": "web"}, [APP]))
     [finding] = f.run(r.webhook_ordering_conflict, objects)
     assert finding.message.startswith("webhook vault.hashicorp.com has failurePolicy Fail and no ready pod behind")
     assert finding.evidence[-1] == EV("Pod vault/*", "status.conditions[Ready]", "0 matching pod(s), none ready")
+    assert finding.rendered_steps()[:2] == [
+        "kubectl get pods -n vault -l app=vault-agent-injector",
+        "kubectl get events -n vault --field-selector type=Warning",
+    ]
+    [fail_open] = finding.plan.alternatives
+    assert (fail_open.risk, fail_open.opt_in) == ("weakens-safety", ("remediate_allow_fail_open",))
+    assert [(op.path, op.value, op.expect) for op in fail_open.operations] == [
+        ("/webhooks/0/failurePolicy", "Ignore", "Fail")
+    ]
+    assert finding.affects == [WEB, namespace_ref("shop")]  # every pod create there fails
 
 
 # ---- SI208 -------------------------------------------------------------------------------------
@@ -351,6 +580,16 @@ def test_si208_static_pod_disables_plugin():
             "--disable-admission-plugins=MutatingAdmissionWebhook",
         )
     ]
+    assert finding.rendered_steps() == [
+        "# edit /etc/kubernetes/manifests/kube-apiserver.yaml on each control-plane node: remove "
+        "MutatingAdmissionWebhook from --disable-admission-plugins (the kubelet restarts the static pod)",
+        "kubectl get pod kube-apiserver-cp-1 -n kube-system -o 'jsonpath={.spec.containers[0].command}'",
+    ]
+    assert finding.plan.action == "manual"
+    # no injector is called: nothing here asks for one, so the API server pod and its namespace
+    assert finding.affects == [ObjectRef("Pod", "kube-apiserver-cp-1", "kube-system"), namespace_ref("kube-system")]
+    [meshed] = f.run(r.admission_plugin_disabled, objects + shop())
+    assert meshed.affects == [WEB, namespace_ref("shop")]
     healthy = f.istio_cp() + [apiserver(["kube-apiserver", "--enable-admission-plugins=NodeRestriction"])]
     assert f.run(r.admission_plugin_disabled, healthy) == []
 
@@ -367,6 +606,11 @@ def test_si208_inferred_from_pods():
         EV(MWC, "metadata.creationTimestamp", f.CREATED),
         EV("Pod shop/web-1", "metadata.creationTimestamp", later),
     ]
+    assert finding.rendered_steps()[0] == (
+        "kubectl run sidecar-probe -n shop --image=registry.k8s.io/pause:3.9 --restart=Never --dry-run=server -o yaml"
+        " | grep -E 'istio-proxy|linkerd-proxy'   # nothing stored; no output means no injector was called"
+    )
+    assert finding.affects == [ObjectRef("Pod", "web-1", "shop"), namespace_ref("shop")]  # a bare pod
     injected = f.pod(
         "api-1",
         "shop",
@@ -398,9 +642,52 @@ def test_si209_linkerd_fail_without_namespace_label_and_cli_selector():
         "metadata.labels",
         "linkerd.io/control-plane-component=proxy-injector,linkerd.io/control-plane-ns=linkerd",
     )
-    assert finding.steps[0] == (
-        "kubectl label namespace linkerd config.linkerd.io/admission-webhooks=disabled --overwrite"
+    assert finding.rendered_steps()[:2] == [
+        "kubectl label namespace linkerd config.linkerd.io/admission-webhooks=disabled --overwrite   # Linkerd's "
+        "webhook skips namespaces labelled so",
+        "# or: exclude the injector pods by label",
+    ]
+    [label] = ops(finding)
+    assert (label["op"], label["target"], label["expect_absent"]) == (
+        "set_label",
+        namespace_ref("linkerd").as_dict(),
+        True,
     )
+    [exclude] = finding.plan.alternatives[0].operations
+    assert (exclude.path, exclude.expect, exclude.guards) == (
+        "/webhooks/0/objectSelector",
+        None,  # the CLI renders objectSelector null
+        (("/webhooks/0/name", "linkerd-proxy-injector.linkerd.io"),),
+    )
+    assert exclude.value == {
+        "matchExpressions": [
+            {"key": "linkerd.io/control-plane-component", "operator": "NotIn", "values": ["proxy-injector"]}
+        ]
+    }
+    assert finding.affects == [ObjectRef("Deployment", "linkerd-proxy-injector", "linkerd"), namespace_ref("linkerd")]
+
+
+def test_si209_exclusion_keeps_the_existing_object_selector():
+    objects = f.linkerd_cp(failure_policy="Fail") + emoji()
+    f.find(objects, "Namespace", "linkerd")["metadata"]["labels"] = {}
+    f.hook(objects, "linkerd-proxy-injector-webhook-config")["objectSelector"] = {
+        "matchExpressions": [{"key": "app.kubernetes.io/part-of", "operator": "NotIn", "values": ["vault"]}]
+    }
+    [finding] = f.run(r.injector_bootstrap_deadlock, objects)
+    [exclude] = finding.plan.alternatives[0].operations
+    assert exclude.expect == {
+        "matchExpressions": [{"key": "app.kubernetes.io/part-of", "operator": "NotIn", "values": ["vault"]}]
+    }
+    assert exclude.value["matchExpressions"] == [
+        {"key": "app.kubernetes.io/part-of", "operator": "NotIn", "values": ["vault"]},
+        {"key": "linkerd.io/control-plane-component", "operator": "NotIn", "values": ["proxy-injector"]},
+    ]
+    assert finding.affects == [
+        ObjectRef("Deployment", "linkerd-proxy-injector", "linkerd"),
+        VOTING,
+        namespace_ref("emoji"),
+        namespace_ref("linkerd"),
+    ]
 
 
 def test_si209_healthy_installs():
@@ -428,4 +715,70 @@ def test_si210_orphaned_revision_label():
     )
     assert finding.evidence == [EV(MWC, "metadata.labels[istio.io/rev]", "1-22")]
     assert finding.action == "resync_ca"
+    plan = finding.plan.as_dict()
+    assert (plan["action"], plan["risk"], plan["opt_in"]) == ("resync_ca", "safe", ["remediate_certs"])
+    resync, relabel = plan["operations"]
+    names = [h["name"] for h in f.find(objects, "MutatingWebhookConfiguration", "istio-sidecar-injector")["webhooks"]]
+    assert resync == {
+        "op": "resync_ca",
+        "target": ISTIO_MWC.as_dict(),
+        "expect": ["", "", "", ""],  # the bundles seen (empty here)
+        "expect_absent": False,
+        "source": {"kind": "ConfigMap", "namespace": "istio-system", "name": "istio-ca-root-cert"},
+        "source_key": "root-cert.pem",
+        "webhooks": names,
+        "paths": ["/webhooks/%d" % i for i in range(4)],
+        "why": "the mesh root of revision default",
+        "risk": "safe",
+    }
+    assert relabel == {
+        "op": "set_label",
+        "target": ISTIO_MWC.as_dict(),
+        "key": "istio.io/rev",
+        "scope": "metadata",
+        "value": "default",
+        "expect": "1-22",
+        "expect_absent": False,
+        "why": "then istiod default keeps its caBundle current",
+        "risk": "safe",
+    }
+    assert [op.op for op in finding.plan.alternatives[0].operations] == ["delete"]
+    assert finding.rendered_steps()[2] == (
+        "kubectl label mutatingwebhookconfiguration istio-sidecar-injector istio.io/rev=default --overwrite   "
+        "# then istiod default keeps its caBundle current"
+    )
+    assert finding.affects == []  # nothing asks for Istio in this snapshot: the webhooks decide nothing
     assert f.run(r.webhook_revision_orphaned, f.istio_cp()) == []
+
+
+def test_si210_source_is_the_ca_secret_when_istio_ca_root_cert_is_absent_and_affects_what_it_decides():
+    objects = f.istio_cp() + shop()
+    f.find(objects, "MutatingWebhookConfiguration", "istio-sidecar-injector")["metadata"]["labels"]["istio.io/rev"] = (
+        "1-22"
+    )
+    objects.append(
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": "cacerts", "namespace": "istio-system"},
+            "certificates": {"root-cert.pem": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"},
+        }
+    )
+    [finding] = f.run(r.webhook_revision_orphaned, objects)
+    [resync] = [op for op in finding.plan.operations if op.op == "resync_ca"]
+    assert (resync.source, resync.source_key) == (ObjectRef("Secret", "cacerts", "istio-system"), "root-cert.pem")
+    assert finding.affects == [WEB, namespace_ref("shop")]
+
+
+def test_si210_without_any_running_istiod_there_is_nothing_to_resync_from():
+    objects = f.istio_cp()
+    f.find(objects, "MutatingWebhookConfiguration", "istio-sidecar-injector")["metadata"]["labels"]["istio.io/rev"] = (
+        "1-22"
+    )
+    objects = without(objects, "Deployment")
+    objects = without(objects, "Pod")
+    [finding] = f.run(r.webhook_revision_orphaned, objects)
+    assert finding.plan.action == "manual" and not finding.plan.executable
+    assert [line for line in kubectl.render(finding.plan) if line.startswith("kubectl")] == [
+        "kubectl delete mutatingwebhookconfiguration istio-sidecar-injector   # if no namespace should use it any more"
+    ]
