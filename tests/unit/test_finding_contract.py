@@ -71,11 +71,12 @@ def test_every_actionable_finding_has_an_executable_plan_rendered_into_its_steps
         assert finding.as_dict()["remediation"]["steps"] == kubectl.render(plan)
 
 
-def test_no_step_is_written_by_hand(findings):
-    """Every command a person sees comes from a plan: a finding without one prints nothing."""
+def test_every_finding_has_a_plan_and_prints_only_what_it_renders(findings):
+    """Every step a person sees comes from a plan (findings have no other way to carry steps)."""
     for name, finding in findings:
-        if finding.plan is None:
-            assert finding.steps == [], (name, finding.code)
+        assert finding.plan is not None, (name, finding.code)
+        assert finding.rendered_steps() == kubectl.render(finding.plan)
+    assert not hasattr(findings[0][1], "steps")
 
 
 def _document(result):

@@ -53,7 +53,6 @@ class Finding:
     mesh: str = ""
     severity: str = ""
     evidence: List[Dict[str, Any]] = field(default_factory=list)
-    steps: List[str] = field(default_factory=list)
     action: str = ""
     affects: List[ObjectRef] = field(default_factory=list)
     plan: Optional[Plan] = None
@@ -86,8 +85,8 @@ class Finding:
         return ObjectRef(self.kind, self.name, self.namespace) if self.kind else None
 
     def rendered_steps(self) -> List[str]:
-        """What a person runs: the plan's rendered commands, else the rule's guidance lines."""
-        return kubectl.render(self.plan) if self.plan is not None else list(self.steps)
+        """What a person runs: the plan rendered into shell steps (core/kubectl.py), the only source."""
+        return kubectl.render(self.plan) if self.plan is not None else []
 
     def key(self) -> tuple:
         """Identity used to de-duplicate and sort: one finding per code and object and message."""

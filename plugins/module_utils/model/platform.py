@@ -270,43 +270,6 @@ def eks_security_group_steps(info: Dict[str, Any], ports: List[int]) -> List[str
     return steps
 
 
-def eks_overlay_steps(mesh: str, namespace: str, deployment: str, port: int) -> List[str]:
-    """EKS with an overlay CNI: the control plane only reaches VPC (node) addresses."""
-    patch = '{"spec":{"template":{"spec":{"hostNetwork":true,"dnsPolicy":"ClusterFirstWithHostNet"}}}}'
-    steps = [
-        "# preferred: keep the AWS VPC CNI for pod addressing (Calico in policy-only mode, Cilium in "
-        "aws-cni chaining or ENI mode) so pod IPs are VPC-routable",
-        "# workaround: run the webhook server on the node network so the control plane can reach port %d" % port,
-        "kubectl -n %s patch deployment %s --type merge -p '%s'" % (namespace, deployment, patch),
-    ]
-    if mesh == "linkerd":
-        steps.append(
-            "# the injector pod carries linkerd-init/linkerd-proxy: with hostNetwork they would rewrite the "
-            "node's iptables (linkerd/linkerd2#12489); install it without its proxy before switching"
-        )
-    steps.append(
-        "# port %d must then be free on every node and allowed by the node security group "
-        "(see the security-group commands)" % port
-    )
-    return steps
-
-
-def firewall_steps(
-    info: Dict[str, Any], mesh: str, ports: List[int], namespace: str = "", deployment: str = ""
-) -> List[str]:
-    """The platform-specific commands that let the control plane reach `ports` (empty when the
-    platform needs nothing beyond NetworkPolicies)."""
-    name = info.get("name")
-    if name == "gke":
-        return gke_firewall_steps(info, mesh, ports)
-    if name == "eks":
-        steps: List[str] = []
-        if (info.get("cni") or {}).get("overlay"):
-            steps += eks_overlay_steps(mesh, namespace or "NAMESPACE", deployment or "DEPLOYMENT", ports[0])
-        return steps + eks_security_group_steps(info, ports)
-    return []
-
-
 def describe(info: Dict[str, Any]) -> str:
     """ "EKS (fargate), CNI calico (overlay)" style one-liner for messages."""
     text = (

@@ -94,6 +94,8 @@ LINKERD_ANNOTATIONS = {
 
 Resources = Dict[str, Dict[str, Decimal]]  # {"requests": {"cpu": ...}, "limits": {...}}
 
+APPLY_STDIN = ("apply", "-f", "-")  # `<tool> ... | kubectl apply -f -`: the kubectl half is rendered
+
 
 # ---- the containers the injector adds ------------------------------------------------------------
 
@@ -456,10 +458,8 @@ def _psa_plan(ctx: RuleContext, mesh: str, namespace: str) -> Plan:
     is the weaker alternative (it weakens Pod Security for every pod there)."""
     if mesh == "linkerd":
         cni = [
-            external(
-                "linkerd install-cni | kubectl apply -f -", why="or helm install linkerd2-cni linkerd/linkerd2-cni"
-            ),
-            external("linkerd upgrade --linkerd-cni-enabled | kubectl apply -f -", why="Helm: --set cniEnabled=true"),
+            external("linkerd install-cni", why="or helm install linkerd2-cni linkerd/linkerd2-cni", into=APPLY_STDIN),
+            external("linkerd upgrade --linkerd-cni-enabled", why="Helm: --set cniEnabled=true", into=APPLY_STDIN),
         ]
     else:
         cni = [
@@ -1020,7 +1020,7 @@ def _rbac_plan(mesh: str, namespace: str, sa: str, deployment: str, checks: List
             )
         )
     else:
-        ops.append(external("linkerd upgrade | kubectl apply -f -", why="re-apply the mesh's RBAC"))
+        ops.append(external("linkerd upgrade", why="re-apply the mesh's RBAC", into=APPLY_STDIN))
     return Plan("manual", ObjectRef("Deployment", deployment, namespace), ops, reason="restore the injector's RBAC")
 
 

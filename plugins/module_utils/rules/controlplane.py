@@ -6,7 +6,6 @@ that carry admission errors, which namespaces ask for injection, and remediation
 
 from __future__ import annotations
 
-import json
 from typing import Any, Dict, List, Optional, Tuple
 
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.analysis import (
@@ -25,13 +24,8 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot
 MWC = "MutatingWebhookConfiguration"
 VWC = "ValidatingWebhookConfiguration"
 MAX_EVIDENCE = 10
-ROLE = "or with this collection: role meshops.sidecar_injection.%s (remediation action %s%s)"
 METADATA_NAME = "kubernetes.io/metadata.name"
 MESH_TITLE = {"istio": "Istio", "linkerd": "Linkerd", "other": "other"}
-
-
-def role_hint(role: str, action: str, variables: str = "") -> str:
-    return ROLE % (role, action, ", " + variables if variables else "")
 
 
 def mwc_ref(webhook: Any) -> str:
@@ -41,11 +35,6 @@ def mwc_ref(webhook: Any) -> str:
 def hook_field(webhook: Any, path: str) -> str:
     """`webhooks[1].failurePolicy`: the jsonpath a person types to check it with kubectl."""
     return "webhooks[%d].%s" % (webhook.index, path)
-
-
-def json_patch_cmd(webhook: Any, path: str, value: Any, kind: str = "mutatingwebhookconfiguration") -> str:
-    op = [{"op": "add", "path": "/webhooks/%d/%s" % (webhook.index, path), "value": value}]
-    return "kubectl patch %s %s --type json -p '%s'" % (kind, webhook.config, json.dumps(op, separators=(",", ":")))
 
 
 def live_injectors(ctx: Any, mesh: Optional[str] = None, active: bool = True) -> List[Any]:

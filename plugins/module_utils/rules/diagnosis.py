@@ -16,9 +16,10 @@ from __future__ import annotations
 
 from typing import Any, Dict, FrozenSet, List, Optional
 
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.findings import ordered
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.findings import Finding, ordered
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.refs import ObjectRef, namespace_ref
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.decision.verdicts import compute_verdicts
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.model.mesh import build_model
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.model.mesh import MeshModel, build_model
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.coverage import coverage_findings
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.engine import (
     Options,
@@ -43,6 +44,13 @@ def verdict_counts(verdicts):
     }
 
 
+def control_plane_scope(model: MeshModel, finding: Finding) -> List[ObjectRef]:
+    """What a finding about a webhook configuration that decides no workload (a leftover that selects
+    no namespace and no pod) is about: the namespaces of the backends its webhooks call."""
+    namespaces = {w.service.namespace for w in model.webhooks if w.config == finding.name and w.service is not None}
+    return [namespace_ref(n) for n in sorted(namespaces)]
+
+
 def diagnose(
     snapshot: Dict[str, Any],
     options: Optional[Options] = None,
@@ -63,6 +71,9 @@ def diagnose(
     active = RULES if rules is None else rules
     run = run_rules(active, ctx)
     findings = run.findings + coverage_findings(view, model, run)
+    for finding in findings:
+        if not finding.affects:
+            finding.affects = control_plane_scope(model, finding)
     return {
         "summary": {
             "meshes": model.summary(),

@@ -11,11 +11,9 @@ is not in the snapshot, so 50 pods of one Deployment give one finding with the p
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from typing import Any, Dict, List, Optional, Tuple
 
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core import selectors
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.findings import (
     Finding,
     evidence,
@@ -45,7 +43,6 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.en
 # istioctl analyze skips these (inject.IgnoredNamespaces); Linkerd's webhook skips kube-system too.
 SYSTEM_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease", "local-path-storage")
 MAX_EVIDENCE = 10  # per finding; the message gives the full count
-ROLE_HINT = "or apply it with this collection: role meshops.sidecar_injection.%s (remediation action %s)"
 
 
 class Index(object):
@@ -162,31 +159,6 @@ def names_text(pods: List[Verdict], limit: int = MAX_EVIDENCE) -> str:
     return text + (" and %d more" % (len(names) - limit) if len(names) > limit else "")
 
 
-def restart_steps(kind: str, namespace: str, name: str, pods: Any = ()) -> List[str]:
-    """Exact commands that make the pods of one owner be created again (so admission runs)."""
-    if kind in ("Deployment", "StatefulSet", "DaemonSet"):
-        return [
-            "kubectl rollout restart %s/%s -n %s" % (kind.lower(), name, namespace),
-            "kubectl rollout status %s/%s -n %s" % (kind.lower(), name, namespace),
-        ]
-    pod_names = " ".join(sorted(p.name for p in pods)) or "<pod>"
-    if kind == "CronJob":
-        return [
-            "the next scheduled Job of cronjob/%s gets the new decision; to run one now: "
-            "kubectl create job %s-rerun --from=cronjob/%s -n %s" % (name, name, name, namespace),
-        ]
-    if kind in ("ReplicaSet", "Job", "ReplicationController"):
-        return [
-            "kubectl delete pod -n %s %s   # %s/%s creates replacements" % (namespace, pod_names, kind.lower(), name)
-        ]
-    return [
-        "kubectl get pod %s -n %s -o yaml > %s.yaml   # a bare pod has no controller to re-create it"
-        % (name, namespace, name),
-        "kubectl delete pod %s -n %s && kubectl apply -f %s.yaml   # after removing status and injected fields"
-        % (name, namespace, name),
-    ]
-
-
 def istio_enable_label(model: Any, revision: Optional[str] = None) -> Tuple[str, str]:
     """The namespace label that enables Istio here: istio.io/rev=<rev> when asked for a revision or
     when only revisioned injectors exist; otherwise istio-injection=enabled."""
@@ -200,20 +172,6 @@ def istio_enable_label(model: Any, revision: Optional[str] = None) -> Tuple[str,
     if istio is not None and "default" in istio.tags:
         return "istio.io/rev", "default"
     return "istio.io/rev", values[0] if values else "default"
-
-
-def enable_steps(model: Any, mesh: str, namespace: str, revision: Optional[str] = None) -> List[str]:
-    if mesh == "linkerd":
-        first = "kubectl annotate namespace %s linkerd.io/inject=enabled --overwrite" % namespace
-    else:
-        key, value = istio_enable_label(model, revision)
-        first = "kubectl label namespace %s %s=%s --overwrite" % (namespace, key, value)
-    return [
-        first,
-        "kubectl rollout restart deployment,statefulset,daemonset -n %s   # existing pods keep their old "
-        "spec until re-created" % namespace,
-        ROLE_HINT % ("remediate_namespaces", "label_namespace"),
-    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -245,36 +203,6 @@ def tmpl_meta(verdict: Any) -> Dict[str, Any]:
 
 def what(verdict: Any) -> str:
     return "%s/%s in namespace %s" % (verdict.kind.lower(), verdict.name, verdict.namespace)
-
-
-def patch_template(verdict: Any, section: str, key: str, value: Optional[str]) -> List[str]:
-    """Commands that set (or with value None remove) one template label/annotation and make the pods
-    pick it up. Job templates are immutable and pods only go through admission when created."""
-    body: Dict[str, Any] = {"metadata": {section: {key: value}}}
-    kind, name, ns = verdict.kind, verdict.name, verdict.namespace
-    if kind == "CronJob":
-        body = {"spec": {"jobTemplate": {"spec": {"template": body}}}}
-    elif verdict.template:
-        body = {"spec": {"template": body}}
-    patch = "kubectl patch %s/%s -n %s --type merge -p '%s'" % (kind.lower(), name, ns, json.dumps(body))
-    if kind in ("Deployment", "StatefulSet", "DaemonSet"):
-        return [
-            patch + "   # changes the pod template, so the pods are rolled",
-            "kubectl rollout status %s/%s -n %s" % (kind.lower(), name, ns),
-        ]
-    if kind == "CronJob":
-        return [patch + "   # the next Job gets it"]
-    if kind == "ReplicaSet":
-        match = ((verdict.obj.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
-        return [
-            patch,
-            "kubectl delete pod -n %s -l %s   # the ReplicaSet re-creates them" % (ns, selectors.label_string(match)),
-        ]
-    action = "set %s %s=%s" % (section[:-1], key, value) if value is not None else "remove %s %s" % (section[:-1], key)
-    return [
-        "%s in the manifest of %s/%s and re-create it (admission only runs when a pod is created)"
-        % (action, kind.lower(), name)
-    ]
 
 
 # ---------------------------------------------------------------------------------------------

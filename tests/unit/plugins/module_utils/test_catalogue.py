@@ -68,3 +68,14 @@ def test_findings_default_to_catalogue_values_and_sort_worst_first():
     assert [f.name for f in at_least([info, warn, err], "warning")] == ["c", "b"]
     assert warn.as_dict()["remediation"] == {"action": "label_namespace", "steps": []}
     assert warn.as_dict()["slug"] == "namespace-not-enabled"
+
+
+def test_every_code_has_an_implementation_and_every_implementation_a_code():
+    """docs/findings.md's "Implemented by" lines come from here. The dry-run probe (SI308) is the only
+    code nothing emits yet."""
+    from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules import registry
+
+    implemented = registry.implementations()
+    assert set(implemented) <= set(CATALOGUE)
+    assert sorted(set(CATALOGUE) - set(implemented)) == ["SI308"]
+    assert implemented["SI404"] == ["rules/certificates.py:cabundle_mismatch"]

@@ -135,52 +135,6 @@ def test_k3s_and_kops_and_unknown():
     assert platform.detect_platform(view())["name"] == "unknown"
 
 
-def test_gke_firewall_steps_istio_and_linkerd():
-    info = {"name": "gke", "cluster_name": "prod-eu", "zone": "europe-west1-b"}
-    assert platform.firewall_steps(info, "istio", [15017]) == [
-        'gcloud compute firewall-rules list --filter="name~gke-prod-eu-[0-9a-z]*-master"',
-        "gcloud compute firewall-rules update <firewall-rule-name> --allow tcp:10250,tcp:443,tcp:15017",
-    ]
-    linkerd = platform.firewall_steps(info, "linkerd", [8443, 9443])
-    assert linkerd[-1] == (
-        'gcloud compute firewall-rules create gke-to-linkerd-control-plane --network "$NETWORK" '
-        '--allow "tcp:8089,tcp:8443,tcp:9443" --source-ranges "$MASTER_IPV4_CIDR" '
-        '--target-tags "$NETWORK_TARGET_TAG" --priority 1000'
-    )
-    assert linkerd[0] == (
-        "MASTER_IPV4_CIDR=$(gcloud container clusters describe prod-eu --location europe-west1-b "
-        "--format='value(privateClusterConfig.masterIpv4CidrBlock)')"
-    )
-
-
-def test_eks_steps_security_group_and_overlay():
-    info = {
-        "name": "eks",
-        "cluster_name": "prod",
-        "region": "eu-west-1",
-        "instance_id": "i-0abc123",
-        "cni": {"name": "aws-vpc-cni", "overlay": False},
-    }
-    steps = platform.firewall_steps(info, "linkerd", [8443, 9443])
-    assert steps == [
-        "CLUSTER_SG=$(aws eks describe-cluster --name prod --region eu-west-1 "
-        "--query 'cluster.resourcesVpcConfig.clusterSecurityGroupId' --output text)",
-        "NODE_SG=$(aws ec2 describe-instances --instance-ids i-0abc123 --region eu-west-1 "
-        "--query 'Reservations[0].Instances[0].SecurityGroups[0].GroupId' --output text)",
-        'aws ec2 authorize-security-group-ingress --group-id "$NODE_SG" --protocol tcp --port 8443 '
-        '--source-group "$CLUSTER_SG" --region eu-west-1',
-        'aws ec2 authorize-security-group-ingress --group-id "$NODE_SG" --protocol tcp --port 9443 '
-        '--source-group "$CLUSTER_SG" --region eu-west-1',
-    ]
-    overlay = dict(info, cni={"name": "calico", "overlay": True})
-    steps = platform.firewall_steps(overlay, "istio", [15017], "istio-system", "istiod")
-    assert (
-        "kubectl -n istio-system patch deployment istiod --type merge -p "
-        '\'{"spec":{"template":{"spec":{"hostNetwork":true,"dnsPolicy":"ClusterFirstWithHostNet"}}}}\''
-    ) in steps
-    assert platform.firewall_steps({"name": "aks"}, "istio", [15017]) == []
-
-
 def test_ports_and_describe():
     assert platform.ports_for("istio") == [15017]
     assert platform.ports_for("linkerd", viz=True) == [8443, 9443, 8089]

@@ -163,10 +163,13 @@ def test_si501_linkerd_and_event():
         "pod-security rejected 3 injected pod(s) in shop because of the mesh containers: non-default capabilities"
     )
     assert from_event.mesh == "linkerd"
-    assert [op["command"] for op in plan_of(from_event)["operations"][:2]] == [
-        "linkerd install-cni | kubectl apply -f -",
-        "linkerd upgrade --linkerd-cni-enabled | kubectl apply -f -",
+    assert [(op["command"], op["args"]) for op in plan_of(from_event)["operations"][:2]] == [
+        ("linkerd install-cni", ["apply", "-f", "-"]),
+        ("linkerd upgrade --linkerd-cni-enabled", ["apply", "-f", "-"]),
     ]
+    assert from_event.rendered_steps()[0] == (
+        "linkerd install-cni | kubectl apply -f -   # or helm install linkerd2-cni linkerd/linkerd2-cni"
+    )
     assert affects(from_event) == [ns("shop")]  # no workload there asks for a proxy
     assert from_event.evidence == [
         EV("ReplicaSet shop/web-7d9c", "event FailedCreate message (x3, last 2026-11-27T11:00:00Z)", message)
