@@ -104,9 +104,21 @@ def load(tmp_path, monkeypatch, config, name="clusters.kubeconfig.yml", plugins=
 
 
 def warnings(capsys):
-    return [
-        line[len("[WARNING]: ") :] for line in capsys.readouterr().err.splitlines() if line.startswith("[WARNING]: ")
-    ]
+    """The warnings Display printed, one string each (older ansible-core wraps them at the terminal
+    width, continuing on unprefixed lines)."""
+    out = []
+    for line in capsys.readouterr().err.splitlines():
+        if line.startswith("[WARNING]: "):
+            out.append(line[len("[WARNING]: ") :])
+        elif out and line and not line.startswith("["):
+            out[-1] += line if out[-1].endswith("-") else " " + line
+    return out
+
+
+def said(err, text):
+    """`text` appears in Ansible's error output, whatever ansible-core's version wraps or frames it with
+    (2.19 prints the cause after "<<< caused by >>>", 2.16 inline and wrapped at the terminal width)."""
+    return "".join(text.split()) in "".join(err.split())
 
 
 def own_vars(inventory, host):
@@ -327,18 +339,18 @@ def test_an_invalid_kubeconfig_fails_the_source_naming_the_file(
     inventory = load(tmp_path, monkeypatch, {"kubeconfig": [good, str(bad)]})
     assert list(inventory.hosts) == []
     err = capsys.readouterr().err
-    assert "<<< caused by >>>\n\nkubeconfig %s %s\n" % (bad, problem) in err
-    assert "[WARNING]: Unable to parse %s as an inventory source" % (tmp_path / "clusters.kubeconfig.yml") in err
+    assert said(err, "kubeconfig %s %s" % (bad, problem))
+    assert said(err, "[WARNING]: Unable to parse %s as an inventory source" % (tmp_path / "clusters.kubeconfig.yml"))
 
 
 def test_an_unreadable_kubeconfig_and_a_bad_pattern_are_errors(tmp_path, monkeypatch, capsys, collection_loader):
     (tmp_path / "adir").mkdir()
     load(tmp_path, monkeypatch, {"kubeconfig": [str(tmp_path / "adir")]})
-    assert "\nCannot read kubeconfig %s: Is a directory\n" % (tmp_path / "adir") in capsys.readouterr().err
+    assert said(capsys.readouterr().err, "Cannot read kubeconfig %s: Is a directory" % (tmp_path / "adir"))
     load(tmp_path, monkeypatch, {"kubeconfig": [], "include_contexts": ["prod("]})
-    assert (
-        "\ninclude_contexts: 'prod(' is not a valid regular expression: "
-        "missing ), unterminated subpattern at position 4\n" in capsys.readouterr().err
+    assert said(
+        capsys.readouterr().err,
+        "include_contexts: 'prod(' is not a valid regular expression: missing ), unterminated subpattern at position 4",
     )
 
 
@@ -378,10 +390,8 @@ def test_strict_makes_a_failing_expression_an_error(tmp_path, monkeypatch, capsy
     capsys.readouterr()
     load(tmp_path, monkeypatch, dict(config, strict=True))
     err = capsys.readouterr().err
-    assert (
-        "<<< caused by >>>\n\nCould not set zone for host %s: object of type 'list' has no attribute 5\n" % EKS_HOST
-        in err
-    )
+    # the template error's own wording is Jinja's and differs between ansible-core releases
+    assert said(err, "Could not set zone for host %s: " % EKS_HOST)
     assert "[WARNING]: Unable to parse %s as an inventory source" % (tmp_path / "clusters.kubeconfig.yml") in err
 
 
