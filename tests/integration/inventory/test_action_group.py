@@ -1,9 +1,10 @@
 # Copyright: (c) 2026, meshops.sidecar_injection contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """`module_defaults` for the collection's action group: the auth options set once reach this
-collection's modules and, through extend_group, kubernetes.core's k8s group; kubernetes.core's own
-group does not reach this collection's modules (ansible-core resolves a group only from the
-collection that defines it), and without defaults the module fails with one clear message."""
+collection's modules and, through extend_group, kubernetes.core's k8s group. kubernetes.core's own
+group reaches this collection's modules through their action plugins (plugins/action/), which take
+its auth options when the task sets none of its own; without defaults the module fails with one
+clear message."""
 
 from __future__ import annotations
 
@@ -51,9 +52,18 @@ PLAY = """
             kind: Namespace
             name: default
           register: core_only
-        - name: Our module gets nothing from it
+        - name: Our module gets the auth options through its action plugin
           meshops.sidecar_injection.injection_facts: {{}}
           register: ours_from_core
+        - name: The diagnosis too, in check mode
+          meshops.sidecar_injection.injection_diagnose:
+            cluster_name: from-core
+          check_mode: true
+          register: diagnose_from_core
+        - name: An auth option of the task's own wins over the whole group entry
+          meshops.sidecar_injection.injection_facts:
+            kubeconfig: {missing}
+          register: own_auth
           ignore_errors: true
 
     - name: No defaults at all
@@ -64,6 +74,7 @@ PLAY = """
     - name: Keep the results
       ansible.builtin.copy:
         content: "{{{{ {{'ours': ours, 'core': core, 'core_only': core_only, 'ours_from_core': ours_from_core,
+                        'diagnose_from_core': diagnose_from_core, 'own_auth': own_auth,
                         'nothing': nothing}} | to_json }}}}"
         dest: {out}
         mode: "0600"
@@ -73,7 +84,12 @@ PLAY = """
 def test_module_defaults_for_the_group_reach_our_modules_and_kubernetes_core(tmp_path, kubesim):
     play = tmp_path / "play.yml"
     out = tmp_path / "out.json"
-    play.write_text(textwrap.dedent(PLAY.format(kubeconfig=kubesim.kubeconfig_path, context=kubesim.context, out=out)))
+    missing = tmp_path / "missing-kubeconfig"
+    play.write_text(
+        textwrap.dedent(
+            PLAY.format(kubeconfig=kubesim.kubeconfig_path, context=kubesim.context, out=out, missing=missing)
+        )
+    )
     result = run(tmp_path, "ansible-playbook", str(play))
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     got = json.loads(out.read_text())
@@ -83,7 +99,16 @@ def test_module_defaults_for_the_group_reach_our_modules_and_kubernetes_core(tmp
     assert got["ours"]["summary"]["counts"]["namespaces"] == 4
     assert [r["metadata"]["name"] for r in got["core"]["resources"]] == ["default"]
     assert [r["metadata"]["name"] for r in got["core_only"]["resources"]] == ["default"]
-    assert got["ours_from_core"]["failed"] is True and got["ours_from_core"]["msg"] == NO_CONFIG
+    assert got["ours_from_core"]["failed"] is False
+    assert got["ours_from_core"]["summary"]["cluster"]["server"] == kubesim.url
+    assert got["ours_from_core"]["summary"]["cluster"]["context"] == kubesim.context
+    assert got["ours_from_core"]["summary"]["counts"] == got["ours"]["summary"]["counts"]
+    assert got["diagnose_from_core"]["failed"] is False and got["diagnose_from_core"]["changed"] is False
+    assert got["diagnose_from_core"]["cluster"]["name"] == "from-core"
+    assert got["diagnose_from_core"]["cluster"]["server"] == kubesim.url
+    assert got["own_auth"]["failed"] is True
+    # kubernetes.core marks kubeconfig no_log, so Ansible masks the path the task gave
+    assert got["own_auth"]["msg"] == "Cannot load the Kubernetes client configuration: kubeconfig ******** does not exist"
     assert got["nothing"]["failed"] is True and got["nothing"]["msg"] == NO_CONFIG
     assert "Traceback" not in result.stdout + result.stderr
 
