@@ -19,7 +19,8 @@ description:
   - Returns the findings, the verdicts that explain them and a short human summary, and writes the full
     JSON report to O(report_path) when given.
   - Read-only. The cluster is never changed, so the module never reports C(changed); writing the report
-    file is an output of the run, not a change, and happens in check mode too.
+    file is an output of the run, not a change. In check mode the diagnosis runs and returns everything
+    as usual, and no file is written.
   - A resource kind the identity may not read (HTTP 403) narrows the diagnosis and is reported as C(SI801)
     naming the skipped checks; kinds missing from an offline snapshot are reported as C(SI803).
 extends_documentation_fragment:
@@ -106,7 +107,9 @@ options:
   report_path:
     description:
       - Write the full JSON report (cluster, summary, findings, verdicts) to this file. The folder is
-        created when missing; the file is replaced atomically.
+        created when missing; the file is replaced atomically. Not written in check mode.
+      - "Its format is versioned and published as a JSON Schema: C(docs/schemas/report.schema.json),
+        described in C(docs/reports.md)."
     type: path
   return_verdicts:
     description:
@@ -236,7 +239,7 @@ summary_lines:
   elements: str
 report_path:
   description: Where the JSON report was written.
-  returned: when O(report_path) is set
+  returned: when O(report_path) is set and not in check mode
   type: str
 """
 
@@ -252,7 +255,7 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.runners.
 def main():
     module = AnsibleModule(argument_spec=DIAGNOSE_ARGUMENT_SPEC, supports_check_mode=True)
     try:
-        result = run(module.params, warn=module.warn)
+        result = run(module.params, warn=module.warn, check_mode=module.check_mode)
     except DiagnoseError as exc:
         module.fail_json(msg=str(exc), **exc.details)
     module.exit_json(changed=False, **result)

@@ -15,6 +15,7 @@ from typing import Any, Callable, Dict, List, Optional
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.catalogue import SEVERITIES, severity_rank
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.findings import at_least, count_by_severity
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.model.platform import detect_platform
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.report import certificates as cert_inventory
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.report import document as report_mod
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.diagnosis import diagnose
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.engine import Options
@@ -101,7 +102,10 @@ def summarise(snapshot: Dict[str, Any], result: Dict[str, Any], findings: List[A
     return summary
 
 
-def run(params: Dict[str, Any], warn: Optional[Callable[[str], None]] = None) -> Dict[str, Any]:
+def run(
+    params: Dict[str, Any], warn: Optional[Callable[[str], None]] = None, check_mode: bool = False
+) -> Dict[str, Any]:
+    """The module's result. In check mode everything is diagnosed and returned; no file is written."""
     started = time.monotonic()
     options = options_from(params)
     try:
@@ -117,6 +121,8 @@ def run(params: Dict[str, Any], warn: Optional[Callable[[str], None]] = None) ->
     if params.get("cluster_name"):
         cluster["name"] = params["cluster_name"]
     summary = summarise(snapshot, result, findings)
+    # every certificate on the injection path with its expiry (fleet roll-up, Prometheus)
+    summary["certificates"] = cert_inventory.inventory(SnapshotView(snapshot), result["model"], options)
     summary["duration_seconds"] = round(time.monotonic() - started, 3)
     document = report_mod.build(cluster, summary, findings, result["verdicts"])
     verdicts = document["verdicts"]
@@ -130,7 +136,7 @@ def run(params: Dict[str, Any], warn: Optional[Callable[[str], None]] = None) ->
     out["verdicts"] = (
         verdicts if mode == "all" else [v for v in verdicts if is_problem(v)] if mode == "problems" else []
     )
-    if params.get("report_path"):
+    if params.get("report_path") and not check_mode:
         try:
             report_mod.write_json(params["report_path"], document)
         except OSError as exc:
