@@ -33,6 +33,17 @@ options:
         C(kubectl version -o json) output), or a bundle written by M(meshops.sidecar_injection.injection_facts)."
       - When set, the auth options are ignored.
     type: path
+  manifests:
+    description:
+      - Rendered manifests (files or directories of YAML or JSON, e.g. C(helm template) or C(kustomize build)
+        output) laid over the cluster or the O(src) snapshot, as C(istioctl analyze) merges local files with the
+        live cluster. Each object replaces the one of the same kind, namespace and name, or is added; a namespaced
+        object without a namespace goes to C(default).
+      - The diagnosis then speaks for the workloads these manifests would create, before they are applied; where
+        each object came from is returned in RV(summary.manifests) (and used by the SARIF report).
+    type: list
+    elements: path
+    default: []
   cluster_name:
     description:
       - Name of the cluster in the report, usually C(inventory_hostname).
@@ -206,6 +217,20 @@ summary:
     requests:
       description: API requests made (live mode).
       type: int
+    certificates:
+      description:
+        - Every certificate on the injection path (webhook caBundle roots, the Linkerd injector's serving chain,
+          the mesh CAs), soonest expiry first, with C(seconds_left) at diagnosis time.
+      type: list
+      elements: dict
+      sample: [{"mesh": "istio", "role": "webhook caBundle", "object": "MutatingWebhookConfiguration istio-sidecar-injector",
+                "field": "webhooks[].clientConfig.caBundle[0]", "subject": "CN=Root CA,O=cluster.local",
+                "not_after": "2035-01-01T00:00:00Z", "seconds_left": 255000000, "sha256": "F0:06:..."}]
+    manifests:
+      description: Where each object of O(manifests) came from (file, line of its document, kind, namespace, name).
+      type: list
+      elements: dict
+      returned: when O(manifests) is set
 findings:
   description: The findings, worst first.
   returned: always

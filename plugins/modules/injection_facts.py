@@ -31,6 +31,16 @@ description:
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
 options:
+  manifests:
+    description:
+      - Rendered manifests (files or directories of YAML or JSON, e.g. C(helm template) or C(kustomize build)
+        output) laid over the cluster or the O(src) snapshot, as C(istioctl analyze) merges local files with the
+        live cluster. Each object replaces the one of the same kind, namespace and name, or is added; a namespaced
+        object without a namespace goes to C(default).
+      - The snapshot then holds the cluster as it would be once they are applied.
+    type: list
+    elements: path
+    default: []
   src:
     description:
       - Read an offline snapshot instead of a live cluster. A file or a directory (read recursively, in

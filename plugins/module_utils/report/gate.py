@@ -62,3 +62,22 @@ def fleet_outcome(statuses: Iterable[str]) -> str:
 
 def outcome_counts(statuses: List[str]) -> Dict[str, int]:
     return {outcome: statuses.count(outcome) for outcome in OUTCOMES}
+
+
+def decide(cluster: str, result: Any, fail_on: str) -> Dict[str, Any]:
+    """The exit policy for one host from its registered diagnosis result: {outcome, msg, breached}."""
+    if not isinstance(result, dict) or not result or result.get("failed") or result.get("skipped"):
+        error = "no diagnosis result"
+        if isinstance(result, dict) and result.get("failed"):
+            error = str(result.get("msg") or "the diagnosis failed")
+        elif isinstance(result, dict) and result.get("skipped"):
+            error = "the diagnosis was skipped"
+        return {"outcome": NOT_DIAGNOSED, "msg": not_diagnosed_message(cluster, error), "breached": {}}
+    counts = breach(result.get("summary") or {}, fail_on)
+    if counts:
+        return {
+            "outcome": BREACHED,
+            "msg": breach_message(cluster, fail_on, counts, result.get("report_path")),
+            "breached": counts,
+        }
+    return {"outcome": PASSED, "msg": "%s: passed the gate (fail_on %s)" % (cluster, fail_on), "breached": {}}

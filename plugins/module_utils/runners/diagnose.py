@@ -123,6 +123,8 @@ def run(
     summary = summarise(snapshot, result, findings)
     # every certificate on the injection path with its expiry (fleet roll-up, Prometheus)
     summary["certificates"] = cert_inventory.inventory(SnapshotView(snapshot), result["model"], options)
+    if snapshot.get("manifests") is not None:  # the overlaid manifests: where each object came from
+        summary["manifests"] = snapshot["manifests"]
     summary["duration_seconds"] = round(time.monotonic() - started, 3)
     document = report_mod.build(cluster, summary, findings, result["verdicts"])
     verdicts = document["verdicts"]

@@ -16,9 +16,11 @@ from typing import Any, Callable, Dict, Optional
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.k8s import client as kube_client
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import bundle, gather
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import offline as offline_loader
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import overlay
 
 SOURCE_OPTIONS: Dict[str, Dict[str, Any]] = {
     "src": {"type": "path"},
+    "manifests": {"type": "list", "elements": "path", "default": []},
     "namespaces": {"type": "list", "elements": "str", "default": []},
     "exclude_namespaces": {"type": "list", "elements": "str", "default": []},
     "control_plane_namespaces": {"type": "list", "elements": "str", "default": []},
@@ -39,6 +41,22 @@ def _noop(msg: str) -> None:
 
 
 def load(
+    params: Dict[str, Any],
+    debug: Optional[Callable[[str], None]] = None,
+    stats: Optional[Dict[str, Any]] = None,
+    client_options: Optional[Dict[str, Any]] = None,
+) -> Dict[str, Any]:
+    """`_load`, then the `manifests` overlay (snapshot/overlay.py) when given: the pre-deployment check."""
+    snapshot = _load(params, debug=debug, stats=stats, client_options=client_options)
+    if params.get("manifests"):
+        try:
+            overlay.apply(snapshot, params["manifests"])
+        except (OSError, overlay.OverlayError) as exc:
+            raise SourceError(str(exc)) from None
+    return snapshot
+
+
+def _load(
     params: Dict[str, Any],
     debug: Optional[Callable[[str], None]] = None,
     stats: Optional[Dict[str, Any]] = None,
