@@ -235,7 +235,8 @@ def summary_lines(fleet: Dict[str, Any]) -> List[str]:
             )
         )
     for cert in fleet["certificates"][:3]:
-        days = cert["seconds_left"] // 86400
+        days = abs(cert["seconds_left"]) // 86400
+        when = "%d day%s" % (days, "" if days == 1 else "s")
         lines.append(
             "  certificate %s %s (%s, %s): %s"
             % (
@@ -243,7 +244,7 @@ def summary_lines(fleet: Dict[str, Any]) -> List[str]:
                 cert["object"],
                 cert["role"],
                 cert["not_after"],
-                "expired %d days ago" % -days if cert["seconds_left"] < 0 else "expires in %d days" % days,
+                "expired %s ago" % when if cert["seconds_left"] < 0 else "expires in %s" % when,
             )
         )
     return lines
