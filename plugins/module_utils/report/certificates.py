@@ -47,7 +47,9 @@ def inventory(view: Any, model: Any, options: Options) -> List[Dict[str, Any]]:
         webhook = hooks[0]
         obj = "MutatingWebhookConfiguration %s" % config
         for index, cert in enumerate(cert_rules._bundle(webhook)["certs"]):
-            out.append(_entry(webhook.mesh, "webhook caBundle", obj, "webhooks[].clientConfig.caBundle[%d]" % index, cert, now))
+            out.append(
+                _entry(webhook.mesh, "webhook caBundle", obj, "webhooks[].clientConfig.caBundle[%d]" % index, cert, now)
+            )
         served = cert_rules.linkerd_serving_chain(ctx, webhook)
         if served is not None:
             secret, key, chain = served

@@ -70,9 +70,7 @@ def lacking_sidecar(document: Dict[str, Any]) -> List[Dict[str, Any]]:
 def blocked_workloads(document: Dict[str, Any]) -> List[Tuple[str, Dict[str, Any]]]:
     """(root cause, workload ref) pairs of one report, and the basis they come from."""
     if "workloads" in document:
-        return [
-            (w["root_cause"], w.get("ref") or {}) for w in document.get("workloads") or [] if w.get("root_cause")
-        ]
+        return [(w["root_cause"], w.get("ref") or {}) for w in document.get("workloads") or [] if w.get("root_cause")]
     pairs = []
     for finding in document.get("findings") or []:
         if severity_rank(finding.get("severity") or "info") < severity_rank("warning"):
@@ -87,7 +85,7 @@ def restart_candidates(document: Dict[str, Any]) -> List[Dict[str, Any]]:
     """Workload refs whose restart would bring the sidecar."""
     if "workloads" in document:
         return [w.get("ref") or {} for w in document.get("workloads") or [] if (w.get("restart") or {}).get("helps")]
-    refs = []
+    refs: List[Dict[str, Any]] = []
     for finding in document.get("findings") or []:
         if finding.get("code") in RESTART_CODES:
             refs.extend(r for r in finding.get("affects") or [] if r.get("kind") in WORKLOAD_KINDS)
@@ -197,7 +195,9 @@ def roll_up(entries: List[ClusterEntry], fail_on: str = "never", generated: str 
             "severities": severities,
         },
         "clusters": clusters,
-        "not_diagnosed": [{"name": c["name"], "error": c["error"]} for c in clusters if c["status"] == gate.NOT_DIAGNOSED],
+        "not_diagnosed": [
+            {"name": c["name"], "error": c["error"]} for c in clusters if c["status"] == gate.NOT_DIAGNOSED
+        ],
         "root_causes_from": basis,
         "top_root_causes": causes,
         "certificates": _certificates(entries),

@@ -24,7 +24,9 @@ OUTCOMES = (PASSED, BREACHED, NOT_DIAGNOSED)
 def at_or_above(severities: Dict[str, int], level: str) -> Dict[str, int]:
     """The counts of the severities at `level` or worse, worst first, zeros left out."""
     ranked = sorted(SEVERITIES, key=severity_rank, reverse=True)
-    return {s: int(severities.get(s, 0)) for s in ranked if severity_rank(s) >= severity_rank(level) and severities.get(s)}
+    return {
+        s: int(severities.get(s, 0)) for s in ranked if severity_rank(s) >= severity_rank(level) and severities.get(s)
+    }
 
 
 def breach(summary: Dict[str, Any], fail_on: str) -> Dict[str, int]:

@@ -32,7 +32,8 @@ pre{background:#f3f5f9;padding:.4rem;white-space:pre-wrap;margin:.3rem 0}
 .sev-error{background:#c62828}.sev-warning{background:#b26a00}.sev-info{background:#3d6ea8}
 .st-passed{color:#1b7f3b;font-weight:600}.st-gate_breached{color:#c62828;font-weight:600}
 .st-not_diagnosed{color:#6a1b9a;font-weight:600}
-.filters{display:flex;gap:1rem;flex-wrap:wrap;align-items:end;background:#fff;border:1px solid #d8dde6;padding:.6rem;margin:.8rem 0}
+.filters{display:flex;gap:1rem;flex-wrap:wrap;align-items:end;background:#fff;border:1px solid #d8dde6;
+  padding:.6rem;margin:.8rem 0}
 .filters label{display:flex;flex-direction:column;font-size:.8rem}.muted{color:#5b6475}
 details summary{cursor:pointer}
 """
@@ -134,7 +135,11 @@ def _finding_rows(cluster: str, findings: List[Dict[str, Any]]) -> List[str]:
             for i in f.get("evidence") or []
         )
         affects = ", ".join(
-            e("%s %s/%s" % (r.get("kind"), r.get("namespace"), r.get("name")) if r.get("namespace") else "%s %s" % (r.get("kind"), r.get("name")))
+            e(
+                "%s %s/%s" % (r.get("kind"), r.get("namespace"), r.get("name"))
+                if r.get("namespace")
+                else "%s %s" % (r.get("kind"), r.get("name"))
+            )
             for r in f.get("affects") or []
         )
         remediation = f.get("remediation") or {}
@@ -158,7 +163,7 @@ def _finding_rows(cluster: str, findings: List[Dict[str, Any]]) -> List[str]:
         rows.append(
             '<tr class="detail"><td></td><td colspan="3"><details><summary>evidence and fix</summary>'
             "<p><b>Evidence</b></p><ul>%s</ul><p><b>Affects</b>: %s</p>"
-            "<p><b>Fix</b>: <code>%s</code>%s</p><pre class=\"fix\">%s</pre><p class=\"muted\">%s</p></details></td></tr>"
+            '<p><b>Fix</b>: <code>%s</code>%s</p><pre class="fix">%s</pre><p class="muted">%s</p></details></td></tr>'
             % (
                 evidence or "<li>none</li>",
                 affects or "nothing named",
@@ -173,7 +178,10 @@ def _finding_rows(cluster: str, findings: List[Dict[str, Any]]) -> List[str]:
 
 def _cluster_section(item: ClusterEntry, row: Dict[str, Any]) -> str:
     parts = ['<section class="cluster" id="cluster-%s" data-cluster="%s">' % (e(item.name), e(item.name))]
-    parts.append('<h2>%s <span class="st-%s">%s</span></h2>' % (e(item.name), e(row["status"]), e(row["status"].replace("_", " "))))
+    parts.append(
+        '<h2>%s <span class="st-%s">%s</span></h2>'
+        % (e(item.name), e(row["status"]), e(row["status"].replace("_", " ")))
+    )
     if item.document is None:
         parts.append('<p class="not-diagnosed">Not diagnosed: %s</p></section>' % e(item.error))
         return "".join(parts)
@@ -182,7 +190,8 @@ def _cluster_section(item: ClusterEntry, row: Dict[str, Any]) -> str:
     cluster = doc.get("cluster") or {}
     pods = summary.get("pods") or {}
     parts.append(
-        '<p class="muted">%s %s · %s · Kubernetes %s · %s · pods: %d checked, %d should carry a sidecar, %d missing one%s</p>'
+        '<p class="muted">%s %s · %s · Kubernetes %s · %s · '
+        "pods: %d checked, %d should carry a sidecar, %d missing one%s</p>"
         % (
             e(cluster.get("source") or ""),
             e(cluster.get("server") or cluster.get("path") or ""),
@@ -197,13 +206,20 @@ def _cluster_section(item: ClusterEntry, row: Dict[str, Any]) -> str:
     )
     findings = doc.get("findings") or []
     if findings:
-        parts.append(_table(["severity", "code", "object", "message"], _finding_rows(item.name, findings), "findings-%s" % e(item.name)))
+        parts.append(
+            _table(
+                ["severity", "code", "object", "message"],
+                _finding_rows(item.name, findings),
+                "findings-%s" % e(item.name),
+            )
+        )
     else:
         parts.append("<p>No findings.</p>")
     gaps = summary.get("gaps") or []
     if gaps:
         parts.append(
-            "<p><b>Not read</b>: %s</p>" % e("; ".join("%s (%s): %s" % (g.get("resource"), g.get("reason"), g.get("message")) for g in gaps))
+            "<p><b>Not read</b>: %s</p>"
+            % e("; ".join("%s (%s): %s" % (g.get("resource"), g.get("reason"), g.get("message")) for g in gaps))
         )
     parts.append("</section>")
     return "".join(parts)
@@ -241,18 +257,39 @@ def render(fleet: Dict[str, Any], entries: List[ClusterEntry]) -> str:
         ),
         "<h2>Clusters</h2>",
         _table(
-            ["cluster", "status", "error", "warning", "info", "pods missing a sidecar", "meshes", "platform", "gate / error"],
+            [
+                "cluster",
+                "status",
+                "error",
+                "warning",
+                "info",
+                "pods missing a sidecar",
+                "meshes",
+                "platform",
+                "gate / error",
+            ],
             _fleet_rows(fleet),
             "fleet",
         ),
     ]
     if fleet["not_diagnosed"]:
         body.append("<h2>Not diagnosed</h2>")
-        body.append(_table(["cluster", "why"], ["<tr><td>%s</td><td>%s</td></tr>" % (e(r["name"]), e(r["error"])) for r in fleet["not_diagnosed"]], "not-diagnosed"))
+        body.append(
+            _table(
+                ["cluster", "why"],
+                ["<tr><td>%s</td><td>%s</td></tr>" % (e(r["name"]), e(r["error"])) for r in fleet["not_diagnosed"]],
+                "not-diagnosed",
+            )
+        )
     body.append("<h2>Top root causes</h2>")
     if fleet["top_root_causes"]:
         body.append(
-            '<p class="muted">from %s</p>' % e("the per-workload answers" if fleet["root_causes_from"] == "workloads" else "the workloads findings affect")
+            '<p class="muted">from %s</p>'
+            % e(
+                "the per-workload answers"
+                if fleet["root_causes_from"] == "workloads"
+                else "the workloads findings affect"
+            )
         )
         body.append(
             _table(
@@ -281,7 +318,14 @@ def render(fleet: Dict[str, Any], entries: List[ClusterEntry]) -> str:
                 ["cluster", "object", "role", "subject", "not after", "days left"],
                 [
                     "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%d</td></tr>"
-                    % (e(c["cluster"]), e(c["object"]), e(c["role"]), e(c["subject"]), e(c["not_after"]), c["seconds_left"] // 86400)
+                    % (
+                        e(c["cluster"]),
+                        e(c["object"]),
+                        e(c["role"]),
+                        e(c["subject"]),
+                        e(c["not_after"]),
+                        c["seconds_left"] // 86400,
+                    )
                     for c in fleet["certificates"]
                 ],
                 "certificates",
@@ -293,7 +337,8 @@ def render(fleet: Dict[str, Any], entries: List[ClusterEntry]) -> str:
             _table(
                 ["cluster", "namespace", "workloads to restart"],
                 [
-                    "<tr><td>%s</td><td>%s</td><td>%s</td></tr>" % (e(r["cluster"]), e(r["namespace"]), e(", ".join(r["workloads"])))
+                    "<tr><td>%s</td><td>%s</td><td>%s</td></tr>"
+                    % (e(r["cluster"]), e(r["namespace"]), e(", ".join(r["workloads"])))
                     for r in fleet["restarts"]
                 ],
                 "restarts",
@@ -306,6 +351,6 @@ def render(fleet: Dict[str, Any], entries: List[ClusterEntry]) -> str:
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        "<title>Sidecar injection: fleet report</title><style>%s</style></head><body>%s<script>%s</script></body></html>\n"
-        % (STYLE, "".join(body), SCRIPT)
+        "<title>Sidecar injection: fleet report</title><style>%s</style></head>"
+        "<body>%s<script>%s</script></body></html>\n" % (STYLE, "".join(body), SCRIPT)
     )

@@ -52,7 +52,10 @@ def _breaches(finding: Dict[str, Any], fail_on: str) -> bool:
 
 def checks() -> List[Dict[str, Any]]:
     """Every check: name, the file it lives in and its codes."""
-    return [{"name": r.name, "group": r.module.split("/")[-1][: -len(".py")], "codes": list(r.codes)} for r in registry.RULES]
+    return [
+        {"name": r.name, "group": r.module.split("/")[-1][: -len(".py")], "codes": list(r.codes)}
+        for r in registry.RULES
+    ]
 
 
 def _testcase(classname: str, name: str, found: List[Dict[str, Any]], fail_on: str, skipped: Optional[str]) -> str:
@@ -80,7 +83,8 @@ def _suite(item: ClusterEntry, fail_on: str, timestamp: str) -> Tuple[List[str],
     """The suite's lines and its counts (tests, failures, errors, skipped)."""
     if item.document is None:
         return [
-            "  <testsuite%s>" % _attrs(name=item.name, tests=1, failures=0, errors=1, skipped=0, time="0", timestamp=timestamp),
+            "  <testsuite%s>"
+            % _attrs(name=item.name, tests=1, failures=0, errors=1, skipped=0, time="0", timestamp=timestamp),
             "    <testcase%s><error%s>%s</error></testcase>"
             % (
                 _attrs(classname="%s.%s" % (SUITES, item.name), name="diagnose", time="0"),
@@ -136,7 +140,7 @@ def render(entries: List[ClusterEntry], fail_on: str, timestamp: str) -> str:
     suites = [_suite(item, fail_on, timestamp) for item in entries]
     text = "\n".join(line for lines, _counts in suites for line in lines)
     totals = {key: sum(counts[key] for _lines, counts in suites) for key in ("tests", "failures", "errors", "skipped")}
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n<testsuites%s>\n%s\n</testsuites>\n'
-        % (_attrs(name=SUITES, **totals), text)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n<testsuites%s>\n%s\n</testsuites>\n' % (
+        _attrs(name=SUITES, **totals),
+        text,
     )

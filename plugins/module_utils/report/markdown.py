@@ -41,8 +41,9 @@ def finding_section(finding: Dict[str, Any]) -> List[str]:
     lines = [
         "### %s %s: %s" % (finding.get("code"), finding.get("slug"), describe_object(finding)),
         "",
-        "**%s** (%s). %s" % (
-            SEVERITY_ICON.get(finding.get("severity"), "?"),
+        "**%s** (%s). %s"
+        % (
+            SEVERITY_ICON.get(str(finding.get("severity")), "?"),
             finding.get("mesh") or "any mesh",
             " ".join(str(finding.get("message") or "").split()),
         ),
@@ -81,7 +82,9 @@ def workload_rows(workloads: List[Dict[str, Any]]) -> List[List[Any]]:
         rows.append(
             [
                 _ref(w.get("ref") or {}) + (" (control plane)" if w.get("control_plane") else ""),
-                ("%s %s" % (intent.get("mesh") or "", intent.get("revision") or "")).strip() if intent.get("wants") else "no",
+                ("%s %s" % (intent.get("mesh") or "", intent.get("revision") or "")).strip()
+                if intent.get("wants")
+                else "no",
                 "%s/%s" % (current.get("with_proxy", 0), current.get("pods", 0)),
                 nxt.get("outcome") or "",
                 w.get("root_cause") or "",
@@ -112,7 +115,10 @@ def render(document: Dict[str, Any]) -> str:
                 "%d checked, %d should carry a sidecar, %d carry one, %d missing one"
                 % (pods.get("total", 0), pods.get("should_inject", 0), pods.get("injected", 0), pods.get("missing", 0)),
             ],
-            ["findings", "%d error, %d warning, %d info" % (sev.get("error", 0), sev.get("warning", 0), sev.get("info", 0))],
+            [
+                "findings",
+                "%d error, %d warning, %d info" % (sev.get("error", 0), sev.get("warning", 0), sev.get("info", 0)),
+            ],
         ],
     )
     lines += ["", "## Findings", ""]
@@ -134,13 +140,18 @@ def render(document: Dict[str, Any]) -> str:
         )
         lines.append("")
     missing = [
-        v for v in document.get("verdicts") or [] if v.get("kind") == "Pod" and v.get("should_inject") and v.get("injected") is False
+        v
+        for v in document.get("verdicts") or []
+        if v.get("kind") == "Pod" and v.get("should_inject") and v.get("injected") is False
     ]
     if missing:
         lines += ["## Pods missing a sidecar", ""]
         lines += table(
             ["pod", "mesh", "why"],
-            [["%s/%s" % (v.get("namespace"), v.get("name")), v.get("mesh"), "; ".join(v.get("reasons") or [])] for v in missing],
+            [
+                ["%s/%s" % (v.get("namespace"), v.get("name")), v.get("mesh"), "; ".join(v.get("reasons") or [])]
+                for v in missing
+            ],
         )
         lines.append("")
     certificates = summary.get("certificates") or []
@@ -156,7 +167,9 @@ def render(document: Dict[str, Any]) -> str:
     if gaps or checks.get("skipped") or checks.get("narrowed"):
         lines += ["## What the diagnosis could not see", ""]
         for gap in gaps:
-            lines.append("- %s not read (%s): %s" % (gap.get("resource"), gap.get("reason"), cell(gap.get("message") or "")))
+            lines.append(
+                "- %s not read (%s): %s" % (gap.get("resource"), gap.get("reason"), cell(gap.get("message") or ""))
+            )
         for item in checks.get("skipped") or []:
             lines.append("- check %s skipped (missing %s)" % (item.get("rule"), ", ".join(item.get("missing") or [])))
         for item in checks.get("narrowed") or []:

@@ -18,7 +18,10 @@ import time
 from typing import Any, Dict, List, Tuple
 
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.catalogue import SEVERITIES
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.report.fleet import ClusterEntry, lacking_sidecar
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.report.fleet import (
+    ClusterEntry,
+    lacking_sidecar,
+)
 
 PREFIX = "meshops_sidecar_injection_"
 
@@ -28,7 +31,10 @@ METRICS: Dict[str, Tuple[str, str]] = {
     "findings": ("gauge", "Findings by cluster, code and severity."),
     "pods_without_sidecar": ("gauge", "Running pods that should carry a sidecar and do not, by namespace."),
     "workloads_without_sidecar": ("gauge", "Workloads that want a sidecar and run pods without one, by namespace."),
-    "certificate_expiry_seconds": ("gauge", "Seconds from the diagnosis until the certificate's NotAfter (negative: expired)."),
+    "certificate_expiry_seconds": (
+        "gauge",
+        "Seconds from the diagnosis until the certificate's NotAfter (negative: expired).",
+    ),
     "certificate_not_after_timestamp_seconds": ("gauge", "The certificate's NotAfter as a Unix timestamp."),
     "last_run_timestamp_seconds": ("gauge", "When this report was written, as a Unix timestamp."),
 }

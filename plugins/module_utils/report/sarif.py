@@ -65,7 +65,7 @@ def _result(finding: Dict[str, Any], origins: Origins, rule_index: int) -> Dict[
     return {
         "ruleId": finding["code"],
         "ruleIndex": rule_index,
-        "level": LEVEL.get(finding.get("severity"), "note"),
+        "level": LEVEL.get(str(finding.get("severity")), "note"),
         "message": {"text": text + (" Fix: " + "; ".join(steps) if steps else "")},
         "locations": [location],
         "partialFingerprints": {"meshopsFinding/v1": "%s:%s" % (finding["code"], describe_object(finding))},
@@ -102,7 +102,9 @@ def render(entries: List[ClusterEntry], version: str, docs_base: str = "") -> Di
             run["invocations"] = [
                 {
                     "executionSuccessful": False,
-                    "toolExecutionNotifications": [{"level": "error", "message": {"text": item.error or "not diagnosed"}}],
+                    "toolExecutionNotifications": [
+                        {"level": "error", "message": {"text": item.error or "not diagnosed"}}
+                    ],
                 }
             ]
             runs.append(run)

@@ -15,7 +15,7 @@ import datetime
 import json
 import os
 import tempfile
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Optional
 
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.report import fleet as fleet_mod
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.report import gate
@@ -68,7 +68,9 @@ def entry_for(host: str, result: Optional[Dict[str, Any]]) -> fleet_mod.ClusterE
     if result.get("failed") or result.get("unreachable"):
         return fleet_mod.ClusterEntry(host, error=str(result.get("msg") or "the diagnosis failed"))
     if result.get("skipped"):
-        return fleet_mod.ClusterEntry(host, error="the diagnosis was skipped: %s" % (result.get("skip_reason") or "condition false"))
+        return fleet_mod.ClusterEntry(
+            host, error="the diagnosis was skipped: %s" % (result.get("skip_reason") or "condition false")
+        )
     path = result.get("report_path")
     if path and os.path.isfile(path):
         try:
@@ -101,7 +103,9 @@ def stats(fleet: Dict[str, Any], files: Dict[str, str], report_dir: str, top: in
         "meshops_fleet": {
             "totals": fleet["totals"],
             "fail_on": fleet["fail_on"],
-            "clusters": {c["name"]: {"status": c["status"], "severities": c.get("severities") or {}} for c in fleet["clusters"]},
+            "clusters": {
+                c["name"]: {"status": c["status"], "severities": c.get("severities") or {}} for c in fleet["clusters"]
+            },
             "not_diagnosed": [c["name"] for c in fleet["not_diagnosed"]],
         },
         "meshops_reports": {"dir": report_dir, "files": files},

@@ -61,7 +61,9 @@ def documents(path: str) -> List[Tuple[int, Any]]:
                 continue
             value = yaml.load(yaml.serialize(node), Loader=_Loader)
             line = node.start_mark.line + 1
-            items = value.get("items") if isinstance(value, dict) and str(value.get("kind", "")).endswith("List") else None
+            items = (
+                value.get("items") if isinstance(value, dict) and str(value.get("kind", "")).endswith("List") else None
+            )
             if isinstance(items, list):
                 item_nodes = [v for k, v in node.value if getattr(k, "value", None) == "items"]
                 lines = [n.start_mark.line + 1 for n in item_nodes[0].value] if item_nodes else [line] * len(items)
@@ -71,7 +73,9 @@ def documents(path: str) -> List[Tuple[int, Any]]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = " (line %d, column %d)" % (mark.line + 1, mark.column + 1) if mark is not None else ""
-        raise OverlayError("manifest %s is not valid YAML: %s%s" % (path, getattr(exc, "problem", exc), where)) from None
+        raise OverlayError(
+            "manifest %s is not valid YAML: %s%s" % (path, getattr(exc, "problem", exc), where)
+        ) from None
     return out
 
 
@@ -99,7 +103,13 @@ def apply(snapshot: Dict[str, Any], manifests: Sequence[str]) -> Dict[str, Any]:
                 items.append(projected)
                 resources[resource] = sorted(items, key=sort_key)
                 origins.append(
-                    {"file": path, "line": line, "kind": snap.RESOURCES[resource].kind, "namespace": key[0], "name": key[1]}
+                    {
+                        "file": path,
+                        "line": line,
+                        "kind": snap.RESOURCES[resource].kind,
+                        "namespace": key[0],
+                        "name": key[1],
+                    }
                 )
     snapshot["manifests"] = origins
     return snapshot

@@ -14,9 +14,8 @@ import copy
 from typing import Any, Callable, Dict, Optional
 
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.k8s import client as kube_client
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import bundle, gather
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import bundle, gather, overlay
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import offline as offline_loader
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import overlay
 
 SOURCE_OPTIONS: Dict[str, Dict[str, Any]] = {
     "src": {"type": "path"},

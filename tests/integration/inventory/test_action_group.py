@@ -108,7 +108,9 @@ def test_module_defaults_for_the_group_reach_our_modules_and_kubernetes_core(tmp
     assert got["diagnose_from_core"]["cluster"]["server"] == kubesim.url
     assert got["own_auth"]["failed"] is True
     # kubernetes.core marks kubeconfig no_log, so Ansible masks the path the task gave
-    assert got["own_auth"]["msg"] == "Cannot load the Kubernetes client configuration: kubeconfig ******** does not exist"
+    assert (
+        got["own_auth"]["msg"] == "Cannot load the Kubernetes client configuration: kubeconfig ******** does not exist"
+    )
     assert got["nothing"]["failed"] is True and got["nothing"]["msg"] == NO_CONFIG
     assert "Traceback" not in result.stdout + result.stderr
 

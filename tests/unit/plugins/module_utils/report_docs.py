@@ -21,9 +21,14 @@ def finding(code, slug, severity, kind, namespace, name, message, affects, actio
         "namespace": namespace,
         "name": name,
         "message": message,
-        "evidence": [{"object": "%s %s" % (kind, name), "field": "webhooks[0].clientConfig.caBundle", "value": "<b>x</b>"}],
+        "evidence": [
+            {"object": "%s %s" % (kind, name), "field": "webhooks[0].clientConfig.caBundle", "value": "<b>x</b>"}
+        ],
         "affects": affects,
-        "remediation": {"action": action, "steps": steps if steps is not None else ["kubectl rollout restart deployment/istiod -n istio-system"]},
+        "remediation": {
+            "action": action,
+            "steps": steps if steps is not None else ["kubectl rollout restart deployment/istiod -n istio-system"],
+        },
         "plan": None,
         "docs": "docs/findings.md#%s" % code.lower(),
     }
@@ -47,7 +52,12 @@ def workload(kind, namespace, name, outcome, root="", blocked=(), stage=None, po
     return {
         "ref": ref(kind, namespace, name),
         "control_plane": False,
-        "intent": {"wants": True, "mesh": "istio", "revision": "1-22", "sources": ["namespace label istio-injection=enabled"]},
+        "intent": {
+            "wants": True,
+            "mesh": "istio",
+            "revision": "1-22",
+            "sources": ["namespace label istio-injection=enabled"],
+        },
         "current": {"pods": pods, "with_proxy": with_proxy, "without_proxy": pods - with_proxy, "proxy_versions": []},
         "next_pod": {
             "outcome": outcome,
@@ -101,7 +111,14 @@ PROD = {
     "cluster": {"name": "prod", "source": "live", "server": "https://10.0.0.1:6443", "context": "prod"},
     "summary": summary(
         {"error": 1, "warning": 1, "info": 0},
-        [certificate("MutatingWebhookConfiguration istio-sidecar-injector", "webhook caBundle", "2027-01-10T00:00:00Z", 3456000)],
+        [
+            certificate(
+                "MutatingWebhookConfiguration istio-sidecar-injector",
+                "webhook caBundle",
+                "2027-01-10T00:00:00Z",
+                3456000,
+            )
+        ],
     ),
     "findings": [
         finding(

@@ -92,7 +92,8 @@ def test_summary_lines():
         "  root cause SI404 cabundle-mismatch: 2 workloads in prod",
     ]
     assert lines[5] == (
-        "  certificate staging Secret istio-system/cacerts (Istio plugged-in CA, 2026-12-01T00:00:00Z): expired 1 day ago"
+        "  certificate staging Secret istio-system/cacerts (Istio plugged-in CA, 2026-12-01T00:00:00Z): "
+        "expired 1 day ago"
     )
 
 

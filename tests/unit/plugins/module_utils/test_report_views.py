@@ -8,7 +8,13 @@ import json
 import re
 import xml.etree.ElementTree as ET
 
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.report import html, junit, markdown, prometheus, sarif
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.report import (
+    html,
+    junit,
+    markdown,
+    prometheus,
+    sarif,
+)
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.report.fleet import ClusterEntry, roll_up
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules import registry
 
@@ -30,10 +36,12 @@ def test_markdown_has_the_table_every_finding_with_evidence_and_fix_and_the_work
     assert text.startswith("# Sidecar injection report: prod\n")
     assert "| findings | 1 error, 1 warning, 0 info |" in text
     assert (
-        "| error | SI404 | MutatingWebhookConfiguration istio-sidecar-injector | caBundle <does not> verify istiod's certificate |"
-        in text
+        "| error | SI404 | MutatingWebhookConfiguration istio-sidecar-injector | "
+        "caBundle <does not> verify istiod's certificate |" in text
     )
-    section = text.split("### SI404 cabundle-mismatch: MutatingWebhookConfiguration istio-sidecar-injector\n")[1].split("### ")[0]
+    section = text.split("### SI404 cabundle-mismatch: MutatingWebhookConfiguration istio-sidecar-injector\n")[1].split(
+        "### "
+    )[0]
     assert section.splitlines()[:9] == [
         "",
         "**ERROR** (istio). caBundle <does not> verify istiod's certificate",
@@ -48,7 +56,9 @@ def test_markdown_has_the_table_every_finding_with_evidence_and_fix_and_the_work
     assert "```sh\nkubectl rollout restart deployment/istiod -n istio-system\n```" in section
     assert "| Deployment shop/cart | istio 1-22 | 0/2 | rejected | SI404 | no |" in text
     assert "| Deployment billing/invoices | istio 1-22 | 0/2 | injected |   | yes |" in text
-    assert "| shop/cart-1 | istio | namespace label istio-injection=enabled matches; pod carries no mesh proxy |" in text
+    assert (
+        "| shop/cart-1 | istio | namespace label istio-injection=enabled matches; pod carries no mesh proxy |" in text
+    )
 
 
 def test_junit_one_suite_per_cluster_one_case_per_check_failures_at_the_gate():
@@ -91,11 +101,12 @@ def test_prometheus_samples():
         'meshops_sidecar_injection_pods_without_sidecar{cluster="prod",namespace="shop",mesh="istio"} 1',
         'meshops_sidecar_injection_workloads_without_sidecar{cluster="prod",namespace="billing",mesh="istio"} 1',
         'meshops_sidecar_injection_workloads_without_sidecar{cluster="prod",namespace="shop",mesh="istio"} 2',
-        'meshops_sidecar_injection_certificate_expiry_seconds{cluster="staging",mesh="istio",role="Istio plugged-in CA",'
-        'object="Secret istio-system/cacerts",field="webhooks[].clientConfig.caBundle[0]",subject="CN=Root CA,O=cluster.local"} -86400',
-        'meshops_sidecar_injection_certificate_not_after_timestamp_seconds{cluster="prod",mesh="istio",role="webhook caBundle",'
-        'object="MutatingWebhookConfiguration istio-sidecar-injector",field="webhooks[].clientConfig.caBundle[0]",'
-        'subject="CN=Root CA,O=cluster.local"} 1799539200',
+        'meshops_sidecar_injection_certificate_expiry_seconds{cluster="staging",mesh="istio",'
+        'role="Istio plugged-in CA",object="Secret istio-system/cacerts",'
+        'field="webhooks[].clientConfig.caBundle[0]",subject="CN=Root CA,O=cluster.local"} -86400',
+        'meshops_sidecar_injection_certificate_not_after_timestamp_seconds{cluster="prod",mesh="istio",'
+        'role="webhook caBundle",object="MutatingWebhookConfiguration istio-sidecar-injector",'
+        'field="webhooks[].clientConfig.caBundle[0]",subject="CN=Root CA,O=cluster.local"} 1799539200',
         "meshops_sidecar_injection_last_run_timestamp_seconds 1796198400",
         "# TYPE meshops_sidecar_injection_findings gauge",
     ):
@@ -106,7 +117,9 @@ def test_prometheus_samples():
 
 def test_sarif_points_at_the_manifest_line_of_the_object():
     doc = json.loads(json.dumps(PROD))
-    doc["summary"]["manifests"] = [{"file": "rendered/shop.yaml", "line": 12, "kind": "Deployment", "namespace": "shop", "name": "cart"}]
+    doc["summary"]["manifests"] = [
+        {"file": "rendered/shop.yaml", "line": 12, "kind": "Deployment", "namespace": "shop", "name": "cart"}
+    ]
     log = sarif.render([ClusterEntry("prod", document=doc), ClusterEntry("gone", error=GONE)], "0.1.0")
     assert log["version"] == "2.1.0"
     run, failed = log["runs"]
@@ -131,5 +144,7 @@ def test_html_is_self_contained_escaped_and_has_the_filters():
     for select in ("f-severity", "f-code", "f-cluster", "f-namespace"):
         assert 'id="%s"' % select in page
     assert page.count('<tr class="finding"') == 3
-    assert '<tr class="finding" data-severity="error" data-code="SI404" data-cluster="prod" data-namespace="shop">' in page
+    assert (
+        '<tr class="finding" data-severity="error" data-code="SI404" data-cluster="prod" data-namespace="shop">' in page
+    )
     assert '<p class="not-diagnosed">Not diagnosed: %s</p>' % GONE in page
