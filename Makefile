@@ -78,7 +78,7 @@ ruff: setup
 	$(BIN)/ruff format --check plugins tests tools examples
 
 mypy: setup
-	$(BIN)/mypy plugins/module_utils plugins/inventory tools
+	$(BIN)/mypy plugins/module_utils plugins/inventory plugins/action tools
 
 yamllint: setup
 	$(BIN)/yamllint -s .

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Dict
+from typing import Any, Dict, Mapping
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
@@ -37,6 +37,7 @@ class ActionModule(ActionBase):
     def run(self, tmp: Any = None, task_vars: Any = None) -> Dict[str, Any]:
         result = super().run(tmp, task_vars)
         del tmp
+        task_vars = task_vars or {}
         validation = ArgumentSpecValidator(SPEC).validate(dict(self._task.args))
         if validation.error_messages:
             result.update(failed=True, msg="; ".join(validation.error_messages))
@@ -44,11 +45,14 @@ class ActionModule(ActionBase):
         params = validation.validated_parameters
         params["report_dir"] = os.path.abspath(params["report_dir"])  # relative: to where the run started
         if not params.get("results"):
-            hostvars = (task_vars or {}).get("hostvars") or {}
+            hostvars = task_vars.get("hostvars") or {}
             results = {}
             for host in params["hosts"]:
-                host_vars = hostvars.get(host) if host in hostvars else None
-                value = host_vars.get(params["result_var"]) if host_vars is not None else None
+                if host == task_vars.get("inventory_hostname"):
+                    value = task_vars.get(params["result_var"])  # this host (also the implicit localhost)
+                else:
+                    host_vars = hostvars[host] if hostvars else None
+                    value = host_vars.get(params["result_var"]) if isinstance(host_vars, Mapping) else None
                 results[host] = plain(value) if value is not None else None
             params["results"] = results
         try:
