@@ -15,9 +15,10 @@ description:
   - The last task of a diagnosis run, per host, after the reports were written. It reads the host's
     registered M(meshops.sidecar_injection.injection_diagnose) result and ends the host in one of three ways.
   - Diagnosed and below the gate O(fail_on) - ok.
-  - Diagnosed, with findings at O(fail_on) or worse - B(failed), with a message naming the counts per
-    severity and the report, e.g. C(prod-eu: gate breached: 5 findings at warning or worse (2 error, 3
-    warning); see reports/prod-eu.json). C(ansible-playbook) exits with 2.
+  - "Diagnosed, with findings at O(fail_on) or worse - B(failed), with a message naming the counts per
+    severity and the report, e.g. C(prod-eu: gate breached: 5 findings at warning or worse, 2 error and 3
+    warning; see reports/prod-eu.json) (the real message puts the counts in parentheses).
+    C(ansible-playbook) exits with 2."
   - Not diagnosed (no result, or the diagnosis failed - unreachable API server, bad credentials,
     unreadable snapshot) - B(unreachable), the way Ansible reports a host it could not reach, with the
     cause. C(ansible-playbook) exits with 4 (4 wins over 2 when both happen), and AWX / Automation
