@@ -81,14 +81,29 @@ def blocked_workloads(document: Dict[str, Any]) -> List[Tuple[str, Dict[str, Any
     return pairs
 
 
+def _key(ref: Dict[str, Any]) -> Tuple[Any, Any, Any]:
+    return (ref.get("kind"), ref.get("namespace"), ref.get("name"))
+
+
 def restart_candidates(document: Dict[str, Any]) -> List[Dict[str, Any]]:
-    """Workload refs whose restart would bring the sidecar."""
+    """Workload refs whose restart would bring the sidecar. Without the per-workload answer: those
+    SI604/SI605 name that no other error or warning finding affects (a restart while something still
+    blocks the path would only take replicas down)."""
     if "workloads" in document:
         return [w.get("ref") or {} for w in document.get("workloads") or [] if (w.get("restart") or {}).get("helps")]
+    blocked = {
+        _key(ref)
+        for finding in document.get("findings") or []
+        if finding.get("code") not in RESTART_CODES
+        and severity_rank(finding.get("severity") or "info") >= severity_rank("warning")
+        for ref in finding.get("affects") or []
+    }
     refs: List[Dict[str, Any]] = []
     for finding in document.get("findings") or []:
         if finding.get("code") in RESTART_CODES:
-            refs.extend(r for r in finding.get("affects") or [] if r.get("kind") in WORKLOAD_KINDS)
+            refs.extend(
+                r for r in finding.get("affects") or [] if r.get("kind") in WORKLOAD_KINDS and _key(r) not in blocked
+            )
     return refs
 
 
