@@ -26,13 +26,14 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 PYTEST := $(PY) -m pytest
 
-.PHONY: help setup demo demo-live test lint ruff mypy ansible-lint yamllint docs docs-check units units-min integration \
+.PHONY: help setup demo demo-live demo-fleet test lint ruff mypy ansible-lint yamllint docs docs-check units units-min integration \
         conformance sanity ansible-units molecule bench dist dist-check ee-check clean
 
 help:
 	@echo "make demo     diagnose the bundled broken example cluster and print the report"
 	@echo "make test     the whole suite: lint, unit, integration, sanity, ansible-test units, molecule, build"
 	@echo "make demo-live [MESH=istio|linkerd] [BREAK=wrong-ca|...]  start a live test cluster, diagnose it, stop it"
+	@echo "make demo-fleet  diagnose a fleet of test API servers (healthy, broken, unreachable, 403) into reports/demo-fleet/reports"
 	@echo "make setup    create .venv and .collections (pinned, offline-friendly; runs automatically)"
 	@echo "make lint | units | units-min | integration | sanity | ansible-units | molecule | bench | docs | dist | ee-check | clean"
 
@@ -61,6 +62,15 @@ demo-live: setup
 	  head -1 $(LIVE)/kubesim.log; \
 	  printf 'all:\n  hosts:\n    kubesim-$(MESH)$(if $(BREAK),-$(BREAK)):\n      kubeconfig: %s\n' $(LIVE)/kubeconfig > $(LIVE)/inventory.yml; \
 	  $(BIN)/ansible-playbook playbooks/diagnose.yml -i $(LIVE)/inventory.yml -e report_dir=$(LIVE)
+
+# A fleet of test API server processes through the kubeconfig inventory plugin and diagnose.yml
+# (tests/fleet/fleet.py); exit code 4 is the expected outcome (one cluster is unreachable). The
+# screenshot needs Debian's chromium and chromium-driver (installed by apt-get when root).
+FLEET := $(REPORTS)/demo-fleet
+demo-fleet: setup
+	@rm -rf $(FLEET)
+	@$(PY) -m tests.fleet --out $(FLEET) --screenshot $(FLEET)/fleet.png; rc=$$?; \
+	  [ $$rc -eq 4 ] || { echo "demo-fleet: expected exit code 4 (one cluster unreachable), got $$rc"; exit 1; }
 
 test: setup
 	@start=$$(date +%s); \
