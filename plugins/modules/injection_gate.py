@@ -38,11 +38,6 @@ options:
     type: str
     choices: [never, info, warning, error]
     default: never
-attributes:
-  check_mode:
-    support: full
-  action:
-    support: full
 seealso:
   - module: meshops.sidecar_injection.injection_diagnose
   - module: meshops.sidecar_injection.injection_report

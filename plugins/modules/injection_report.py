@@ -62,11 +62,6 @@ options:
     description: How many root causes the C(set_stats) data lists.
     type: int
     default: 5
-attributes:
-  check_mode:
-    support: full
-  action:
-    support: full
 notes:
   - The outcome is V(not_diagnosed) when any host could not be diagnosed, else V(gate_breached) when any
     breached the gate, else V(passed).
