@@ -110,7 +110,9 @@ def test_diagnose_playbook_over_the_inventory_plugin(tmp_path, kubesim_factory):
     )
 
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert os.listdir(reports) == [EKS_HOST + ".json"]
+    assert sorted(os.listdir(reports)) == sorted(
+        [EKS_HOST + ".json", EKS_HOST + ".md", "fleet.html", "fleet.json", "junit.xml", "sidecar_injection.prom"]
+    )
     report = json.loads((reports / (EKS_HOST + ".json")).read_text())
     assert report["cluster"] == {"name": EKS_HOST, "source": "live", "server": sim.url, "context": EKS, "path": None}
     assert report["summary"]["severities"]["error"] > 0
