@@ -26,7 +26,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 PYTEST := $(PY) -m pytest
 
-.PHONY: help setup demo demo-live demo-fleet test lint ruff mypy ansible-lint yamllint docs docs-check units units-min integration \
+.PHONY: help setup demo demo-live demo-fleet demo-min test lint ruff mypy ansible-lint yamllint docs docs-check units units-min integration \
         conformance sanity ansible-units molecule bench dist dist-check ee-check clean
 
 help:
@@ -35,7 +35,7 @@ help:
 	@echo "make demo-live [MESH=istio|linkerd] [BREAK=wrong-ca|...]  start a live test cluster, diagnose it, stop it"
 	@echo "make demo-fleet  diagnose a fleet of test API servers (healthy, broken, unreachable, 403) into reports/demo-fleet/reports"
 	@echo "make setup    create .venv and .collections (pinned, offline-friendly; runs automatically)"
-	@echo "make lint | units | units-min | integration | sanity | ansible-units | molecule | bench | docs | dist | ee-check | clean"
+	@echo "make lint | units | units-min | demo-min | integration | sanity | ansible-units | molecule | bench | docs | dist | ee-check | clean"
 
 setup: $(STAMP)
 
@@ -74,7 +74,7 @@ demo-fleet: setup
 
 test: setup
 	@start=$$(date +%s); \
-	for gate in lint units units-min integration sanity ansible-units molecule dist-check ee-check; do \
+	for gate in lint units units-min demo-min integration sanity ansible-units molecule dist-check ee-check; do \
 	  echo; echo "######## make $$gate"; \
 	  $(MAKE) --no-print-directory $$gate || { echo "FAILED: make $$gate"; exit 1; }; \
 	done; \
@@ -120,6 +120,16 @@ $(MIN_STAMP): requirements.txt tools/min_env.sh meta/runtime.yml galaxy.yml
 units-min: $(MIN_STAMP)
 	ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/.collections-min .venv-min/bin/python -m pytest -q -p no:cacheprovider \
 	  -o pythonpath=".collections-min ." --confcutdir=tests/unit tests/unit
+
+# `make demo` once more in .venv-min (ansible-core 2.16.0, kubernetes.core 5.0.0, the requirements.txt
+# floors): the playbook must run there and find exactly what it finds at the pinned versions.
+DEMO_MIN := $(BUILD)/demo-min
+demo-min: $(MIN_STAMP) setup
+	@rm -rf $(DEMO_MIN) && mkdir -p $(DEMO_MIN)
+	ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/.collections-min ANSIBLE_HOME=$(DEMO_MIN)/ansible-home \
+	  .venv-min/bin/ansible-playbook playbooks/diagnose.yml -i examples/inventory.yml -e report_dir=$(DEMO_MIN)/min > $(DEMO_MIN)/min.log
+	$(BIN)/ansible-playbook playbooks/diagnose.yml -i examples/inventory.yml -e report_dir=$(DEMO_MIN)/pinned > $(DEMO_MIN)/pinned.log
+	$(PY) tools/same_findings.py $(DEMO_MIN)/pinned $(DEMO_MIN)/min
 
 conformance: setup
 	$(PYTEST) -q -m conformance tests
