@@ -25,6 +25,7 @@ description:
     naming the skipped checks; kinds missing from an offline snapshot are reported as C(SI803).
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
+  - meshops.sidecar_injection.live_read
 options:
   src:
     description:
@@ -110,11 +111,6 @@ options:
       - Page size of the LIST requests made against a live cluster.
     type: int
     default: 500
-  retries:
-    description:
-      - How many times a live request is retried on HTTP 429, 5xx or a reset connection.
-    type: int
-    default: 5
   report_path:
     description:
       - Write the full JSON report (cluster, summary, findings, verdicts) to this file. The folder is

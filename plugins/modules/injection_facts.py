@@ -30,6 +30,7 @@ description:
   - Returns a summary (and with O(return_snapshot) the snapshot); it sets no facts.
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
+  - meshops.sidecar_injection.live_read
 options:
   manifests:
     description:
@@ -96,12 +97,6 @@ options:
       - Also return the snapshot itself as RV(snapshot). It can be large on big clusters; prefer O(dest).
     type: bool
     default: false
-  retries:
-    description:
-      - How many times a request is retried after HTTP 429 (honouring C(Retry-After)), a 5xx status, a
-        reset connection or a read timeout, with exponential backoff and jitter.
-    type: int
-    default: 5
 requirements:
   - kubernetes >= 24.2.0 (live mode)
   - PyYAML (offline mode)

@@ -1181,6 +1181,29 @@ CATALOGUE = {
             "execution environment."
         ),
     },
+    "SI805": {
+        "slug": "check-skipped-read-failed",
+        "severity": "warning",
+        "mesh": "any",
+        "action": "manual",
+        "group": "coverage",
+        "origin": "project",
+        "when": (
+            "a resource type could not be read from a live cluster (HTTP 5xx or 429 after the retries, a reset "
+            "connection, a timeout, or the per-cluster deadline ran out), so the checks that need it were "
+            "skipped; names them"
+        ),
+        "detect": (
+            "The live read of a kind failed after the client's retry policy (k8s/retry.py) gave up, or was not "
+            "attempted because the `deadline` option ran out. The skipped and narrowed checks come from what "
+            "each check declares (rules/registry.py). A live run with such a gap only partly diagnosed the "
+            "cluster: `fail_on: warning` gates count it."
+        ),
+        "fix": (
+            "Check the API server's health (`kubectl get --raw '/readyz?verbose'`) and rerun; for a slow server "
+            "raise `request_timeout`, `retries` or `deadline`."
+        ),
+    },
 }
 
 
