@@ -334,7 +334,7 @@ class Gatherer(object):
         try:
             return self.client.get("/version")
         except ApiError as exc:
-            self.gaps.append(gap("version", failure_reason(exc), exc.message))
+            self.gaps.append(gap("version", failure_reason(exc), failure_message(exc)))
             return None
 
     def _phase1(self) -> None:
@@ -381,9 +381,27 @@ class Gatherer(object):
         control_plane = self.control_plane
         if control_plane is None:  # pragma: no cover - _phase1 always decides it
             return
+        if not control_plane.namespaces and self._control_plane_unknown():
+            return
         for resource in CONTROL_PLANE_LISTS:
             self._control_plane_list(resource, control_plane)
         self._secrets(control_plane)
+
+    def _control_plane_unknown(self) -> bool:
+        """Neither the webhook configurations nor the Deployments could be read, and no namespace was
+        named: where the control plane runs is unknown, so its kinds were not read (not "none there")."""
+        unread = {g["resource"] for g in self.gaps}
+        if not {"mutatingwebhookconfigurations", "deployments"} <= unread:
+            return False
+        deadline = getattr(getattr(self.client, "deadline", None), "expired", lambda: False)()
+        for resource in CONTROL_PLANE_LISTS + ("secrets",):
+            self._gap(
+                resource,
+                "deadline" if deadline else "error",
+                "not read: the control-plane namespaces are unknown because neither mutatingwebhookconfigurations "
+                "nor deployments could be read (name them with control_plane_namespaces)",
+            )
+        return True
 
     def _control_plane_list(self, resource: str, control_plane: ControlPlane) -> None:
         """One LIST per control-plane namespace; a 403 in one namespace is a gap for that namespace only."""
