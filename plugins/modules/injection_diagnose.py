@@ -207,9 +207,18 @@ summary:
       description: Number of findings per code.
       type: dict
     gaps:
-      description: Resource kinds that could not be read, and why.
+      description:
+        - Resource kinds that could not be read, and why (C(forbidden), C(error), C(deadline), C(absent)), with the
+          checks each one skipped; a 403 on one control-plane namespace or one certificate Secret carries
+          C(namespace) (and C(name)).
       type: list
       elements: dict
+    coverage:
+      description:
+        - C(complete) is false when a live read failed (403, errors after the retries, the deadline); then the
+          counts cover only what was read and C(message) names what was not.
+      type: dict
+      sample: {"complete": false, "message": "only partly diagnosed: could not read pods (error)"}
     requests:
       description: API requests made (live mode).
       type: int
