@@ -76,6 +76,8 @@ def _partial_text(gap: Dict[str, Any], rules: Sequence[Rule]) -> str:
 
 def where(gap: Dict[str, Any]) -> str:
     """`secrets istio-system/istio-ca-secret`, `configmaps in namespace istio-system` or `pods`."""
+    if gap.get("read_namespaces"):
+        return "%s at the cluster scope (read in %s only)" % (gap["resource"], ", ".join(gap["read_namespaces"]))
     if gap.get("namespace") is None:
         return gap["resource"]
     if gap.get("name"):
@@ -87,6 +89,8 @@ def forbidden(gap: Dict[str, Any], run: RunResult, rules: Sequence[Rule] = ()) -
     resource = gap["resource"]
     if gap.get("namespace") is not None:
         return _forbidden_part(gap, rules)
+    if gap.get("read_namespaces"):
+        return _forbidden_cluster_scope(gap, rules)
     if resource == "version":
         what = "read the server version (GET /version)"
         ops = [inspect(CLUSTER, "version", "-o", "json", why="as the diagnosing identity")]
@@ -128,6 +132,28 @@ def _forbidden_part(gap: Dict[str, Any], rules: Sequence[Rule]) -> Finding:
                 ),
             ],
             "let the diagnosing identity read %s" % where(gap),
+        ),
+    )
+
+
+def _forbidden_cluster_scope(gap: Dict[str, Any], rules: Sequence[Rule]) -> Finding:
+    """SI801 for a cluster-wide LIST that was refused while the control-plane namespaces could be read."""
+    resource = gap["resource"]
+    return Finding(
+        code="SI801",
+        kind="",
+        message="the diagnosing identity may not list %s at the cluster scope; it was read in %s only, so %s"
+        % (resource, ", ".join(gap["read_namespaces"]), _partial_text(gap, rules)),
+        evidence=[evidence("API server", "403 Forbidden", gap.get("message") or "")],
+        plan=_plan(
+            [
+                inspect(CLUSTER, "auth", "can-i", "list", _resource_arg(resource), "--all-namespaces"),
+                note(
+                    "grant the diagnosing identity list on %s in a ClusterRole bound to it, then rerun"
+                    % _resource_arg(resource)
+                ),
+            ],
+            "let the diagnosing identity read %s" % resource,
         ),
     )
 

@@ -20,13 +20,14 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot
 def describe(gap: Dict[str, Any]) -> Dict[str, Any]:
     """The gap with `checks` (codes skipped without it) and `narrowed` (codes that run without it).
 
-    A gap of one namespace or one named Secret keeps `namespace` (and `name`): the kind was read
-    elsewhere, so nothing is skipped, and every check that reads the kind ran without that part."""
+    A gap of one namespace or one named Secret keeps `namespace` (and `name`), one of a cluster-wide
+    LIST read only in the control-plane namespaces `read_namespaces`: the kind was read in part, so
+    nothing is skipped, and every check that reads the kind ran without the rest."""
     out = {k: gap.get(k) for k in ("resource", "reason", "message")}
-    for key in ("namespace", "name"):
+    for key in ("namespace", "name", "read_namespaces"):
         if gap.get(key) is not None:
             out[key] = gap[key]
-    if gap.get("namespace") is not None:
+    if gap.get("namespace") is not None or gap.get("read_namespaces"):
         out["checks"] = []
         out["narrowed"] = reading_codes(gap["resource"], registry.RULES)
     else:

@@ -22,7 +22,9 @@ plus the reduced snapshot. A failed read records a coverage gap and gathering go
   * 403: reason "forbidden" with the API server's message. It is narrowed to what was refused: a
     control-plane list forbidden in one namespace is a gap for that namespace (the kind keeps the
     other namespaces' objects), a certificate Secret forbidden by name a gap for that Secret (the
-    others are kept); only when every read of the kind was refused is the whole kind a gap;
+    others are kept), and a forbidden cluster-wide LIST of a namespaced kind is retried once per
+    control-plane namespace (the gap then lists `read_namespaces`); only when every read of the
+    kind was refused is the whole kind a gap;
   * 429/5xx/reset/read timeout still failing after the client's retries: reason "error";
   * the per-cluster deadline ran out: reason "deadline", for that kind and for every kind after it
     (the client then refuses at once, so the host ends at the deadline plus one request timeout);
@@ -66,6 +68,9 @@ MAX_GONE_RESTARTS = 2
 FIRST = ("mutatingwebhookconfigurations", "validatingwebhookconfigurations", "deployments")
 CLUSTER_KINDS = FIRST + tuple(k for k, s in snap.RESOURCES.items() if s.where == "cluster" and k not in FIRST)
 CONTROL_PLANE_LISTS = tuple(k for k, s in snap.RESOURCES.items() if s.where == "control-plane" and k != "secrets")
+# Namespaced kinds listed cluster-wide whose 403 falls back to a LIST per control-plane namespace
+# (events are two filtered queries and stay cluster-wide).
+NAMESPACE_FALLBACK = frozenset(k for k in CLUSTER_KINDS if snap.RESOURCES[k].namespaced and k != "events")
 EVENT_QUERIES = (
     ("Warning", {"fieldSelector": "type=Warning"}),
     ("InjectionSkipped", {"fieldSelector": "reason=InjectionSkipped"}),
@@ -350,10 +355,40 @@ class Gatherer(object):
                 else:
                     self.resources[resource] = self._list(resource, resource_path(resource))
             except ApiError as exc:
-                self._failed(resource, exc)
+                refused: Optional[ApiError] = exc if exc.status == 403 and resource in NAMESPACE_FALLBACK else None
+                if refused is None:
+                    self._failed(resource, exc)
+            else:
+                refused = None
             if resource == "deployments":
                 self._decide_control_plane()
+            if refused is not None:
+                self._in_control_plane_namespaces(resource, refused)
             self.log("%s: %d kept" % (resource, len(self.resources.get(resource, ()))))
+
+    def _in_control_plane_namespaces(self, resource: str, refused: ApiError) -> None:
+        """A cluster-wide LIST was forbidden: read the kind in each control-plane namespace instead (an
+        identity with Roles there only). The kind is then partial: a gap with `read_namespaces`."""
+        namespaces = self.control_plane.namespaces if self.control_plane is not None else []
+        items: List[Dict[str, Any]] = []
+        read: List[str] = []
+        for namespace in namespaces:
+            try:
+                items.extend(self._list(resource, resource_path(resource, namespace)))
+            except ApiError as exc:
+                if exc.status == 403:
+                    continue
+                self._failed(resource, exc)
+                return
+            read.append(namespace)
+        if not read:
+            self._failed(resource, refused)
+            return
+        self.resources[resource] = items
+        item = gap(resource, "forbidden", refused.message)
+        item["read_namespaces"] = read
+        self.gaps.append(item)
+        self.log("gap: %s at the cluster scope forbidden, read in %s only" % (resource, ", ".join(read)))
 
     def _events(self) -> List[Dict[str, Any]]:
         merged: Dict[Any, Dict[str, Any]] = OrderedDict()

@@ -158,3 +158,32 @@ def teardown_module(module):
     if path and RESULTS:
         with open(path, "w") as handle:
             json.dump(RESULTS, handle, indent=1)
+
+
+def test_pods_forbidden_only_at_the_cluster_scope_are_read_in_the_control_plane(sim):
+    # an identity with a Role in istio-system but no ClusterRole for pods
+    sim.add_rule({"action": "forbid", "verbs": ["list"], "apiGroups": [""], "resources": ["pods"], "namespaces": [""]})
+    result = run(params(sim))
+    [gap] = result["summary"]["gaps"]
+    assert (gap["resource"], gap["reason"], gap["read_namespaces"], gap["checks"]) == (
+        "pods",
+        "forbidden",
+        ["istio-system"],
+        [],
+    )
+    [finding] = [f for f in result["findings"] if f["code"] == "SI801"]
+    assert finding["severity"] == "warning"
+    assert finding["message"].startswith(
+        "the diagnosing identity may not list pods at the cluster scope; it was read in istio-system only, so these "
+        "checks ran without it: "
+    )
+    assert result["summary"]["coverage"]["message"] == (
+        "only partly diagnosed: could not read pods at the cluster scope (read in istio-system only) (forbidden)"
+    )
+    pods = [r for r in sim.requests if r.get("resource") == "pods"]
+    assert [(r["status"], r["path"].split("?")[0]) for r in pods] == [
+        (403, "/api/v1/pods"),
+        (200, "/api/v1/namespaces/istio-system/pods"),
+    ]
+    control_plane_pods = len(sim.list("v1/pods", "istio-system"))
+    assert control_plane_pods > 0 and result["summary"]["pods"]["total"] == control_plane_pods

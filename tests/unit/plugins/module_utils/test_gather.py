@@ -51,6 +51,7 @@ class FakeCluster(object):
         self.version = version or {"gitVersion": "v1.31.4", "major": "1", "minor": "31"}
         self.forbidden = set()  # (resource, namespace or None, verb)
         self.forbidden_names = set()  # (resource, namespace, name): an identity limited by resourceNames
+        self.forbidden_cluster_scope = set()  # (resource, verb): refused cluster-wide, allowed per namespace
         self.gone = {}  # resource -> number of 410s to answer on continue requests
         self.log = []
 
@@ -72,6 +73,7 @@ class FakeCluster(object):
             (resource, namespace, verb) in self.forbidden
             or (resource, None, verb) in self.forbidden
             or (resource, namespace, name) in self.forbidden_names
+            or (namespace is None and (resource, verb) in self.forbidden_cluster_scope)
         ):
             scope = 'in the namespace "%s"' % namespace if namespace else "at the cluster scope"
             group = snap.RESOURCES[resource].group
@@ -414,6 +416,40 @@ def test_a_control_plane_list_forbidden_in_one_namespace_keeps_the_others():
     assert [p for p in cluster.paths() if p.endswith("/configmaps")] == [
         "/api/v1/namespaces/istio-system/configmaps",
         "/api/v1/namespaces/linkerd/configmaps",
+    ]
+
+
+def test_a_cluster_wide_list_forbidden_falls_back_to_the_control_plane_namespaces():
+    cluster = istio_cluster()
+    cluster.forbidden_cluster_scope.add(("pods", "list"))
+    s, _unused, _unused = run(cluster)
+    assert [(snap.namespace_of(p), snap.name_of(p)) for p in s["resources"]["pods"]] == [("istio-system", "istiod-1")]
+    assert s["gaps"] == [
+        {
+            "resource": "pods",
+            "reason": "forbidden",
+            "message": 'pods is forbidden: User "tester" cannot list resource "pods" in API group "" at the cluster '
+            "scope",
+            "read_namespaces": ["istio-system"],
+        }
+    ]
+    # one extra LIST per control-plane namespace, not per application namespace
+    assert [p for p in cluster.paths() if p.endswith("/pods")] == [
+        "/api/v1/pods",
+        "/api/v1/namespaces/istio-system/pods",
+    ]
+
+
+def test_a_kind_forbidden_everywhere_is_a_whole_kind_gap_after_the_fallback():
+    cluster = istio_cluster()
+    cluster.forbidden.add(("deployments", None, "list"))
+    s, _unused, _unused = run(cluster)
+    assert "deployments" not in s["resources"]
+    assert [g["resource"] for g in s["gaps"]] == ["deployments"] and "read_namespaces" not in s["gaps"][0]
+    # the webhook still names istio-system as a control-plane namespace, so its Deployments were tried there
+    assert [p for p in cluster.paths() if p.endswith("/deployments")] == [
+        "/apis/apps/v1/deployments",
+        "/apis/apps/v1/namespaces/istio-system/deployments",
     ]
 
 
