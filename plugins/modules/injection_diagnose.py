@@ -22,7 +22,10 @@ description:
     file is an output of the run, not a change. In check mode the diagnosis runs and returns everything
     as usual, and no file is written.
   - A resource kind the identity may not read (HTTP 403) narrows the diagnosis and is reported as C(SI801)
-    naming the skipped checks; kinds missing from an offline snapshot are reported as C(SI803).
+    naming the skipped checks (narrowed to the namespace or certificate Secret refused, when only that
+    was); a kind whose live read kept failing (5xx, 429, reset, timeout) or that the O(deadline) left
+    unread is C(SI805), a warning; then C(summary.coverage.complete) is false and the summary says the
+    cluster was only partly diagnosed. Kinds missing from an offline snapshot are reported as C(SI803).
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
   - meshops.sidecar_injection.live_read

@@ -24,9 +24,11 @@ description:
     O(dest), and produces the same snapshot for the same cluster state.
   - Secrets are reduced to their public certificates as soon as they are read; private keys are never
     returned, logged or written.
-  - A kind the identity may not read (HTTP 403) becomes a coverage gap naming the checks it disables
-    and gathering goes on; an unreachable API server, bad credentials or a TLS failure fail the task
-    with one message naming the server.
+  - A kind the identity may not read (HTTP 403), one whose read still fails after O(retries), or one
+    not read when O(deadline) ran out becomes a coverage gap naming the checks it disables, and
+    gathering goes on; a 403 on one control-plane namespace or one certificate Secret is a gap for
+    that part only. An unreachable API server, bad credentials, a TLS failure, or no kind readable at
+    all fail the task with one message naming the server.
   - Returns a summary (and with O(return_snapshot) the snapshot); it sets no facts.
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
