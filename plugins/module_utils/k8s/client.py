@@ -246,6 +246,8 @@ class KubeClient(object):
                     reason="Timeout" if isinstance(exc, ReadTimeoutError) else "ConnectionReset",
                 ) from None
             except HTTPError as exc:
+                if self.deadline.expired():  # a connect cut short by the deadline says nothing about the server
+                    raise self._out_of_time(path, attempt + 1, describe_connection_error(exc)) from None
                 raise KubeClientError(
                     "Cannot reach the Kubernetes API server at %s: %s" % (self.host, describe_connection_error(exc))
                 ) from None

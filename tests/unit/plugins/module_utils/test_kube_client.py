@@ -348,3 +348,24 @@ def test_the_private_kubernetes_core_helpers_we_build_on_keep_their_contract():
     assert (auth["host"], auth["api_key"], auth["verify_ssl"]) == ("https://k.example:6443", "t", False)
     headers = core_client._create_headers(None, impersonate_user="alice", impersonate_groups=["ops", "dev"])
     assert headers == {"Impersonate-User": "alice", "Impersonate-Group": ["ops", "dev"]}
+
+
+def test_a_connect_cut_short_by_the_deadline_is_the_deadline_not_an_unreachable_server():
+    clock = Clock()
+    c, _unused = client(ScriptedPool())
+    c.deadline = kube_client.Deadline(5.0, clock=clock)
+
+    class SlowConnect(object):
+        calls = []
+
+        def request(self, method, url, **kwargs):
+            self.calls.append(kwargs["timeout"])
+            clock.now += 5.0  # the shortened connect timeout ran out together with the deadline
+            raise NewConnectionError(None, "Failed to establish a new connection: timed out")
+
+    c.pool = SlowConnect()
+    with pytest.raises(kube_client.DeadlineExceeded) as exc:
+        c.get("/api/v1/pods")
+    assert exc.value.message == (
+        "the deadline of 5s for this cluster ran out (GET /api/v1/pods, 1 attempt, last: connection timed out)"
+    )
