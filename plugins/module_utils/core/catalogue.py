@@ -1130,7 +1130,10 @@ CATALOGUE = {
         "detect": (
             "A 403 answer to a LIST (or to the GET of a named certificate Secret, or of /version) while "
             "gathering live. The skipped and narrowed checks are derived from what each check declares it "
-            "needs (rules/registry.py), so this list, the module warning and the report's skipped list agree."
+            "needs (rules/registry.py), so this list, the module warning and the report's skipped list agree. "
+            "A 403 in one control-plane namespace or on one certificate Secret is reported for that part only "
+            "(the rest of the kind is read, and the checks that read it are named); a forbidden cluster-wide "
+            "LIST of a namespaced kind is retried in each control-plane namespace."
         ),
         "fix": (
             "Grant the diagnosing identity get/list on the kind (the finding prints the `kubectl auth can-i` "
