@@ -22,9 +22,13 @@ description:
     file is an output of the run, not a change. In check mode the diagnosis runs and returns everything
     as usual, and no file is written.
   - A resource kind the identity may not read (HTTP 403) narrows the diagnosis and is reported as C(SI801)
-    naming the skipped checks; kinds missing from an offline snapshot are reported as C(SI803).
+    naming the skipped checks (narrowed to the namespace or certificate Secret refused, when only that
+    was); a kind whose live read kept failing (5xx, 429, reset, timeout) or that the O(deadline) left
+    unread is C(SI805), a warning; then C(summary.coverage.complete) is false and the summary says the
+    cluster was only partly diagnosed. Kinds missing from an offline snapshot are reported as C(SI803).
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
+  - meshops.sidecar_injection.live_read
 options:
   src:
     description:
@@ -110,11 +114,6 @@ options:
       - Page size of the LIST requests made against a live cluster.
     type: int
     default: 500
-  retries:
-    description:
-      - How many times a live request is retried on HTTP 429, 5xx or a reset connection.
-    type: int
-    default: 5
   report_path:
     description:
       - Write the full JSON report (cluster, summary, findings, verdicts) to this file. The folder is
@@ -211,9 +210,18 @@ summary:
       description: Number of findings per code.
       type: dict
     gaps:
-      description: Resource kinds that could not be read, and why.
+      description:
+        - Resource kinds that could not be read, and why (C(forbidden), C(error), C(deadline), C(absent)), with the
+          checks each one skipped; a 403 on one control-plane namespace or one certificate Secret carries
+          C(namespace) (and C(name)).
       type: list
       elements: dict
+    coverage:
+      description:
+        - C(complete) is false when a live read failed (403, errors after the retries, the deadline); then the
+          counts cover only what was read and C(message) names what was not.
+      type: dict
+      sample: {"complete": false, "message": "only partly diagnosed: could not read pods (error)"}
     requests:
       description: API requests made (live mode).
       type: int

@@ -24,12 +24,15 @@ description:
     O(dest), and produces the same snapshot for the same cluster state.
   - Secrets are reduced to their public certificates as soon as they are read; private keys are never
     returned, logged or written.
-  - A kind the identity may not read (HTTP 403) becomes a coverage gap naming the checks it disables
-    and gathering goes on; an unreachable API server, bad credentials or a TLS failure fail the task
-    with one message naming the server.
+  - A kind the identity may not read (HTTP 403), one whose read still fails after O(retries), or one
+    not read when O(deadline) ran out becomes a coverage gap naming the checks it disables, and
+    gathering goes on; a 403 on one control-plane namespace or one certificate Secret is a gap for
+    that part only. An unreachable API server, bad credentials, a TLS failure, or no kind readable at
+    all fail the task with one message naming the server.
   - Returns a summary (and with O(return_snapshot) the snapshot); it sets no facts.
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
+  - meshops.sidecar_injection.live_read
 options:
   manifests:
     description:
@@ -96,12 +99,6 @@ options:
       - Also return the snapshot itself as RV(snapshot). It can be large on big clusters; prefer O(dest).
     type: bool
     default: false
-  retries:
-    description:
-      - How many times a request is retried after HTTP 429 (honouring C(Retry-After)), a 5xx status, a
-        reset connection or a read timeout, with exponential backoff and jitter.
-    type: int
-    default: 5
 requirements:
   - kubernetes >= 24.2.0 (live mode)
   - PyYAML (offline mode)

@@ -1130,7 +1130,10 @@ CATALOGUE = {
         "detect": (
             "A 403 answer to a LIST (or to the GET of a named certificate Secret, or of /version) while "
             "gathering live. The skipped and narrowed checks are derived from what each check declares it "
-            "needs (rules/registry.py), so this list, the module warning and the report's skipped list agree."
+            "needs (rules/registry.py), so this list, the module warning and the report's skipped list agree. "
+            "A 403 in one control-plane namespace or on one certificate Secret is reported for that part only "
+            "(the rest of the kind is read, and the checks that read it are named); a forbidden cluster-wide "
+            "LIST of a namespaced kind is retried in each control-plane namespace."
         ),
         "fix": (
             "Grant the diagnosing identity get/list on the kind (the finding prints the `kubectl auth can-i` "
@@ -1179,6 +1182,29 @@ CATALOGUE = {
             "Install the library on the host that runs the modules (the Ansible controller for inventory "
             "hosts with connection local): `pip install -r requirements.txt` of this collection, or the "
             "execution environment."
+        ),
+    },
+    "SI805": {
+        "slug": "check-skipped-read-failed",
+        "severity": "warning",
+        "mesh": "any",
+        "action": "manual",
+        "group": "coverage",
+        "origin": "project",
+        "when": (
+            "a resource type could not be read from a live cluster (HTTP 5xx or 429 after the retries, a reset "
+            "connection, a timeout, or the per-cluster deadline ran out), so the checks that need it were "
+            "skipped; names them"
+        ),
+        "detect": (
+            "The live read of a kind failed after the client's retry policy (k8s/retry.py) gave up, or was not "
+            "attempted because the `deadline` option ran out. The skipped and narrowed checks come from what "
+            "each check declares (rules/registry.py). A live run with such a gap only partly diagnosed the "
+            "cluster: `fail_on: warning` gates count it."
+        ),
+        "fix": (
+            "Check the API server's health (`kubectl get --raw '/readyz?verbose'`) and rerun; for a slow server "
+            "raise `request_timeout`, `retries` or `deadline`."
         ),
     },
 }

@@ -13,9 +13,12 @@ There is no discovery, no DynamicClient and no model objects, which keeps a 50,0
 Failures:
   * connection refused, name resolution, TLS, proxy errors and 401 raise `KubeClientError` at once,
     with one message naming the server URL and the cause (never a token or a stack trace);
-  * 429 (honouring Retry-After), 5xx, connection resets and read timeouts are retried with
-    exponential backoff and jitter, `retries` times; a connection that still fails is a
-    `KubeClientError`, a status that still fails an `ApiError`;
+  * 429 (honouring a capped Retry-After), 5xx, connection resets and read timeouts are retried by
+    the one policy of k8s/retry.py (`retries` times, exponential backoff with jitter, never past the
+    per-cluster deadline); a status that still fails is an `ApiError`, a connection that still
+    fails an `Unavailable` and a request the deadline no longer allows a `DeadlineExceeded` (both
+    ApiErrors with status 0, so the gatherer records that kind as a gap and goes on);
+  * every request's timeout is `request_timeout`, shortened to what the deadline leaves;
   * any other HTTP status raises `ApiError` with the API server's Status message; the caller decides
     (403 is a coverage gap, 404 "not there", 410 restarts a paginated list).
 """
@@ -25,7 +28,6 @@ from __future__ import annotations
 import errno
 import json
 import os
-import random
 import time
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 from urllib.parse import urlencode
@@ -53,6 +55,12 @@ except ImportError:  # reported by the module with missing_required_lib
 # kubernetes.core's option table has no third-party imports: keep it even without the client library,
 # so the module still accepts the options and can say which library is missing.
 from ansible_collections.kubernetes.core.plugins.module_utils.args_common import AUTH_ARG_SPEC
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.k8s.retry import (
+    Deadline,
+    RetryPolicy,
+    parse_retry_after,
+    retryable_status,
+)
 
 try:
     import kubernetes
@@ -70,8 +78,8 @@ except ImportError as exc:  # reported by the module with missing_required_lib
     KUBERNETES_IMPORT_ERROR = str(exc)
 
 USER_AGENT = "meshops.sidecar_injection/0.1.0"
-RETRY_STATUS = frozenset((429, 500, 502, 503, 504))
-MAX_RETRY_AFTER = 60.0
+DEFAULT_REQUEST_TIMEOUT = 30.0
+CONNECT_TIMEOUT = 10.0
 
 
 class KubeClientError(Exception):
@@ -89,6 +97,20 @@ class ApiError(Exception):
         self.path = path
 
 
+class Unavailable(ApiError):
+    """The connection kept failing (reset, read timeout) after the retries: this read, not the cluster."""
+
+    def __init__(self, message: str, path: str, reason: str = "Unavailable") -> None:
+        super().__init__(0, reason, message, path)
+
+
+class DeadlineExceeded(ApiError):
+    """The per-cluster deadline ran out before (or while retrying) this request."""
+
+    def __init__(self, message: str, path: str) -> None:
+        super().__init__(0, "DeadlineExceeded", message, path)
+
+
 def _status_message(body: bytes, fallback: str) -> Tuple[str, str]:
     """(reason, message) from a metav1.Status body, or the raw text when it is not one."""
     try:
@@ -99,15 +121,6 @@ def _status_message(body: bytes, fallback: str) -> Tuple[str, str]:
         return status.get("reason") or fallback, status["message"]
     text = body.decode("utf-8", "replace").strip()
     return fallback, text[:300] or fallback
-
-
-def _retry_after(value: Optional[str]) -> Optional[float]:
-    if not value:
-        return None
-    try:
-        return min(max(float(value), 0.0), MAX_RETRY_AFTER)
-    except ValueError:
-        return None  # an HTTP date: kube-apiserver only sends seconds
 
 
 def describe_connection_error(exc: BaseException) -> str:
@@ -133,7 +146,10 @@ def describe_connection_error(exc: BaseException) -> str:
 
 
 class KubeClient(object):
-    """GET JSON from one API server. `requests` counts every HTTP request sent (retries included)."""
+    """GET JSON from one API server. `requests` counts every HTTP request sent (retries included).
+
+    `timeout` is the per-request timeout in seconds (connect at most CONNECT_TIMEOUT of it);
+    `deadline` the per-cluster deadline in seconds from the client's creation (None: no deadline)."""
 
     def __init__(
         self,
@@ -144,7 +160,8 @@ class KubeClient(object):
         retries: int = 5,
         backoff: float = 0.5,
         max_backoff: float = 20.0,
-        timeout: Tuple[float, float] = (10.0, 120.0),
+        timeout: float = DEFAULT_REQUEST_TIMEOUT,
+        deadline: Optional[float] = None,
         sleep: Callable[[float], None] = time.sleep,
         log: Optional[Callable[[str], None]] = None,
         closer: Optional[Callable[[], None]] = None,
@@ -153,10 +170,9 @@ class KubeClient(object):
         self.host = host.rstrip("/")
         self.headers = headers if headers is not None else {}
         self.auth = auth
-        self.retries = max(0, int(retries))
-        self.backoff = backoff
-        self.max_backoff = max_backoff
-        self.timeout = urllib3.Timeout(connect=timeout[0], read=timeout[1]) if urllib3 else None
+        self.policy = RetryPolicy(retries=retries, backoff=backoff, max_backoff=max_backoff)
+        self.request_timeout = float(timeout)
+        self.deadline = Deadline(deadline)
         self.sleep = sleep
         self.log = log or (lambda msg: None)
         self.closer = closer
@@ -164,6 +180,10 @@ class KubeClient(object):
         self.bytes_received = 0
         self.context: Optional[str] = None  # kubeconfig context, set by client_from_params
         self.sleeps: List[float] = []
+
+    @property
+    def retries(self) -> int:
+        return self.policy.retries
 
     def url(self, path: str, params: Optional[Dict[str, Any]] = None) -> str:
         query = urlencode([(k, v) for k, v in (params or {}).items() if v is not None])
@@ -176,36 +196,58 @@ class KubeClient(object):
                 headers[key] = value
         return headers
 
-    def _delay(self, attempt: int, retry_after: Optional[float]) -> float:
-        if retry_after is not None:
-            return retry_after
-        return min(self.max_backoff, self.backoff * (2**attempt)) * random.uniform(0.5, 1.0)
+    def _timeout(self) -> Any:
+        seconds = self.deadline.timeout(self.request_timeout)
+        if urllib3 is None:  # pragma: no cover - the module reports the missing library first
+            return seconds
+        return urllib3.Timeout(connect=min(CONNECT_TIMEOUT, seconds), read=seconds, total=seconds)
+
+    def _out_of_time(self, path: str, attempts: int, why: str) -> DeadlineExceeded:
+        return DeadlineExceeded(
+            "the deadline of %gs for this cluster ran out (GET %s, %d attempt%s%s)"
+            % (
+                self.deadline.seconds or 0,
+                path,
+                attempts,
+                "" if attempts == 1 else "s",
+                ", last: " + why if why else "",
+            ),
+            path,
+        )
 
     def get(self, path: str, params: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
         """GET `path` and return the parsed JSON body; see the module docstring for errors."""
         url = self.url(path, params)
         attempt = 0
         while True:
+            if self.deadline.expired():
+                raise self._out_of_time(path, attempt, "")
             self.requests += 1
             started = time.monotonic()
             try:
                 response = self.pool.request(
-                    "GET", url, headers=self._headers(), timeout=self.timeout, retries=False, preload_content=False
+                    "GET", url, headers=self._headers(), timeout=self._timeout(), retries=False, preload_content=False
                 )
                 try:
                     body = response.data
                 finally:
                     response.release_conn()
             except (ProtocolError, ReadTimeoutError) as exc:
-                if attempt < self.retries:
-                    self._wait(attempt, None, path, describe_connection_error(exc))
+                why = describe_connection_error(exc)
+                if self._retry(attempt, None, path, why):
                     attempt += 1
                     continue
-                raise KubeClientError(
+                if self.deadline.expired() or attempt < self.policy.retries:
+                    raise self._out_of_time(path, attempt + 1, why) from None
+                raise Unavailable(
                     "Cannot read from the Kubernetes API server at %s: %s (GET %s, %d attempts)"
-                    % (self.host, describe_connection_error(exc), path, attempt + 1)
+                    % (self.host, why, path, attempt + 1),
+                    path,
+                    reason="Timeout" if isinstance(exc, ReadTimeoutError) else "ConnectionReset",
                 ) from None
             except HTTPError as exc:
+                if self.deadline.expired():  # a connect cut short by the deadline says nothing about the server
+                    raise self._out_of_time(path, attempt + 1, describe_connection_error(exc)) from None
                 raise KubeClientError(
                     "Cannot reach the Kubernetes API server at %s: %s" % (self.host, describe_connection_error(exc))
                 ) from None
@@ -218,10 +260,13 @@ class KubeClient(object):
                 except ValueError as exc:
                     raise ApiError(status, "InvalidJSON", "response is not JSON: %s" % exc, path) from None
             reason, message = _status_message(body, response.reason or str(status))
-            if (status in RETRY_STATUS or status >= 500) and attempt < self.retries:
-                self._wait(attempt, _retry_after(response.headers.get("Retry-After")), path, "%d %s" % (status, reason))
-                attempt += 1
-                continue
+            if retryable_status(status):
+                why = "%d %s" % (status, reason)
+                if self._retry(attempt, parse_retry_after(response.headers.get("Retry-After")), path, why):
+                    attempt += 1
+                    continue
+                if attempt < self.policy.retries:  # attempts left, but no time to wait for them
+                    raise self._out_of_time(path, attempt + 1, "%s: %s" % (why, message))
             if status == 401:
                 raise KubeClientError(
                     "The Kubernetes API server at %s rejected the credentials (401 Unauthorized): %s"
@@ -229,11 +274,15 @@ class KubeClient(object):
                 )
             raise ApiError(status, reason, message, path)
 
-    def _wait(self, attempt: int, retry_after: Optional[float], path: str, why: str) -> None:
-        delay = self._delay(attempt, retry_after)
-        self.log("GET %s: %s, retry %d/%d in %.2fs" % (path, why, attempt + 1, self.retries, delay))
+    def _retry(self, attempt: int, retry_after: Optional[float], path: str, why: str) -> bool:
+        """Wait before the next attempt as the policy says; False when it says give up."""
+        delay = self.policy.delay(attempt, retry_after, self.deadline)
+        if delay is None:
+            return False
+        self.log("GET %s: %s, retry %d/%d in %.2fs" % (path, why, attempt + 1, self.policy.retries, delay))
         self.sleeps.append(delay)
         self.sleep(delay)
+        return True
 
     def list_pages(
         self, path: str, params: Optional[Dict[str, Any]] = None, limit: int = 500

@@ -91,6 +91,9 @@ def human_lines(report: Dict[str, Any], limit: int = 20) -> List[str]:
             meshes,
         )
     ]
+    coverage = summary.get("coverage") or {}
+    if coverage.get("complete") is False:  # before the counts, which cover only what was read
+        lines.append("coverage: %s" % coverage.get("message"))
     pods = summary.get("pods") or {}
     if pods:
         lines.append(

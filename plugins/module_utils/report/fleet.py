@@ -107,6 +107,17 @@ def restart_candidates(document: Dict[str, Any]) -> List[Dict[str, Any]]:
     return refs
 
 
+def _gap_part(gap: Dict[str, Any]) -> str:
+    """`pods`, `secrets istio-system/cacerts` or `configmaps in istio-system`: what could not be read."""
+    if gap.get("read_namespaces"):
+        return "%s at the cluster scope" % gap.get("resource")
+    if gap.get("namespace") is None:
+        return str(gap.get("resource"))
+    if gap.get("name"):
+        return "%s %s/%s" % (gap.get("resource"), gap["namespace"], gap["name"])
+    return "%s in %s" % (gap.get("resource"), gap["namespace"])
+
+
 def _cluster_row(item: ClusterEntry, fail_on: str) -> Dict[str, Any]:
     if item.document is None:
         return {
@@ -132,7 +143,7 @@ def _cluster_row(item: ClusterEntry, fail_on: str) -> Dict[str, Any]:
         "findings": len(doc.get("findings") or []),
         "pods": dict(summary.get("pods") or {}),
         "workloads_without_sidecar": len(lacking_sidecar(doc)) if "workloads" in doc else None,
-        "gaps": ["%s (%s)" % (g.get("resource"), g.get("reason")) for g in summary.get("gaps") or []],
+        "gaps": ["%s (%s)" % (_gap_part(g), g.get("reason")) for g in summary.get("gaps") or []],
         "report": item.report,
         "gate": {
             "fail_on": fail_on,

@@ -14,7 +14,7 @@ all of them), so `affects` lists those namespaces.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Iterable, List
+from typing import Any, Callable, Dict, Iterable, List, Sequence
 
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.findings import Finding, evidence
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.plan import (
@@ -30,8 +30,10 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.model.me
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.engine import (
     CAPABILITIES,
     REQUIRED_CAPABILITIES,
+    Rule,
     RunResult,
 )
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot.gather import FAILED_READS
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot.view import SnapshotView
 
 
@@ -62,8 +64,33 @@ def _plan(ops: List[Operation], reason: str) -> Plan:
     return Plan("manual", CLUSTER, ops, reason=reason)
 
 
-def forbidden(gap: Dict[str, Any], run: RunResult) -> Finding:
+def reading_codes(name: str, rules: Sequence[Rule]) -> List[str]:
+    """Codes of the checks that read kind `name` (needed or used): what a partly read kind narrows."""
+    return sorted({code for item in rules if name in item.needs or name in item.uses for code in item.codes})
+
+
+def _partial_text(gap: Dict[str, Any], rules: Sequence[Rule]) -> str:
+    codes = reading_codes(gap["resource"], rules)
+    return "these checks ran without it: %s" % (", ".join(codes) or "none")
+
+
+def where(gap: Dict[str, Any]) -> str:
+    """`secrets istio-system/istio-ca-secret`, `configmaps in namespace istio-system` or `pods`."""
+    if gap.get("read_namespaces"):
+        return "%s at the cluster scope (read in %s only)" % (gap["resource"], ", ".join(gap["read_namespaces"]))
+    if gap.get("namespace") is None:
+        return gap["resource"]
+    if gap.get("name"):
+        return "%s %s/%s" % (gap["resource"], gap["namespace"], gap["name"])
+    return "%s in namespace %s" % (gap["resource"], gap["namespace"])
+
+
+def forbidden(gap: Dict[str, Any], run: RunResult, rules: Sequence[Rule] = ()) -> Finding:
     resource = gap["resource"]
+    if gap.get("namespace") is not None:
+        return _forbidden_part(gap, rules)
+    if gap.get("read_namespaces"):
+        return _forbidden_cluster_scope(gap, rules)
     if resource == "version":
         what = "read the server version (GET /version)"
         ops = [inspect(CLUSTER, "version", "-o", "json", why="as the diagnosing identity")]
@@ -83,6 +110,75 @@ def forbidden(gap: Dict[str, Any], run: RunResult) -> Finding:
         message="the diagnosing identity may not %s, so %s" % (what, checks_text(resource, run)),
         evidence=[evidence("API server", "403 Forbidden", gap.get("message") or "")],
         plan=_plan(ops, "let the diagnosing identity read %s" % resource),
+    )
+
+
+def _forbidden_part(gap: Dict[str, Any], rules: Sequence[Rule]) -> Finding:
+    """SI801 for one namespace or one named Secret: the rest of the kind was read."""
+    resource, namespace, name = gap["resource"], gap["namespace"], gap.get("name")
+    verb = "get" if name else "list"
+    args = ["auth", "can-i", verb, _resource_arg(resource) + ("/" + name if name else ""), "-n", namespace]
+    return Finding(
+        code="SI801",
+        kind="",
+        message="the diagnosing identity may not %s %s, so %s" % (verb, where(gap), _partial_text(gap, rules)),
+        evidence=[evidence("API server", "403 Forbidden", gap.get("message") or "")],
+        plan=_plan(
+            [
+                inspect(CLUSTER, *args),
+                note(
+                    "grant the diagnosing identity %s on %s in namespace %s (a Role bound to it there), then rerun"
+                    % (verb, _resource_arg(resource) + (" " + name if name else ""), namespace)
+                ),
+            ],
+            "let the diagnosing identity read %s" % where(gap),
+        ),
+    )
+
+
+def _forbidden_cluster_scope(gap: Dict[str, Any], rules: Sequence[Rule]) -> Finding:
+    """SI801 for a cluster-wide LIST that was refused while the control-plane namespaces could be read."""
+    resource = gap["resource"]
+    return Finding(
+        code="SI801",
+        kind="",
+        message="the diagnosing identity may not list %s at the cluster scope; it was read in %s only, so %s"
+        % (resource, ", ".join(gap["read_namespaces"]), _partial_text(gap, rules)),
+        evidence=[evidence("API server", "403 Forbidden", gap.get("message") or "")],
+        plan=_plan(
+            [
+                inspect(CLUSTER, "auth", "can-i", "list", _resource_arg(resource), "--all-namespaces"),
+                note(
+                    "grant the diagnosing identity list on %s in a ClusterRole bound to it, then rerun"
+                    % _resource_arg(resource)
+                ),
+            ],
+            "let the diagnosing identity read %s" % resource,
+        ),
+    )
+
+
+def read_failed(gap: Dict[str, Any], run: RunResult) -> Finding:
+    """SI805: a live read kept failing (5xx, 429, reset, timeout) or the deadline ran out before it."""
+    resource = gap["resource"]
+    cause = (
+        "the per-cluster deadline ran out before %s could be read" % resource
+        if gap.get("reason") == "deadline"
+        else "reading %s from the API server kept failing" % resource
+    )
+    ops: List[Operation] = [
+        inspect(CLUSTER, "get", "--raw", "/readyz?verbose", why="is the API server healthy"),
+        note(
+            "rerun when the API server answers again, or raise the retries, request_timeout or deadline options"
+            " if it is only slow"
+        ),
+    ]
+    return Finding(
+        code="SI805",
+        kind="",
+        message="%s, so %s" % (cause, checks_text(resource, run)),
+        evidence=[evidence("API server", gap.get("reason") or "error", gap.get("message") or "")],
+        plan=_plan(ops, "read %s again" % resource),
     )
 
 
@@ -160,14 +256,19 @@ def _unexplained(view: SnapshotView, run: RunResult, gaps: List[Dict[str, Any]])
     return [{"resource": name, "reason": "absent", "message": "not in the snapshot"} for name in sorted(lacking)]
 
 
-def coverage_findings(view: SnapshotView, model: MeshModel, run: RunResult) -> List[Finding]:
+def coverage_findings(
+    view: SnapshotView, model: MeshModel, run: RunResult, rules: Sequence[Rule] = ()
+) -> List[Finding]:
+    """`rules`: the checks that ran or were skipped, to name what a partly read kind narrows."""
     findings: List[Finding] = []
     gaps = list(view.raw.get("gaps") or [])
     gaps += _unexplained(view, run, gaps)
     for gap in gaps:
         if gap.get("reason") == "forbidden":
-            findings.append(forbidden(gap, run))
-    others = [g for g in gaps if g.get("reason") != "forbidden"]
+            findings.append(forbidden(gap, run, rules))
+        elif gap.get("reason") in FAILED_READS:
+            findings.append(read_failed(gap, run))
+    others = [g for g in gaps if g.get("reason") not in FAILED_READS]
     if others:
         findings.append(unreadable(others, run, (view.raw.get("cluster") or {}).get("source", "")))
     for capability in sorted(REQUIRED_CAPABILITIES):
@@ -191,4 +292,5 @@ IMPLEMENTED_BY = {
     "SI802": _where(mesh_not_detected),
     "SI803": _where(unreadable),
     "SI804": _where(capability_missing),
+    "SI805": _where(read_failed),
 }

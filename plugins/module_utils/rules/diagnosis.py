@@ -70,7 +70,7 @@ def diagnose(
     )
     active = RULES if rules is None else rules
     run = run_rules(active, ctx)
-    findings = run.findings + coverage_findings(view, model, run)
+    findings = run.findings + coverage_findings(view, model, run, active)
     for finding in findings:
         if not finding.affects:
             finding.affects = control_plane_scope(model, finding)

@@ -94,6 +94,12 @@ def summarise(snapshot: Dict[str, Any], result: Dict[str, Any], findings: List[A
             },
             "codes": report_mod.code_counts(findings),
             "gaps": [gap_costs.describe(g) for g in snapshot.get("gaps") or []],
+            # "partial" when a live read failed (403, errors after the retries, the deadline): the
+            # verdicts and counts cover only what could be read
+            "coverage": {
+                "complete": not gap_costs.failed(snapshot),
+                "message": gap_costs.partial_line(snapshot) or "every kind was read",
+            },
             # checks that did not run (an input they need is missing) or ran without an input they use
             "checks": {"skipped": list(result["skipped"]), "narrowed": list(result["narrowed"])},
             "requests": snapshot.get("requests") or 0,

@@ -17,9 +17,21 @@ namespaces:
            (404 = not there)
 
 Objects are projected page by page as they arrive (projection.py), so memory holds one raw page
-plus the reduced snapshot. A 403 records a coverage gap for that kind (reason "forbidden", the API
-server's message, the finding codes it disables) and gathering goes on; a 410 on a continue token
-restarts that list from the beginning (twice at most, then the kind is a gap with reason "error").
+plus the reduced snapshot. A failed read records a coverage gap and gathering goes on:
+
+  * 403: reason "forbidden" with the API server's message. It is narrowed to what was refused: a
+    control-plane list forbidden in one namespace is a gap for that namespace (the kind keeps the
+    other namespaces' objects), a certificate Secret forbidden by name a gap for that Secret (the
+    others are kept), and a forbidden cluster-wide LIST of a namespaced kind is retried once per
+    control-plane namespace (the gap then lists `read_namespaces`); only when every read of the
+    kind was refused is the whole kind a gap;
+  * 429/5xx/reset/read timeout still failing after the client's retries: reason "error";
+  * the per-cluster deadline ran out: reason "deadline", for that kind and for every kind after it
+    (the client then refuses at once, so the host ends at the deadline plus one request timeout);
+  * a 410 on a continue token restarts that list from the beginning (twice at most, then the kind
+    is a gap with reason "error").
+
+When no kind at all could be read, gathering fails (`KubeClientError`): nothing is known.
 The namespace filters apply to namespaced objects and to the namespaces themselves; the
 control-plane namespaces are always kept. The same selection rules serve offline loading
 (`ControlPlane`, `NamespaceFilter`, `select`), so live and offline snapshots agree.
@@ -35,7 +47,12 @@ from collections import OrderedDict
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core import schema as snap
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.k8s.client import ApiError
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.k8s.client import (
+    ApiError,
+    DeadlineExceeded,
+    KubeClientError,
+    Unavailable,
+)
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot.projection import (
     ISTIO_CERT_SECRETS,
     LINKERD_CERT_SECRETS,
@@ -51,6 +68,9 @@ MAX_GONE_RESTARTS = 2
 FIRST = ("mutatingwebhookconfigurations", "validatingwebhookconfigurations", "deployments")
 CLUSTER_KINDS = FIRST + tuple(k for k, s in snap.RESOURCES.items() if s.where == "cluster" and k not in FIRST)
 CONTROL_PLANE_LISTS = tuple(k for k, s in snap.RESOURCES.items() if s.where == "control-plane" and k != "secrets")
+# Namespaced kinds listed cluster-wide whose 403 falls back to a LIST per control-plane namespace
+# (events are two filtered queries and stay cluster-wide).
+NAMESPACE_FALLBACK = frozenset(k for k in CLUSTER_KINDS if snap.RESOURCES[k].namespaced and k != "events")
 EVENT_QUERIES = (
     ("Warning", {"fieldSelector": "type=Warning"}),
     ("InjectionSkipped", {"fieldSelector": "reason=InjectionSkipped"}),
@@ -192,8 +212,38 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def gap(resource: str, reason: str, message: str) -> Dict[str, Any]:
-    return {"resource": resource, "reason": reason, "message": message}
+# Gap reasons of a live read that failed (offline snapshots record "absent" instead).
+FAILED_READS = ("forbidden", "error", "deadline")
+
+
+def gap(
+    resource: str, reason: str, message: str, namespace: Optional[str] = None, name: Optional[str] = None
+) -> Dict[str, Any]:
+    """A coverage gap; `namespace` (and `name`) when only that part of the kind could not be read."""
+    out: Dict[str, Any] = {"resource": resource, "reason": reason, "message": message}
+    if namespace is not None:
+        out["namespace"] = namespace
+    if name is not None:
+        out["name"] = name
+    return out
+
+
+def failure_reason(exc: ApiError) -> str:
+    if exc.status == 403:
+        return "forbidden"
+    return "deadline" if isinstance(exc, DeadlineExceeded) else "error"
+
+
+def failure_message(exc: ApiError) -> str:
+    if exc.status == 403 or isinstance(exc, (Unavailable, DeadlineExceeded)):
+        return exc.message  # the API server's words name the verb and scope; ours name the path
+    return "GET %s: %s %s: %s" % (exc.path, exc.status, exc.reason, exc.message)
+
+
+def _part(item: Dict[str, Any]) -> str:
+    if "namespace" not in item:
+        return ""
+    return " in %s" % item["namespace"] if "name" not in item else " %s/%s" % (item["namespace"], item["name"])
 
 
 # ---- live gathering ---------------------------------------------------------------------------
@@ -226,17 +276,22 @@ class Gatherer(object):
         self.control_plane: Optional[ControlPlane] = None
         self.memo = Memo(0)
 
-    def _gap(self, resource: str, reason: str, message: str) -> None:
-        self.resources.pop(resource, None)
-        if not any(g["resource"] == resource for g in self.gaps):
-            self.gaps.append(gap(resource, reason, message))
-            self.log("gap: %s %s: %s" % (resource, reason, message))
+    def _gap(
+        self, resource: str, reason: str, message: str, namespace: Optional[str] = None, name: Optional[str] = None
+    ) -> None:
+        if namespace is None:  # the whole kind: drop what was read of it, and its partial gaps
+            self.resources.pop(resource, None)
+            self.gaps = [g for g in self.gaps if g["resource"] != resource]
+        elif any(g["resource"] == resource and "namespace" not in g for g in self.gaps):
+            return
+        item = gap(resource, reason, message, namespace, name)
+        self.gaps.append(item)
+        self.log("gap: %s%s %s: %s" % (resource, _part(item), reason, message))
 
-    def _failed(self, resource: str, exc: ApiError) -> None:
-        if exc.status == 403:
-            self._gap(resource, "forbidden", exc.message)  # the API server's words: they name the verb and scope
-        else:
-            self._gap(resource, "error", "GET %s: %s %s: %s" % (exc.path, exc.status, exc.reason, exc.message))
+    def _failed(
+        self, resource: str, exc: ApiError, namespace: Optional[str] = None, name: Optional[str] = None
+    ) -> None:
+        self._gap(resource, failure_reason(exc), failure_message(exc), namespace, name)
 
     def _list(
         self,
@@ -284,8 +339,7 @@ class Gatherer(object):
         try:
             return self.client.get("/version")
         except ApiError as exc:
-            reason = "forbidden" if exc.status == 403 else "error"
-            self.gaps.append(gap("version", reason, exc.message))
+            self.gaps.append(gap("version", failure_reason(exc), failure_message(exc)))
             return None
 
     def _phase1(self) -> None:
@@ -301,10 +355,40 @@ class Gatherer(object):
                 else:
                     self.resources[resource] = self._list(resource, resource_path(resource))
             except ApiError as exc:
-                self._failed(resource, exc)
+                refused: Optional[ApiError] = exc if exc.status == 403 and resource in NAMESPACE_FALLBACK else None
+                if refused is None:
+                    self._failed(resource, exc)
+            else:
+                refused = None
             if resource == "deployments":
                 self._decide_control_plane()
+            if refused is not None:
+                self._in_control_plane_namespaces(resource, refused)
             self.log("%s: %d kept" % (resource, len(self.resources.get(resource, ()))))
+
+    def _in_control_plane_namespaces(self, resource: str, refused: ApiError) -> None:
+        """A cluster-wide LIST was forbidden: read the kind in each control-plane namespace instead (an
+        identity with Roles there only). The kind is then partial: a gap with `read_namespaces`."""
+        namespaces = self.control_plane.namespaces if self.control_plane is not None else []
+        items: List[Dict[str, Any]] = []
+        read: List[str] = []
+        for namespace in namespaces:
+            try:
+                items.extend(self._list(resource, resource_path(resource, namespace)))
+            except ApiError as exc:
+                if exc.status == 403:
+                    continue
+                self._failed(resource, exc)
+                return
+            read.append(namespace)
+        if not read:
+            self._failed(resource, refused)
+            return
+        self.resources[resource] = items
+        item = gap(resource, "forbidden", refused.message)
+        item["read_namespaces"] = read
+        self.gaps.append(item)
+        self.log("gap: %s at the cluster scope forbidden, read in %s only" % (resource, ", ".join(read)))
 
     def _events(self) -> List[Dict[str, Any]]:
         merged: Dict[Any, Dict[str, Any]] = OrderedDict()
@@ -332,34 +416,77 @@ class Gatherer(object):
         control_plane = self.control_plane
         if control_plane is None:  # pragma: no cover - _phase1 always decides it
             return
+        if not control_plane.namespaces and self._control_plane_unknown():
+            return
         for resource in CONTROL_PLANE_LISTS:
-            collected: List[Dict[str, Any]] = []
-            for namespace in control_plane.namespaces:
-                path = resource_path(resource, namespace)
-                try:
-                    collected.extend(self._list(resource, path, control_plane=control_plane))
-                except ApiError as exc:
-                    self._failed(resource, exc)
-                    break
-            else:
-                self.resources[resource] = collected
+            self._control_plane_list(resource, control_plane)
+        self._secrets(control_plane)
+
+    def _control_plane_unknown(self) -> bool:
+        """Neither the webhook configurations nor the Deployments could be read, and no namespace was
+        named: where the control plane runs is unknown, so its kinds were not read (not "none there")."""
+        unread = {g["resource"] for g in self.gaps}
+        if not {"mutatingwebhookconfigurations", "deployments"} <= unread:
+            return False
+        deadline = getattr(getattr(self.client, "deadline", None), "expired", lambda: False)()
+        for resource in CONTROL_PLANE_LISTS + ("secrets",):
+            self._gap(
+                resource,
+                "deadline" if deadline else "error",
+                "not read: the control-plane namespaces are unknown because neither mutatingwebhookconfigurations "
+                "nor deployments could be read (name them with control_plane_namespaces)",
+            )
+        return True
+
+    def _control_plane_list(self, resource: str, control_plane: ControlPlane) -> None:
+        """One LIST per control-plane namespace; a 403 in one namespace is a gap for that namespace only."""
+        collected: List[Dict[str, Any]] = []
+        forbidden: List[Tuple[str, ApiError]] = []
+        for namespace in control_plane.namespaces:
+            try:
+                collected.extend(self._list(resource, resource_path(resource, namespace), control_plane=control_plane))
+            except ApiError as exc:
+                if exc.status != 403:
+                    self._failed(resource, exc)  # not about permissions: the kind as a whole is unknown
+                    return
+                forbidden.append((namespace, exc))
+        self._keep_readable(resource, collected, forbidden, len(control_plane.namespaces))
+
+    def _secrets(self, control_plane: ControlPlane) -> None:
+        """A GET by name of each certificate Secret; a 403 (an identity limited by resourceNames) or a
+        namespace refused is a gap for that Secret only, 404 means it is not there."""
         secrets: List[Dict[str, Any]] = []
-        try:
-            for namespace in control_plane.namespaces:
-                for name in control_plane.secret_names(namespace):
-                    path = resource_path("secrets", namespace, name)
-                    self.pages[path] = 1
-                    try:
-                        raw = self.client.get(path)
-                    except ApiError as exc:
-                        if exc.status == 404:
-                            continue
-                        raise
-                    secrets.append(project("secrets", raw))
-                    del raw  # the only copy of the key material; drop it now
-            self.resources["secrets"] = secrets
-        except ApiError as exc:
-            self._failed("secrets", exc)
+        forbidden: List[Tuple[str, ApiError]] = []
+        reads = 0
+        for namespace in control_plane.namespaces:
+            for name in control_plane.secret_names(namespace):
+                reads += 1
+                path = resource_path("secrets", namespace, name)
+                self.pages[path] = 1
+                try:
+                    raw = self.client.get(path)
+                except ApiError as exc:
+                    if exc.status == 404:
+                        continue
+                    if exc.status != 403:
+                        self._failed("secrets", exc)
+                        return
+                    forbidden.append(("%s/%s" % (namespace, name), exc))
+                    continue
+                secrets.append(project("secrets", raw))
+                del raw  # the only copy of the key material; drop it now
+        self._keep_readable("secrets", secrets, forbidden, reads)
+
+    def _keep_readable(
+        self, resource: str, items: List[Dict[str, Any]], forbidden: List[Tuple[str, ApiError]], reads: int
+    ) -> None:
+        if forbidden and len(forbidden) == reads:  # nothing of the kind could be read
+            self._failed(resource, forbidden[0][1])
+            return
+        self.resources[resource] = items
+        for where, exc in forbidden:
+            namespace, _sep, name = where.partition("/")
+            self._failed(resource, exc, namespace, name or None)
 
     def run(self) -> Dict[str, Any]:
         self.memo = Memo()  # per run: two clusters gathered in one process share nothing
@@ -378,6 +505,14 @@ class Gatherer(object):
         result["version"] = self._version()
         self._phase1()
         self._phase2()
+        if not self.resources:
+            raise KubeClientError(
+                "Nothing could be read from the Kubernetes API server at %s: %s"
+                % (
+                    self.client.host,
+                    "; ".join("%s %s: %s" % (g["resource"], g["reason"], g["message"]) for g in self.gaps[:3]),
+                )
+            )
         resources: Dict[str, List[Dict[str, Any]]] = OrderedDict()
         for key in snap.RESOURCES:
             if key in self.resources:

@@ -4,8 +4,9 @@
 """Module parameters -> snapshot: the one entry point both modules use to read a cluster.
 
 `SOURCE_ARGUMENT_SPEC` is kubernetes.core's auth options plus `src`, the namespace filters,
-`control_plane_namespaces`, `limit` and `retries`; `load(params)` reads an offline `src` or gathers
-live and raises `SourceError` with one message a module can fail with.
+`control_plane_namespaces`, `limit`, `retries`, `request_timeout` and `deadline`; `load(params)`
+reads an offline `src` or gathers live and raises `SourceError` with one message a module can fail
+with.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.k8s impo
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import bundle, gather, overlay
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import offline as offline_loader
 
+DEFAULT_DEADLINE = 300.0
+
 SOURCE_OPTIONS: Dict[str, Dict[str, Any]] = {
     "src": {"type": "path"},
     "manifests": {"type": "list", "elements": "path", "default": []},
@@ -25,6 +28,9 @@ SOURCE_OPTIONS: Dict[str, Dict[str, Any]] = {
     "control_plane_namespaces": {"type": "list", "elements": "str", "default": []},
     "limit": {"type": "int", "default": gather.DEFAULT_LIMIT},
     "retries": {"type": "int", "default": 5},
+    # live reads (k8s/retry.py): seconds per request, and for the whole cluster (0: no deadline)
+    "request_timeout": {"type": "float", "default": kube_client.DEFAULT_REQUEST_TIMEOUT},
+    "deadline": {"type": "float", "default": DEFAULT_DEADLINE},
 }
 
 SOURCE_ARGUMENT_SPEC: Dict[str, Dict[str, Any]] = copy.deepcopy(kube_client.AUTH_ARG_SPEC)
@@ -80,8 +86,15 @@ def _load(
             return offline_loader.load(params["src"], log=debug, stats=stats, **filters)
         except (offline_loader.OfflineError, bundle.BundleError) as exc:
             raise SourceError(str(exc)) from None
+    request_timeout, deadline = params.get("request_timeout"), params.get("deadline")
+    if request_timeout is not None and not request_timeout > 0:
+        raise SourceError("request_timeout must be a positive number of seconds, got %s" % request_timeout)
+    if deadline is not None and not deadline >= 0:
+        raise SourceError("deadline must be zero (no deadline) or a positive number of seconds, got %s" % deadline)
     options = dict(client_options or {})
     options.setdefault("retries", retries if retries is not None else 5)
+    options.setdefault("timeout", request_timeout or kube_client.DEFAULT_REQUEST_TIMEOUT)
+    options.setdefault("deadline", DEFAULT_DEADLINE if deadline is None else deadline)
     options.setdefault("log", debug)
     try:
         client = kube_client.client_from_params(params, **options)

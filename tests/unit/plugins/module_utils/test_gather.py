@@ -50,6 +50,8 @@ class FakeCluster(object):
         self.objects = objects  # resource -> [raw objects]
         self.version = version or {"gitVersion": "v1.31.4", "major": "1", "minor": "31"}
         self.forbidden = set()  # (resource, namespace or None, verb)
+        self.forbidden_names = set()  # (resource, namespace, name): an identity limited by resourceNames
+        self.forbidden_cluster_scope = set()  # (resource, verb): refused cluster-wide, allowed per namespace
         self.gone = {}  # resource -> number of 410s to answer on continue requests
         self.log = []
 
@@ -67,7 +69,12 @@ class FakeCluster(object):
         else:
             resource = segments[0]
         verb = "get" if name else "list"
-        if (resource, namespace, verb) in self.forbidden or (resource, None, verb) in self.forbidden:
+        if (
+            (resource, namespace, verb) in self.forbidden
+            or (resource, None, verb) in self.forbidden
+            or (resource, namespace, name) in self.forbidden_names
+            or (namespace is None and (resource, verb) in self.forbidden_cluster_scope)
+        ):
             scope = 'in the namespace "%s"' % namespace if namespace else "at the cluster scope"
             group = snap.RESOURCES[resource].group
             what = '%s "%s"' % (resource, name) if name else resource
@@ -350,12 +357,99 @@ def test_403_on_a_control_plane_kind_is_a_gap(resource):
     assert resource not in s["resources"]
 
 
-def test_forbidden_secrets_stop_further_secret_requests():
+def test_every_certificate_secret_is_read_when_all_are_forbidden():
     cluster = istio_cluster()
     cluster.forbidden.add(("secrets", "istio-system", "get"))
-    run(cluster)
+    s, _unused, _unused = run(cluster)
     assert [p for p in cluster.paths() if "/secrets/" in p] == [
-        "/api/v1/namespaces/istio-system/secrets/istio-ca-secret"
+        "/api/v1/namespaces/istio-system/secrets/istio-ca-secret",
+        "/api/v1/namespaces/istio-system/secrets/cacerts",
+    ]
+    # nothing of the kind could be read: the whole kind is the gap, named by the first refusal
+    assert [g for g in s["gaps"] if g["resource"] == "secrets"] == [
+        {
+            "resource": "secrets",
+            "reason": "forbidden",
+            "message": 'secrets "istio-ca-secret" is forbidden: User "tester" cannot get resource "secrets" in API '
+            'group "" in the namespace "istio-system"',
+        }
+    ]
+    assert "secrets" not in s["resources"]
+
+
+def test_one_forbidden_secret_name_keeps_the_others():
+    cluster = istio_cluster()
+    cluster.forbidden_names.add(("secrets", "istio-system", "cacerts"))
+    s, _unused, _unused = run(cluster)
+    assert [snap.name_of(x) for x in s["resources"]["secrets"]] == ["istio-ca-secret"]
+    assert s["gaps"] == [
+        {
+            "resource": "secrets",
+            "reason": "forbidden",
+            "message": 'secrets "cacerts" is forbidden: User "tester" cannot get resource "secrets" in API group "" '
+            'in the namespace "istio-system"',
+            "namespace": "istio-system",
+            "name": "cacerts",
+        }
+    ]
+
+
+def test_a_control_plane_list_forbidden_in_one_namespace_keeps_the_others():
+    cluster = istio_cluster()
+    cluster.objects["deployments"].append({"metadata": {"name": "linkerd-destination", "namespace": "linkerd"}})
+    cluster.objects["configmaps"].append({"metadata": {"name": "linkerd-config", "namespace": "linkerd"}})
+    cluster.forbidden.add(("configmaps", "istio-system", "list"))
+    s, _unused, _unused = run(cluster)
+    assert [(snap.namespace_of(c), snap.name_of(c)) for c in s["resources"]["configmaps"]] == [
+        ("linkerd", "linkerd-config")
+    ]
+    assert s["gaps"] == [
+        {
+            "resource": "configmaps",
+            "reason": "forbidden",
+            "message": 'configmaps is forbidden: User "tester" cannot list resource "configmaps" in API group "" in '
+            'the namespace "istio-system"',
+            "namespace": "istio-system",
+        }
+    ]
+    # one LIST per control-plane namespace, whatever the other namespaces answered
+    assert [p for p in cluster.paths() if p.endswith("/configmaps")] == [
+        "/api/v1/namespaces/istio-system/configmaps",
+        "/api/v1/namespaces/linkerd/configmaps",
+    ]
+
+
+def test_a_cluster_wide_list_forbidden_falls_back_to_the_control_plane_namespaces():
+    cluster = istio_cluster()
+    cluster.forbidden_cluster_scope.add(("pods", "list"))
+    s, _unused, _unused = run(cluster)
+    assert [(snap.namespace_of(p), snap.name_of(p)) for p in s["resources"]["pods"]] == [("istio-system", "istiod-1")]
+    assert s["gaps"] == [
+        {
+            "resource": "pods",
+            "reason": "forbidden",
+            "message": 'pods is forbidden: User "tester" cannot list resource "pods" in API group "" at the cluster '
+            "scope",
+            "read_namespaces": ["istio-system"],
+        }
+    ]
+    # one extra LIST per control-plane namespace, not per application namespace
+    assert [p for p in cluster.paths() if p.endswith("/pods")] == [
+        "/api/v1/pods",
+        "/api/v1/namespaces/istio-system/pods",
+    ]
+
+
+def test_a_kind_forbidden_everywhere_is_a_whole_kind_gap_after_the_fallback():
+    cluster = istio_cluster()
+    cluster.forbidden.add(("deployments", None, "list"))
+    s, _unused, _unused = run(cluster)
+    assert "deployments" not in s["resources"]
+    assert [g["resource"] for g in s["gaps"]] == ["deployments"] and "read_namespaces" not in s["gaps"][0]
+    # the webhook still names istio-system as a control-plane namespace, so its Deployments were tried there
+    assert [p for p in cluster.paths() if p.endswith("/deployments")] == [
+        "/apis/apps/v1/deployments",
+        "/apis/apps/v1/namespaces/istio-system/deployments",
     ]
 
 

@@ -112,15 +112,76 @@ def test_exhausted_status_retries_raise_api_error():
     assert c.requests == 4 and len(sleeps) == 3
 
 
-def test_exhausted_resets_are_fatal():
+def test_exhausted_resets_are_an_unavailable_read_not_a_fatal_error():
     pool = ScriptedPool(reset(), reset(), reset())
-    c, _unused = client(pool, retries=2)
-    with pytest.raises(kube_client.KubeClientError) as exc:
+    c, sleeps = client(pool, retries=2)
+    with pytest.raises(kube_client.Unavailable) as exc:
         c.get("/api/v1/pods")
-    assert str(exc.value) == (
+    assert isinstance(exc.value, kube_client.ApiError) and not isinstance(exc.value, kube_client.KubeClientError)
+    assert (exc.value.status, exc.value.reason, exc.value.path) == (0, "ConnectionReset", "/api/v1/pods")
+    assert exc.value.message == (
         "Cannot read from the Kubernetes API server at https://api.example:6443: connection reset by the server "
         "(GET /api/v1/pods, 3 attempts)"
     )
+    assert c.requests == 3 and len(sleeps) == 2
+
+
+class Clock(object):
+    """A monotonic clock the fake sleeps and requests move forward."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_retry_after_is_capped_and_no_wait_runs_past_the_deadline():
+    clock = Clock()
+    throttled = status(429, "TooManyRequests", "slow down")
+    throttled.headers = {"Retry-After": "3600"}
+    pool = ScriptedPool(*[throttled] * 4)
+    c, sleeps = client(pool, retries=5, deadline=100.0)
+    c.deadline = kube_client.Deadline(100.0, clock=clock)
+
+    def sleep(seconds):
+        sleeps.append(seconds)
+        clock.now += seconds
+
+    c.sleep = sleep
+    with pytest.raises(kube_client.DeadlineExceeded) as exc:
+        c.get("/api/v1/pods")
+    # 30 s each (the cap, not the server's hour): after three waits 10 s are left, too few for a
+    # fourth, so the client gives up with retries to spare instead of sleeping past the deadline
+    assert sleeps == [30.0, 30.0, 30.0]
+    assert c.requests == 4
+    assert exc.value.message == (
+        "the deadline of 100s for this cluster ran out (GET /api/v1/pods, 4 attempts, last: 429 TooManyRequests: "
+        "slow down)"
+    )
+
+
+def test_request_timeout_is_shortened_to_what_the_deadline_leaves():
+    clock = Clock()
+    pool = ScriptedPool(Response(200, {"ok": 1}))
+    c, _unused = client(pool, timeout=30.0)
+    c.deadline = kube_client.Deadline(10.0, clock=clock)
+    clock.now += 8.5
+    assert c.get("/version") == {"ok": 1}
+    timeout = pool.calls[0][2]["timeout"]
+    assert (timeout.connect_timeout, timeout.read_timeout, timeout.total) == (1.5, 1.5, 1.5)
+
+
+def test_an_expired_deadline_sends_nothing():
+    clock = Clock()
+    pool = ScriptedPool()
+    c, _unused = client(pool)
+    c.deadline = kube_client.Deadline(5.0, clock=clock)
+    clock.now += 5.0
+    with pytest.raises(kube_client.DeadlineExceeded) as exc:
+        c.get("/api/v1/nodes")
+    assert exc.value.message == "the deadline of 5s for this cluster ran out (GET /api/v1/nodes, 0 attempts)"
+    assert c.requests == 0 and pool.calls == []
 
 
 def test_403_is_not_retried_and_keeps_the_server_message():
@@ -287,3 +348,24 @@ def test_the_private_kubernetes_core_helpers_we_build_on_keep_their_contract():
     assert (auth["host"], auth["api_key"], auth["verify_ssl"]) == ("https://k.example:6443", "t", False)
     headers = core_client._create_headers(None, impersonate_user="alice", impersonate_groups=["ops", "dev"])
     assert headers == {"Impersonate-User": "alice", "Impersonate-Group": ["ops", "dev"]}
+
+
+def test_a_connect_cut_short_by_the_deadline_is_the_deadline_not_an_unreachable_server():
+    clock = Clock()
+    c, _unused = client(ScriptedPool())
+    c.deadline = kube_client.Deadline(5.0, clock=clock)
+
+    class SlowConnect(object):
+        calls = []
+
+        def request(self, method, url, **kwargs):
+            self.calls.append(kwargs["timeout"])
+            clock.now += 5.0  # the shortened connect timeout ran out together with the deadline
+            raise NewConnectionError(None, "Failed to establish a new connection: timed out")
+
+    c.pool = SlowConnect()
+    with pytest.raises(kube_client.DeadlineExceeded) as exc:
+        c.get("/api/v1/pods")
+    assert exc.value.message == (
+        "the deadline of 5s for this cluster ran out (GET /api/v1/pods, 1 attempt, last: connection timed out)"
+    )

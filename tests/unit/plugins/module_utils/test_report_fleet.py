@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.report import gate
@@ -137,3 +139,20 @@ def test_decide_from_a_registered_result():
         "breached": {"error": 1, "warning": 1},
     }
     assert gate.decide("prod", ok, "never")["outcome"] == "passed"
+
+
+def test_a_gap_of_a_part_of_a_kind_is_named_with_its_part():
+    document = copy.deepcopy(STAGING)
+    document["summary"]["gaps"] = [
+        {"resource": "pods", "reason": "error"},
+        {"resource": "secrets", "reason": "forbidden", "namespace": "istio-system", "name": "cacerts"},
+        {"resource": "configmaps", "reason": "forbidden", "namespace": "linkerd"},
+        {"resource": "deployments", "reason": "forbidden", "read_namespaces": ["istio-system"]},
+    ]
+    [row] = roll_up([ClusterEntry("staging", document=document)])["clusters"]
+    assert row["gaps"] == [
+        "pods (error)",
+        "secrets istio-system/cacerts (forbidden)",
+        "configmaps in linkerd (forbidden)",
+        "deployments at the cluster scope (forbidden)",
+    ]

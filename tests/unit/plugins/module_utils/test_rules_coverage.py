@@ -159,3 +159,71 @@ def test_a_forbidden_server_version_is_checked_as_the_diagnosing_identity():
     assert finding.message.startswith("the diagnosing identity may not read the server version (GET /version), so ")
     assert finding.rendered_steps() == ["kubectl version -o json   # as the diagnosing identity"]
     assert_run_level(finding)
+
+
+def test_a_live_read_that_kept_failing_is_a_warning_naming_the_skipped_checks():
+    snap = istio_cluster(read=[k for k in ALL_KINDS if k != "secrets"])
+    message = "GET /api/v1/namespaces/istio-system/secrets/istio-ca-secret: 503 ServiceUnavailable: etcd down"
+    snap["gaps"] = [{"resource": "secrets", "reason": "error", "message": message}]
+    result = diagnose(snap)
+    [finding] = [f for f in result["findings"] if f.code == "SI805"]
+    assert finding.severity == "warning"
+    assert finding.message == (
+        "reading secrets from the API server kept failing, so these checks were skipped: SI405, SI406, SI407; "
+        "these ran without it: SI404"
+    )
+    assert finding.evidence == [{"object": "API server", "field": "error", "value": message}]
+    assert finding.rendered_steps() == [
+        "kubectl get --raw '/readyz?verbose'   # is the API server healthy",
+        "# rerun when the API server answers again, or raise the retries, request_timeout or deadline options if it "
+        "is only slow",
+    ]
+    assert_run_level(finding)
+    assert codes(result) == ["SI805"]  # not the offline SI803 (info)
+
+
+def test_a_kind_the_deadline_left_unread_says_so():
+    snap = istio_cluster(read=[k for k in ALL_KINDS if k != "nodes"])
+    snap["gaps"] = [{"resource": "nodes", "reason": "deadline", "message": "the deadline of 5s ran out"}]
+    [finding] = [f for f in diagnose(snap)["findings"] if f.code == "SI805"]
+    assert finding.message.startswith("the per-cluster deadline ran out before nodes could be read, so ")
+    assert finding.evidence == [{"object": "API server", "field": "deadline", "value": "the deadline of 5s ran out"}]
+
+
+def test_one_forbidden_secret_name_is_a_narrow_si801():
+    snap = istio_cluster()
+    message = (
+        'secrets "cacerts" is forbidden: User "diag" cannot get resource "secrets" in the namespace "istio-system"'
+    )
+    snap["gaps"] = [
+        {
+            "resource": "secrets",
+            "reason": "forbidden",
+            "message": message,
+            "namespace": "istio-system",
+            "name": "cacerts",
+        }
+    ]
+    result = diagnose(snap)
+    [finding] = [f for f in result["findings"] if f.code == "SI801"]
+    assert finding.severity == "warning"
+    assert finding.message == (
+        "the diagnosing identity may not get secrets istio-system/cacerts, so these checks ran without it: "
+        "SI404, SI405, SI406, SI407"
+    )
+    assert finding.rendered_steps() == [
+        "kubectl auth can-i get secrets/cacerts -n istio-system",
+        "# grant the diagnosing identity get on secrets cacerts in namespace istio-system (a Role bound to it "
+        "there), then rerun",
+    ]
+    assert result["skipped"] == []  # the kind was read: nothing skipped, the checks saw part of it
+
+
+def test_a_control_plane_namespace_forbidden_for_one_kind_is_a_narrow_si801():
+    snap = istio_cluster()
+    snap["gaps"] = [
+        {"resource": "configmaps", "reason": "forbidden", "message": "configmaps is forbidden", "namespace": "linkerd"}
+    ]
+    [finding] = [f for f in diagnose(snap)["findings"] if f.code == "SI801"]
+    assert finding.message.startswith("the diagnosing identity may not list configmaps in namespace linkerd, so ")
+    assert finding.rendered_steps()[0] == "kubectl auth can-i list configmaps -n linkerd"
