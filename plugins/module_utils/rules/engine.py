@@ -77,6 +77,8 @@ class RuleContext:
     verdicts: List[Verdict]  # pods first, then workload templates
     options: Options
     capabilities: FrozenSet[str] = frozenset()
+    # the dry-run probe's results (probe/run.py entries), when it ran; the `probe` capability says so
+    probe: List[Dict[str, Any]] = field(default_factory=list)
     _memo: Dict[str, Any] = field(default_factory=dict, repr=False)
 
     def memo(self, key: str, build: Callable[["RuleContext"], T]) -> T:
