@@ -29,6 +29,8 @@ DEFAULT_WATCH_TIMEOUT = 1800
 
 
 CLUSTER: web.AppKey[Cluster] = web.AppKey("cluster", Cluster)
+# set when a policy `ignore-dry-run` rule matches the request: its dryRun is then dropped
+IGNORE_DRY_RUN: web.RequestKey[bool] = web.RequestKey("ignore_dry_run", bool)
 
 
 class _Reset(Exception):
@@ -124,7 +126,7 @@ async def _serve(cluster: Cluster, request: web.Request, entry: dict[str, Any]) 
         if info.namespace:
             entry["namespace"] = info.namespace
     if info.is_resource and cluster.policy.ignores_dry_run(info, user):
-        request["ignore_dry_run"] = True  # a policy rule plays a server that stores dry-run writes
+        request[IGNORE_DRY_RUN] = True  # a policy rule plays a server that stores dry-run writes
         entry["fault"] = "ignore-dry-run"
     delay, rule = cluster.policy.evaluate(info, user)
     if delay:
@@ -226,7 +228,7 @@ def _dry_run(request: web.Request, options: dict | None = None) -> bool:
     for value in values:
         if value != "All":
             raise errors.bad_request(f'Invalid dry run value: "{value}"; supported values: "All"')
-    return bool(values) and not request.get("ignore_dry_run")
+    return bool(values) and not request.get(IGNORE_DRY_RUN, False)
 
 
 async def _body(request: web.Request) -> Any:

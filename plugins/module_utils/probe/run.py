@@ -42,8 +42,10 @@ def probe_one(client: Any, target: Target, deadline: float) -> Dict[str, Any]:
     except ApiError as exc:
         return answer.from_error(exc.status, exc.reason, exc.message)
     except KubeClientError as exc:
-        timed_out = "timed out" in str(exc)
-        return _skipped(target, "timeout" if timed_out else "connection", str(exc))
+        if "timed out" in str(exc):
+            text = "no answer within what was left of the probe's total timeout (%.1fs): %s" % (left, exc)
+            return _skipped(target, "timeout", text)
+        return _skipped(target, "connection", str(exc))
     result = answer.from_pod(created)
     result["status"] = 201
     name = result.get("pod_name") or ""

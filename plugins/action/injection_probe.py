@@ -1,0 +1,22 @@
+# Copyright: (c) 2026, meshops.sidecar_injection contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Runs injection_probe; `module_defaults` for group/kubernetes.core.k8s reach it (see __init__.py).
+
+A relative `report_path` is made absolute on the controller, as for injection_diagnose.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Dict
+
+from ansible_collections.meshops.sidecar_injection.plugins.action import KubernetesCoreDefaultsAction
+
+
+class ActionModule(KubernetesCoreDefaultsAction):
+    def module_arguments(self) -> Dict[str, Any]:
+        args = super().module_arguments()
+        path = args.get("report_path")
+        if isinstance(path, str) and path and not os.path.isabs(os.path.expanduser(path)):
+            args["report_path"] = os.path.abspath(path)
+        return args
