@@ -238,7 +238,10 @@ def test_a_403_on_pods_create_is_coverage_not_a_failure(live: Any) -> None:
     warnings: list[str] = []
     out = probe.run(params(sim), warn=warnings.append)
     result = out["results"][0]
-    denied = 'pods is forbidden: User "kubernetes-admin" cannot create resource "pods" in API group "" in the namespace "demo"'
+    denied = (
+        'pods is forbidden: User "kubernetes-admin" cannot create resource "pods" in API group "" '
+        'in the namespace "demo"'
+    )
     assert (result["outcome"], result["reason_class"], result["message"], result["agrees_with_model"]) == (
         "skipped",
         "forbidden",
