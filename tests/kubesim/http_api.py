@@ -125,7 +125,8 @@ async def _serve(cluster: Cluster, request: web.Request, entry: dict[str, Any]) 
         entry["resource"] = f"{info.resource}/{info.subresource}" if info.subresource else info.resource
         if info.namespace:
             entry["namespace"] = info.namespace
-    if info.is_resource and cluster.policy.ignores_dry_run(info, user):
+    writes = ("create", "update", "patch", "delete", "deletecollection")
+    if info.is_resource and info.verb in writes and cluster.policy.ignores_dry_run(info, user):
         request[IGNORE_DRY_RUN] = True  # a policy rule plays a server that stores dry-run writes
         entry["fault"] = "ignore-dry-run"
     delay, rule = cluster.policy.evaluate(info, user)
