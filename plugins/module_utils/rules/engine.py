@@ -33,7 +33,7 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot
 CAPABILITIES = {
     "cryptography": "the Python library cryptography (x509 parsing) is importable",
     "version": "the Kubernetes server version is known (GET /version, or version.json offline)",
-    "probe": "the dry-run injection probe ran (injection_diagnose probe: true)",
+    "probe": "the dry-run injection probe ran (injection_probe, or the diagnose role's diagnose_probe: true)",
 }
 # Inputs a user cannot have simply forgotten: a run without them is narrowed, and says so at warning.
 REQUIRED_CAPABILITIES = frozenset(("cryptography",))
