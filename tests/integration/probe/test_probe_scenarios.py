@@ -314,3 +314,34 @@ def test_the_total_timeout_bounds_a_hanging_webhook(live: Any) -> None:
         result["message"],
     ), result["message"]
     assert out["findings"] == []
+
+
+def test_a_webhook_the_model_expects_but_the_server_does_not_call_is_a_disagreement(live: Any) -> None:
+    """kube-apiserver without MutatingAdmissionWebhook: the configuration says inject, the pod comes back bare."""
+    sim = live("istio", None)
+    sim.admission.disabled_plugins.add("MutatingAdmissionWebhook")
+    out = probe.run(params(sim))
+    result = out["results"][0]
+    assert (result["outcome"], result["agrees_with_model"], result["containers"]) == (
+        "admitted_without_sidecar",
+        False,
+        ["web"],
+    )
+    assert [f["code"] for f in out["findings"]] == ["SI308", "SI309"]
+    disagreement = out["findings"][1]
+    assert disagreement["message"] == (
+        "the dry-run pod in namespace demo came back without a proxy (containers web), but the model expects a sidecar"
+    )
+    assert [(e["field"], e["value"]) for e in disagreement["evidence"]] == [
+        (
+            "model: next pod gets",
+            "sidecar from istio-sidecar-injector/namespace.sidecar-injector.istio.io (istio, revision default)",
+        ),
+        # the model's own reasons (they name the webhook configuration of the fixture in use)
+        *[("model: because", reason) for reason in result["model"]["reasons"][:3]],
+        ("probe pod shaped like", "Deployment demo/web"),
+        ("returned pod containers", ["web"]),
+        ("returned pod initContainers", []),
+    ]
+    assert result["model"]["reasons"][0].startswith("namespace label istio-injection=enabled matches webhook")
+    assert out["summary"]["disagreements"] == 1
