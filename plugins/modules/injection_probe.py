@@ -74,6 +74,13 @@ options:
     description:
       - Write the result (cluster, summary, results, findings) as JSON to this file. Not written in check mode.
     type: path
+  diagnosis_report:
+    description:
+      - An injection_diagnose report (its O(meshops.sidecar_injection.injection_diagnose#module:report_path)) to feed
+        the probe into - the probe's findings join the report's (the earlier probe's are replaced; the summary's
+        C(severities), C(at_or_above) and C(codes) are recounted) and its summary and results go under C(probe), so
+        the fleet reports and the gate read them. Not written in check mode.
+    type: path
 requirements:
   - kubernetes >= 24.2.0
 notes:
@@ -203,6 +210,16 @@ report_path:
   description: Where the JSON was written.
   returned: when O(report_path) is set and not in check mode
   type: str
+diagnosis_report:
+  description: The diagnosis report the probe was fed into.
+  returned: when O(diagnosis_report) is set and not in check mode
+  type: str
+diagnosis_summary:
+  description:
+    - The fed report's summary with the probe's findings counted (what a gate such as
+      M(meshops.sidecar_injection.injection_gate) reads from the registered diagnosis).
+  returned: when O(diagnosis_report) is set and not in check mode
+  type: dict
 """
 
 from ansible.module_utils.basic import AnsibleModule

@@ -12,9 +12,11 @@ a dry run is already safe, so the probe runs; only the report file is not writte
 from __future__ import annotations
 
 import copy
+import json
 import time
 from typing import Any, Callable, Dict, List, Optional
 
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.catalogue import SEVERITIES, severity_rank
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.findings import ordered
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.decision.verdicts import compute_verdicts
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.k8s import client as kube_client
@@ -42,10 +44,14 @@ PROBE_OPTIONS: Dict[str, Dict[str, Any]] = {
     "limit": {"type": "int", "default": gather.DEFAULT_LIMIT},
     "retries": {"type": "int", "default": 5},
     "report_path": {"type": "path"},
+    "diagnosis_report": {"type": "path"},
 }
 
 PROBE_ARGUMENT_SPEC: Dict[str, Dict[str, Any]] = copy.deepcopy(kube_client.AUTH_ARG_SPEC)
 PROBE_ARGUMENT_SPEC.update(copy.deepcopy(PROBE_OPTIONS))
+
+
+PROBE_SI801_PREFIX = "the dry-run injection probe (SI308) was skipped"
 
 
 class ProbeError(Exception):
@@ -90,6 +96,51 @@ def summary_lines(cluster: Dict[str, Any], results: List[Dict[str, Any]], findin
             lines.append("    " + result["message"])
     lines += ["%s %s %s" % (f["severity"].upper(), f["code"], f["message"]) for f in findings]
     return lines
+
+
+def _from_probe(finding: Dict[str, Any]) -> bool:
+    code = finding.get("code")
+    return code in ("SI308", "SI309") or (
+        code == "SI801" and str(finding.get("message") or "").startswith(PROBE_SI801_PREFIX)
+    )
+
+
+def merge_into_report(path: str, out: Dict[str, Any]) -> Dict[str, Any]:
+    """Feed the probe into an injection_diagnose report (`<host>.json`): its findings join the
+    diagnosis's (worst first, the summary's severities, at_or_above and codes recounted) and its
+    results go under `probe`, so the fleet reports and the gate that read the file see them."""
+    try:
+        with open(path) as handle:
+            document = json.load(handle)
+    except (OSError, ValueError) as exc:
+        raise ProbeError("cannot read the diagnosis report %s: %s" % (path, exc)) from None
+    if not isinstance(document, dict) or not isinstance(document.get("findings"), list):
+        raise ProbeError("%s is not an injection_diagnose report (no findings list)" % path)
+    # a report probed before: the earlier probe's findings are replaced (SI308/SI309 come only from the
+    # probe; its SI801 names it), and the finding format stays the schema's (no marker key)
+    kept = [f for f in document["findings"] if not _from_probe(f)]
+    added = list(out["findings"])
+    findings = sorted(kept + added, key=lambda f: -severity_rank(f.get("severity") or "info"))
+    document["findings"] = findings
+    summary = document.setdefault("summary", {})
+    severities = {
+        level: sum(1 for f in findings if f.get("severity") == level) for level in ("error", "warning", "info")
+    }
+    summary["severities"] = severities
+    summary["at_or_above"] = {
+        level: sum(n for sev, n in severities.items() if severity_rank(sev) >= severity_rank(level))
+        for level in SEVERITIES
+    }
+    codes: Dict[str, int] = {}
+    for finding in findings:
+        codes[finding["code"]] = codes.get(finding["code"], 0) + 1
+    summary["codes"] = dict(sorted(codes.items()))
+    document["probe"] = {"summary": out["summary"], "results": out["results"]}
+    try:
+        report_mod.write_json(path, document)
+    except OSError as exc:
+        raise ProbeError("cannot write the diagnosis report %s: %s" % (path, exc)) from None
+    return summary
 
 
 def run(
@@ -182,4 +233,7 @@ def run(
         except OSError as exc:
             raise ProbeError("cannot write the probe report to %s: %s" % (params["report_path"], exc)) from None
         out["report_path"] = params["report_path"]
+    if params.get("diagnosis_report") and not check_mode:
+        out["diagnosis_summary"] = merge_into_report(params["diagnosis_report"], out)
+        out["diagnosis_report"] = params["diagnosis_report"]
     return out

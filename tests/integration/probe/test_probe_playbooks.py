@@ -66,20 +66,35 @@ def test_probe_playbook_writes_the_host_probe_report(tmp_path: Path, broken: Kub
     assert not (reports / "kubesim.probe.json").exists()
 
 
-def test_the_diagnose_role_probes_when_asked(tmp_path: Path, broken: KubeSim) -> None:
+@pytest.fixture
+def over_quota() -> Iterator[KubeSim]:
+    sim = KubeSim().start()
+    start(sim, Scenario("istio", ("quota",)))
+    yield sim
+    sim.stop()
+
+
+def test_the_diagnose_role_probes_when_asked_and_feeds_the_gate(tmp_path: Path, over_quota: KubeSim) -> None:
+    """quota: the static diagnosis finds no error here; the probe's SI308 joins <host>.json and breaches the gate."""
     reports = tmp_path / "reports"
-    inventory = {"all": {"hosts": {"kubesim": {"kubeconfig": broken.kubeconfig_path}}}}
-    proc = playbook(
-        tmp_path,
-        "playbooks/diagnose.yml",
-        inventory,
-        "-e",
-        json.dumps({"report_dir": str(reports), "diagnose_probe": True, "diagnose_report_formats": []}),
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert (reports / "kubesim.json").is_file()
-    document = json.loads((reports / "kubesim.probe.json").read_text())
-    assert [(r["namespace"], r["outcome"], r["agrees_with_model"]) for r in document["results"]] == [
-        ("demo", "rejected", True)
+    inventory = {"all": {"hosts": {"kubesim": {"kubeconfig": over_quota.kubeconfig_path}}}}
+    extra = {"report_dir": str(reports), "diagnose_report_formats": ["fleet"], "diagnose_fail_on": "error"}
+    proc = playbook(tmp_path, "playbooks/diagnose.yml", inventory, "-e", json.dumps(extra))
+    assert proc.returncode == 0, proc.stdout + proc.stderr  # without the probe: no error finding
+    assert json.loads((reports / "kubesim.json").read_text())["summary"]["severities"]["error"] == 0
+    assert not (reports / "kubesim.probe.json").exists()
+
+    proc = playbook(tmp_path, "playbooks/diagnose.yml", inventory, "-e", json.dumps({**extra, "diagnose_probe": True}))
+    assert proc.returncode == 2, proc.stdout + proc.stderr  # gate breached by the probe's finding
+    probe = json.loads((reports / "kubesim.probe.json").read_text())
+    assert [(r["namespace"], r["outcome"], r["reason_class"]) for r in probe["results"]] == [
+        ("demo", "rejected", "quota-exceeded")
     ]
     assert "probe report: " + str(reports / "kubesim.probe.json") in proc.stdout
+    report = json.loads((reports / "kubesim.json").read_text())
+    assert [f["code"] for f in report["findings"] if f["severity"] == "error"] == ["SI308"]
+    assert report["findings"][0] == probe["findings"][0]
+    assert report["summary"]["severities"]["error"] == 1 and report["summary"]["codes"]["SI308"] == 1
+    assert report["probe"]["results"] == probe["results"]
+    fleet = json.loads((reports / "fleet.json").read_text())
+    assert fleet["outcome"] == "gate_breached"

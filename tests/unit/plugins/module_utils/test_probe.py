@@ -225,3 +225,50 @@ def test_probe_rules_are_skipped_without_the_probe():
     ctx = RuleContext(view, build_model(view), [], Options(), frozenset(), probe=[_result(agrees_with_model=False)])
     run = run_rules(PROBE_RULES, ctx)
     assert run.findings == [] and [s["missing"] for s in run.skipped] == [["probe"]] * 3
+
+
+def test_feeding_a_diagnosis_report_replaces_the_earlier_probe_and_recounts(tmp_path):
+    import json
+
+    from ansible_collections.meshops.sidecar_injection.plugins.module_utils.runners import probe as probe_runner
+
+    def finding(code, severity, message="m"):
+        return {"code": code, "severity": severity, "message": message}
+
+    path = tmp_path / "c.json"
+    earlier = finding("SI308", "error", "old probe")
+    path.write_text(
+        json.dumps(
+            {
+                "schema": "x",
+                "summary": {"severities": {"error": 1, "warning": 0, "info": 1}, "pods": {"total": 2}},
+                "findings": [earlier, finding("SI801", "warning", "SI801 about secrets"), finding("SI101", "info")],
+            }
+        )
+    )
+    out = {
+        "summary": {"namespaces": 1},
+        "results": [{"namespace": "a"}],
+        "findings": [
+            finding("SI309", "warning", "new"),
+            finding("SI801", "warning", "the dry-run injection probe (SI308) was skipped in namespace b: 403"),
+        ],
+    }
+    summary = probe_runner.merge_into_report(str(path), out)
+    document = json.loads(path.read_text())
+    assert [(f["code"], f["message"]) for f in document["findings"]] == [
+        ("SI801", "SI801 about secrets"),
+        ("SI309", "new"),
+        ("SI801", "the dry-run injection probe (SI308) was skipped in namespace b: 403"),
+        ("SI101", "m"),
+    ]
+    assert summary == document["summary"]
+    assert summary["severities"] == {"error": 0, "warning": 3, "info": 1}
+    assert summary["at_or_above"] == {"info": 4, "warning": 3, "error": 0}
+    assert summary["codes"] == {"SI101": 1, "SI309": 1, "SI801": 2}
+    assert summary["pods"] == {"total": 2}
+    assert document["probe"] == {"summary": {"namespaces": 1}, "results": [{"namespace": "a"}]}
+    path.write_text("[]")
+    with pytest.raises(probe_runner.ProbeError) as raised:
+        probe_runner.merge_into_report(str(path), out)
+    assert str(raised.value) == "%s is not an injection_diagnose report (no findings list)" % path
