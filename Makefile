@@ -32,7 +32,7 @@ PYTEST := $(PY) -m pytest
 help:
 	@echo "make demo     diagnose the bundled broken example cluster and print the report"
 	@echo "make test     the whole suite: lint, unit, integration, sanity, ansible-test units, molecule, build"
-	@echo "make demo-live [MESH=istio|linkerd] [BREAK=wrong-ca|...]  start a live test cluster, diagnose it, stop it"
+	@echo "make demo-live [MESH=istio|linkerd] [BREAK=wrong-ca|...]  start a live test cluster, diagnose and probe it, stop it"
 	@echo "make demo-fleet  diagnose a fleet of test API servers (healthy, broken, unreachable, 403) into reports/demo-fleet/reports"
 	@echo "make setup    create .venv and .collections (pinned, offline-friendly; runs automatically)"
 	@echo "make lint | units | units-min | demo-min | integration | sanity | ansible-units | molecule | bench | docs | dist | ee-check | clean"
@@ -61,7 +61,7 @@ demo-live: setup
 	  [ -s $(LIVE)/kubeconfig ] || { cat $(LIVE)/kubesim.log; exit 1; }; \
 	  head -1 $(LIVE)/kubesim.log; \
 	  printf 'all:\n  hosts:\n    kubesim-$(MESH)$(if $(BREAK),-$(BREAK)):\n      kubeconfig: %s\n' $(LIVE)/kubeconfig > $(LIVE)/inventory.yml; \
-	  $(BIN)/ansible-playbook playbooks/diagnose.yml -i $(LIVE)/inventory.yml -e report_dir=$(LIVE)
+	  $(BIN)/ansible-playbook playbooks/diagnose.yml -i $(LIVE)/inventory.yml -e report_dir=$(LIVE) -e diagnose_probe=true
 
 # A fleet of test API server processes through the kubeconfig inventory plugin and diagnose.yml
 # (tests/fleet/fleet.py); exit code 4 is the expected outcome (one cluster is unreachable). The

@@ -8,7 +8,7 @@ YAML/JSON format (all keys optional):
         groups: [my-group]
         authorize: rbac             # rbac (default): evaluate the store's RBAC objects; allow: everything
     rules:                          # evaluated in order for every API request
-      - action: forbid              # forbid | error | throttle | delay | reset
+      - action: forbid              # forbid | error | throttle | delay | reset | ignore-dry-run
         verbs: [list, watch]        # get list watch create update patch delete deletecollection
         apiGroups: [""]             # "" is the core group
         resources: [secrets]        # plural, or plural/subresource ("pods/status")
@@ -23,7 +23,9 @@ YAML/JSON format (all keys optional):
         seconds: 0.5                # delay: added latency; evaluation continues with the next rules
         status: 503                 # error: HTTP code (default 500)
 
-`reset` closes the connection without a response.
+`reset` closes the connection without a response. `ignore-dry-run` makes the matching writes ignore
+`dryRun=All` (they are stored), like a server or proxy that drops the parameter; evaluation continues
+with the next rules, as for `delay`. The injection probe must detect it and refuse to run.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ import yaml
 from .rbac import User, service_account_user
 from .requestinfo import RequestInfo
 
-ACTIONS = ("forbid", "error", "throttle", "delay", "reset")
+ACTIONS = ("forbid", "error", "throttle", "delay", "reset", "ignore-dry-run")
 
 
 def _set(value: Any) -> frozenset[str] | None:
@@ -202,6 +204,12 @@ class Policy:
                 if rule.take():
                     delay += rule.seconds
                 continue
+            if rule.action == "ignore-dry-run":
+                continue  # answered by ignores_dry_run()
             if rule.take():
                 return delay, rule
         return delay, None
+
+    def ignores_dry_run(self, info: RequestInfo, user: User) -> bool:
+        """Whether an `ignore-dry-run` rule applies to this request (its dryRun is then dropped)."""
+        return any(r.action == "ignore-dry-run" and r.matches(info, user) and r.take() for r in self.rules)

@@ -683,8 +683,40 @@ CATALOGUE = {
             "a server-side dry-run probe pod in an enabled namespace came back without a proxy, or "
             "was rejected; carries the API server's exact answer"
         ),
-        "detect": "",
-        "fix": "",
+        "detect": (
+            "injection_probe (or the diagnose role with `diagnose_probe: true`) creates a pod shaped like the "
+            "namespace's workload with `dryRun=All` in every namespace whose workloads want a sidecar, after "
+            "proving the server honours dry run. A pod returned without a proxy, or an error, is reported with "
+            "the server's exact message, the webhook named and the class (the SI303/SI5xx classes)."
+        ),
+        "fix": (
+            "Follow the class: a failed webhook call (timeout, x509-*, no-endpoints) is fixed as SI301-SI304/SI4xx "
+            "say, Pod Security as SI501, quota and LimitRange as SI502/SI503; re-run the probe to verify."
+        ),
+    },
+    "SI309": {
+        "slug": "probe-disagrees-with-model",
+        "severity": "warning",
+        "mesh": "any",
+        "action": "manual",
+        "group": "reachability",
+        "origin": "project",
+        "when": (
+            "the dry-run probe's answer contradicts the static verdict for the same pod (e.g. the model "
+            "says the injector webhook is called and the pod came back untouched)"
+        ),
+        "detect": (
+            "Compares each probe result with the static decision for the probe pod: injected although the "
+            "model expects no sidecar, admitted without one although the model expects a fail-closed webhook "
+            "to inject, or rejected by a webhook the model does not expect to be called. A fail-open webhook "
+            "(failurePolicy Ignore) hides whether it was called, so that case is never a disagreement."
+        ),
+        "fix": (
+            "Something the snapshot does not show decides: the MutatingAdmissionWebhook plugin disabled, "
+            "selectors rewritten by the platform (managed clusters add exclusions), another mutating webhook, "
+            "or an injector decision the model does not know. Compare both sides of the evidence; report a "
+            "model gap with the probe's answer."
+        ),
     },
     "SI401": {
         "slug": "cabundle-missing",

@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, meshops.sidecar_injection contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Read-only access to the Kubernetes API: raw JSON GETs with bounded, jittered retries.
+"""Access to the Kubernetes API: raw JSON GETs with bounded, jittered retries, and `send` for the
+dry-run probe's writes (the probe decides what it may send; see probe/safety.py).
 
 Authentication is kubernetes.core's own: the same option names, aliases, K8S_AUTH_* environment
 variables and precedence (`_create_auth_spec`, `_create_configuration`, `_create_headers`), so a
@@ -274,12 +275,69 @@ class KubeClient(object):
                 )
             raise ApiError(status, reason, message, path)
 
-    def _retry(self, attempt: int, retry_after: Optional[float], path: str, why: str) -> bool:
+    def send(
+        self,
+        method: str,
+        path: str,
+        body: Optional[Dict[str, Any]] = None,
+        params: Optional[Dict[str, Any]] = None,
+        read_timeout: Optional[float] = None,
+    ) -> Dict[str, Any]:
+        """A write (POST, DELETE) with a JSON body; returns the parsed answer.
+
+        Unlike `get`, only 429 is retried: a 5xx answer to a write is the API server's verdict (a
+        failed webhook call is a 500 InternalError), which the caller reads. A connection that fails
+        is a `KubeClientError`, a read that outlasts `read_timeout` too (the caller's deadline)."""
+        url = self.url(path, params)
+        headers = self._headers()
+        headers["Content-Type"] = "application/json"
+        payload = json.dumps(body).encode("utf-8") if body is not None else None
+        timeout = self._timeout()
+        if read_timeout is not None and urllib3 is not None:
+            timeout = urllib3.Timeout(connect=min(CONNECT_TIMEOUT, self.request_timeout), read=max(read_timeout, 0.1))
+        attempt = 0
+        while True:
+            self.requests += 1
+            started = time.monotonic()
+            try:
+                response = self.pool.request(
+                    method, url, body=payload, headers=headers, timeout=timeout, retries=False, preload_content=False
+                )
+                try:
+                    data = response.data
+                finally:
+                    response.release_conn()
+            except HTTPError as exc:
+                raise KubeClientError(
+                    "%s %s at %s failed: %s" % (method, path, self.host, describe_connection_error(exc))
+                ) from None
+            status = response.status
+            self.bytes_received += len(data)
+            self.log("%s %s -> %d (%d bytes, %.3fs)" % (method, path, status, len(data), time.monotonic() - started))
+            if 200 <= status < 300:
+                try:
+                    return json.loads(data) if data else {}
+                except ValueError as exc:
+                    raise ApiError(status, "InvalidJSON", "response is not JSON: %s" % exc, path) from None
+            reason, message = _status_message(data, response.reason or str(status))
+            if status == 429 and self._retry(
+                attempt, parse_retry_after(response.headers.get("Retry-After")), path, "429 %s" % reason, method
+            ):
+                attempt += 1
+                continue
+            if status == 401:
+                raise KubeClientError(
+                    "The Kubernetes API server at %s rejected the credentials (401 Unauthorized): %s"
+                    % (self.host, message)
+                )
+            raise ApiError(status, reason, message, path)
+
+    def _retry(self, attempt: int, retry_after: Optional[float], path: str, why: str, method: str = "GET") -> bool:
         """Wait before the next attempt as the policy says; False when it says give up."""
         delay = self.policy.delay(attempt, retry_after, self.deadline)
         if delay is None:
             return False
-        self.log("GET %s: %s, retry %d/%d in %.2fs" % (path, why, attempt + 1, self.policy.retries, delay))
+        self.log("%s %s: %s, retry %d/%d in %.2fs" % (method, path, why, attempt + 1, self.policy.retries, delay))
         self.sleeps.append(delay)
         self.sleep(delay)
         return True

@@ -33,7 +33,7 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot
 CAPABILITIES = {
     "cryptography": "the Python library cryptography (x509 parsing) is importable",
     "version": "the Kubernetes server version is known (GET /version, or version.json offline)",
-    "probe": "the dry-run injection probe ran (injection_diagnose probe: true)",
+    "probe": "the dry-run injection probe ran (injection_probe, or the diagnose role's diagnose_probe: true)",
 }
 # Inputs a user cannot have simply forgotten: a run without them is narrowed, and says so at warning.
 REQUIRED_CAPABILITIES = frozenset(("cryptography",))
@@ -77,6 +77,8 @@ class RuleContext:
     verdicts: List[Verdict]  # pods first, then workload templates
     options: Options
     capabilities: FrozenSet[str] = frozenset()
+    # the dry-run probe's results (probe/run.py entries), when it ran; the `probe` capability says so
+    probe: List[Dict[str, Any]] = field(default_factory=list)
     _memo: Dict[str, Any] = field(default_factory=dict, repr=False)
 
     def memo(self, key: str, build: Callable[["RuleContext"], T]) -> T:

@@ -17,6 +17,7 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules im
     coverage,
     dataplane,
     platform,
+    probe_outcomes,
     reachability,
     selection,
     selection_injectors,
@@ -81,6 +82,14 @@ RULES = [
     platform.apiserver_proxy_env,
 ]
 
+# Rules over the dry-run probe's answers (requires "probe"): run by injection_probe after probing, not
+# by every diagnosis (the probe is opt-in, so a diagnosis does not list them as skipped).
+PROBE_RULES = [
+    probe_outcomes.probe_not_injected,
+    probe_outcomes.probe_disagrees_with_model,
+    probe_outcomes.probe_forbidden,
+]
+
 
 def codes() -> List[str]:
     """Every code some registered rule may emit."""
@@ -101,7 +110,7 @@ def narrowed_without(name: str) -> List[str]:
 def implementations() -> Dict[str, List[str]]:
     """code -> the functions that emit it, as "rules/selection.py:namespace_not_enabled"."""
     out: Dict[str, List[str]] = {}
-    for item in RULES:
+    for item in RULES + PROBE_RULES:
         for code in item.codes:
             out.setdefault(code, []).append(item.implemented_by)
     for code, where in coverage.IMPLEMENTED_BY.items():

@@ -38,7 +38,7 @@ def test_catalogue_matches_the_shared_spec():
     assert not set(spec) - set(CATALOGUE)  # every code of the contract is covered
     # Codes beyond the shared contract are marked and come after the contract's codes of their group.
     assert added == sorted(code for code, item in CATALOGUE.items() if item.get("origin") == "project")
-    assert added == ["SI804", "SI805"]
+    assert added == ["SI309", "SI804", "SI805"]
     for code in added:
         group = CATALOGUE[code]["group"]
         assert code > max(c for c in spec if CATALOGUE[c]["group"] == group), code
@@ -71,11 +71,13 @@ def test_findings_default_to_catalogue_values_and_sort_worst_first():
 
 
 def test_every_code_has_an_implementation_and_every_implementation_a_code():
-    """docs/findings.md's "Implemented by" lines come from here. The dry-run probe (SI308) is the only
-    code nothing emits yet."""
+    """docs/findings.md's "Implemented by" lines come from here; every code has one (the probe's SI308
+    and SI309 come from rules/probe_outcomes.py, run by injection_probe)."""
     from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules import registry
 
     implemented = registry.implementations()
     assert set(implemented) <= set(CATALOGUE)
-    assert sorted(set(CATALOGUE) - set(implemented)) == ["SI308"]
+    assert sorted(set(CATALOGUE) - set(implemented)) == []
+    assert implemented["SI308"] == ["rules/probe_outcomes.py:probe_not_injected"]
+    assert implemented["SI309"] == ["rules/probe_outcomes.py:probe_disagrees_with_model"]
     assert implemented["SI404"] == ["rules/certificates.py:cabundle_mismatch"]

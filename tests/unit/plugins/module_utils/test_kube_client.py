@@ -369,3 +369,34 @@ def test_a_connect_cut_short_by_the_deadline_is_the_deadline_not_an_unreachable_
     assert exc.value.message == (
         "the deadline of 5s for this cluster ran out (GET /api/v1/pods, 1 attempt, last: connection timed out)"
     )
+
+
+def test_send_posts_json_and_retries_only_429():
+    pool = ScriptedPool(Response(429, b"{}", {"Retry-After": "1"}), Response(201, {"kind": "Pod"}))
+    c, sleeps = client(pool)
+    assert c.send("POST", "/api/v1/namespaces/a/pods", {"kind": "Pod"}, {"dryRun": "All"}) == {"kind": "Pod"}
+    assert sleeps == [1.0] and c.requests == 2
+    method, url, kwargs = pool.calls[1]
+    assert (method, url) == ("POST", HOST + "/api/v1/namespaces/a/pods?dryRun=All")
+    assert json.loads(kwargs["body"]) == {"kind": "Pod"} and kwargs["headers"]["Content-Type"] == "application/json"
+    assert kwargs["retries"] is False
+
+
+def test_send_returns_a_5xx_verdict_at_once():
+    """A failed webhook call is the API server's 500 answer to the write: read, never retried."""
+    message = 'Internal error occurred: failed calling webhook "w": context deadline exceeded'
+    pool = ScriptedPool(status(500, "InternalError", message))
+    c, sleeps = client(pool)
+    with pytest.raises(kube_client.ApiError) as raised:
+        c.send("POST", "/api/v1/namespaces/a/pods", {}, {"dryRun": "All"})
+    assert (raised.value.status, raised.value.reason, raised.value.message) == (500, "InternalError", message)
+    assert c.requests == 1 and sleeps == []
+
+
+def test_send_read_timeout_is_the_callers_deadline():
+    pool = ScriptedPool(Response(200, {}))
+    c, _ = client(pool)
+    c.send("DELETE", "/api/v1/namespaces/a/configmaps/x", read_timeout=2.5)
+    timeout = pool.calls[0][2]["timeout"]
+    assert (timeout.connect_timeout, timeout.read_timeout) == (10.0, 2.5)
+    assert pool.calls[0][2]["body"] is None
