@@ -1191,8 +1191,11 @@ CATALOGUE = {
 # pod: "not_selected" (no injector decides it), "failure_policy" (the call fails: the webhook's
 # failurePolicy decides, Fail → rejected, Ignore → admitted without a sidecar), "without_sidecar"
 # (the injector declines), "rejected" (the pod is refused), "degraded" (the sidecar is added but does
-# not work), or "" (a risk or a fact on that stage, not a blocker today). A finding emitted below its
-# catalogue severity (a certificate only expiring, SI101 with no known intent) never blocks.
+# not work), or "" (a risk or a fact on that stage, not a blocker today). Codes whose lower severity
+# means "not yet" (a certificate only expiring, SI101 with no known intent) block only from the
+# severity in BLOCKS_FROM; an info finding never blocks (it reports no problem: SI305 when injected
+# pods show the firewall rule exists); any other finding of a blocking code does (an inferred
+# firewall at warning still stops the call).
 # Listed in path order: the first blocking code of a workload is its root cause. Codes missing here
 # (platform facts, coverage, the restart advice SI604/SI605 itself) are on no stage.
 PATH = (
@@ -1242,8 +1245,9 @@ PATH = (
     ("SI702", "runtime", "degraded"),
     ("SI407", "runtime", "degraded"),
     ("SI603", "runtime", "degraded"),
-    ("SI606", "runtime", ""),
+    ("SI606", "runtime", "degraded"),
 )
+BLOCKS_FROM = {"SI101": "warning", "SI405": "error", "SI407": "error"}
 STAGES = ("selection", "call", "injector", "admission", "runtime")
 BLOCKS = ("not_selected", "failure_policy", "without_sidecar", "rejected", "degraded", "")
 PATH_RANK = {code: rank for rank, (code, _stage, _blocks) in enumerate(PATH)}

@@ -10,11 +10,12 @@
 A workload is a template verdict (Deployment, StatefulSet, DaemonSet, CronJob, a Job or ReplicaSet
 without an owner) or a pod whose owner is not in the snapshot (bare pods). Its next pod walks the path
 of core/catalogue.py PATH: selection → call → injector → admission → runtime. The findings on that
-path are those whose `affects` name the workload and whose code blocks on its stage (a finding below
-its catalogue severity is a risk, not a block); in path order, the first is the root cause. Where the
-call fails, the webhook's failurePolicy decides: Fail rejects the pod, Ignore admits it without a
-sidecar. A restart helps only when the next pod is injected and nothing on the path blocks it; the
-restart rules (SI604/SI605) run after the answers and advise only those (`restart_allowed`).
+path are those whose `affects` name the workload and whose code blocks on its stage (info findings
+and those below the catalogue's BLOCKS_FROM severity are risks, not blocks); in path order, the
+first is the root cause. Where the call fails, the webhook's failurePolicy decides: Fail rejects
+the pod, Ignore admits it without a sidecar. A restart helps only when the next pod is injected
+and nothing on the path blocks it; the restart rules (SI604/SI605) run after the answers and
+advise only those (`restart_allowed`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.catalogue import (
+    BLOCKS_FROM,
     PATH_RANK,
     STAGES,
     entry,
@@ -45,12 +47,15 @@ MESH_NAMES = {"istio": "Istio", "linkerd": "Linkerd"}
 
 
 def blocks(finding: Finding) -> str:
-    """What `finding` does to a pod created now ("" when it does not block it): a finding emitted
-    below its catalogue severity (only expiring, intent unknown) is a risk, not a block."""
+    """What `finding` does to a pod created now ("" when it does not block it): below its BLOCKS_FROM
+    severity (a certificate only expiring, intent unknown) it is a risk, not a block."""
     spec = entry(finding.code)
     if not spec.get("blocks"):
         return ""
-    if severity_rank(finding.severity) < severity_rank(str(spec["severity"])):
+    if finding.severity == "info":  # an info finding reports no problem (an inferred rule exists, by design)
+        return ""
+    floor = BLOCKS_FROM.get(finding.code)
+    if floor is not None and severity_rank(finding.severity) < severity_rank(floor):
         return ""
     return str(spec["blocks"])
 
@@ -142,12 +147,20 @@ def _walk(ctx: RuleContext, answer: Answer, found: List[Finding]) -> None:
     answer.failure_policy = webhook.failure_policy if webhook is not None else ""
     if decision.outcome == "inject":
         found = [f for f in found if stage_of(f.code) != "selection"]  # it is selected: those do not block it
-    answer.blocked_by = found
+    seen = set()
+    answer.blocked_by = []
+    for finding in found:  # one finding per code: the first in report order stands for it
+        if finding.code not in seen:
+            seen.add(finding.code)
+            answer.blocked_by.append(finding)
+    found = answer.blocked_by
     kinds = [(stage_of(f.code), blocks(f)) for f in found]
     if decision.outcome == "not-selected":
         answer.outcome = "not_selected"
     elif decision.outcome == "skipped":
-        declined = any(b == "without_sidecar" for _s, b in kinds) or decision.calls
+        # the injector was called and declined: by its own policy (SI110) the pod is admitted without a
+        # sidecar; by the pod's or namespace's markers (Linkerd's annotations) it was never asked for
+        declined = any(b == "without_sidecar" for _s, b in kinds)
         answer.outcome = "admitted_without_sidecar" if declined else "not_selected"
     elif any(s == "call" for s, _b in kinds):
         answer.outcome = "rejected" if answer.failure_policy == "Fail" else "admitted_without_sidecar"
@@ -219,10 +232,11 @@ def compute_answers(ctx: RuleContext, findings: List[Finding]) -> List[Answer]:
         ref = workload_scope(verdict)
         pods = idx.pods_by_owner.get((ref.kind, ref.namespace, ref.name), []) if verdict.template else [verdict]
         answer = Answer(ref=ref, verdict=verdict, intent=intent_of(idx, verdict, pods), pods=pods)
-        if answer.intent.wants:
+        if answer.intent.wants or verdict.decision.should_inject:
+            # a pod the injector takes without anyone asking (an invalid opt-out value) walks the path too
             _walk(ctx, answer, list(by_ref.get(ref, [])))
         else:
-            answer.outcome = "injected" if verdict.decision.should_inject else "not_selected"
+            answer.outcome = "not_selected"
             answer.webhook = verdict.decision.webhook
             answer.path = _steps(answer, verdict.decision)
         answer.restart_helps = answer.intent.wants and answer.outcome == "injected" and not answer.blocked_by
