@@ -81,6 +81,7 @@ class Answer:
     blocked_by: List[Finding] = field(default_factory=list)
     restart_helps: bool = False
     restart_effect: str = ""
+    _current: Optional[Dict[str, Any]] = field(default=None, repr=False)
 
     @property
     def control_plane(self) -> bool:
@@ -91,6 +92,12 @@ class Answer:
         return self.blocked_by[0] if self.blocked_by else None
 
     def current(self) -> Dict[str, Any]:
+        """Running pods with and without a proxy (computed once: the pods do not change)."""
+        if self._current is None:
+            self._current = self._count_pods()
+        return dict(self._current)
+
+    def _count_pods(self) -> Dict[str, Any]:
         live = [p for p in self.pods if p.running]
         versions = sorted(
             {
@@ -279,7 +286,8 @@ def finish(answers: List[Answer], findings: List[Finding]) -> None:
         finding = by_id[key]
         refs = [a.ref for a in blocked]
         finding.root_cause_of = sorted(set(finding.root_cause_of) | set(refs))
-        missing = [r for r in refs if r not in finding.affects]
+        present = set(finding.affects)
+        missing = [r for r in refs if r not in present]
         if missing:
             finding.affects = merge_refs(finding.affects + missing)
         for answer in blocked[:MAX_EVIDENCE]:
