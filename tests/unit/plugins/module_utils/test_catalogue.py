@@ -91,7 +91,7 @@ def test_every_code_has_its_place_on_the_path_of_a_pod_created_now():
     )
 
     codes = [code for code, _stage, _blocks in PATH]
-    assert len(codes) == len(set(codes)) == len(PATH_RANK) == 47
+    assert len(codes) == len(set(codes)) == len(PATH_RANK)
     for code, spec in CATALOGUE.items():
         assert spec["stage"] in STAGES + ("",), code
         assert spec["blocks"] in BLOCKS, code
@@ -99,7 +99,8 @@ def test_every_code_has_its_place_on_the_path_of_a_pod_created_now():
     # path order: stages never go back, so the first blocking code is the earliest cause
     ranks = [STAGES.index(stage) for _code, stage, _blocks in PATH]
     assert ranks == sorted(ranks)
-    # the restart advice, the platform facts and coverage are on no stage
+    # the restart advice, the probe, the platform facts and coverage are on no stage: a new code is
+    # placed in PATH (or added here) on purpose
     off_path = sorted(c for c, s in CATALOGUE.items() if not s["stage"])
     assert off_path == ["SI308", "SI604", "SI605", "SI701", "SI801", "SI802", "SI803", "SI804"]
     assert {CATALOGUE[c]["blocks"] for c in ("SI404", "SI301", "SI304", "SI305")} == {"failure_policy"}
