@@ -33,6 +33,24 @@ def cell(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|")
 
 
+BLOCKS_TEXT = {
+    "not_selected": "no injector is called: not_selected",
+    "failure_policy": "the call fails: rejected with failurePolicy Fail, admitted_without_sidecar with Ignore",
+    "without_sidecar": "the injector declines: admitted_without_sidecar",
+    "rejected": "the pod is refused: rejected",
+    "degraded": "the sidecar is added but does not work",
+}
+
+
+def stage_text(spec: Dict[str, object]) -> str:
+    """Where the code sits on the path of a pod created now (docs/workloads.md) and what it does there."""
+    stage = spec.get("stage")
+    if not stage:
+        return ""
+    blocks = BLOCKS_TEXT.get(str(spec.get("blocks") or ""), "does not block on its own")
+    return " · stage `%s` (%s)" % (stage, blocks)
+
+
 def render(catalogue: ModuleType, implemented: Dict[str, List[str]]) -> str:
     codes = catalogue.CATALOGUE
     lines = [
@@ -64,8 +82,8 @@ def render(catalogue: ModuleType, implemented: Dict[str, List[str]]) -> str:
                 "",
                 "### %s" % code,
                 "",
-                "`%s` · severity **%s** · mesh %s · action `%s`"
-                % (spec["slug"], spec["severity"], spec["mesh"], spec["action"]),
+                "`%s` · severity **%s** · mesh %s · action `%s`%s"
+                % (spec["slug"], spec["severity"], spec["mesh"], spec["action"], stage_text(spec)),
                 "",
                 "**What it means.** %s" % cell(spec["when"]).rstrip(".") + ".",
             ]

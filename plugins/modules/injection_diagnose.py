@@ -134,6 +134,12 @@ options:
       - How many findings the human summary in RV(summary_lines) lists.
     type: int
     default: 20
+  return_workloads:
+    description:
+      - Return the per-workload answer (RV(workloads)) in the result. Set to V(false) on large clusters to keep
+        the result small; the report file always has it.
+    type: bool
+    default: true
 requirements:
   - kubernetes >= 24.2.0 (live mode)
   - PyYAML
@@ -239,6 +245,16 @@ summary:
       type: list
       elements: dict
       returned: when O(manifests) is set
+    workloads:
+      description:
+        - Per mesh, workloads and pods that want a sidecar, have one and lack one (C(want) = C(have) + C(lack)),
+          workloads whose proxy comes from their own manifest (mesh control planes) apart, and the lacking
+          workloads grouped by root cause with its fix steps, most workloads first. See docs/workloads.md.
+      type: dict
+      sample: {"meshes": {"istio": {"want": 3, "have": 1, "lack": 2, "pods_want": 6, "pods_have": 2, "pods_lack": 4}},
+               "own_manifest": {"workloads": 1, "pods": 1, "with_proxy": 0},
+               "lacking_by_cause": [{"code": "SI404", "slug": "cabundle-mismatch", "workloads": 2, "pods": 4,
+                                     "fix": ["..."], "fix_text": "...", "examples": ["Deployment shop/web"]}]}
 findings:
   description: The findings, worst first.
   returned: always
@@ -265,8 +281,28 @@ verdicts:
        "webhook": "istio-revision-tag-default/namespace.sidecar-injector.istio.io", "revision": "default",
        "should_inject": true, "injected": false,
        "reasons": ["namespace label istio-injection=enabled matches ...", "created before the namespace was enabled"]}
+workloads:
+  description:
+    - One answer per workload (Deployment, StatefulSet, DaemonSet, CronJob, Job and ReplicaSet without an owner,
+      bare Pod) - C(intent) (does anything ask for a sidecar, which mesh and revision, from where), C(current)
+      (pods with and without a proxy, proxy versions), C(next_pod) (what a pod created now gets - C(outcome)
+      V(injected), V(admitted_without_sidecar), V(rejected) or V(not_selected) - and the path it walks),
+      C(blocked_by) (finding codes in path order), C(root_cause) (the first of them) and C(restart) (whether a
+      restart helps, and what it would do now). See docs/workloads.md.
+  returned: when O(return_workloads) is true
+  type: list
+  elements: dict
+  sample:
+    - {"ref": {"kind": "Deployment", "namespace": "apps", "name": "web"}, "control_plane": false,
+       "intent": {"wants": true, "mesh": "istio", "revision": "", "sources": ["namespace label istio-injection=enabled"]},
+       "current": {"pods": 2, "with_proxy": 0, "without_proxy": 2, "proxy_versions": []},
+       "next_pod": {"outcome": "rejected", "webhook": "istio-sidecar-injector/sidecar-injector.istio.io",
+                    "failure_policy": "Fail", "path": [{"stage": "call", "status": "blocked", "codes": ["SI404"],
+                    "detail": "..."}]},
+       "blocked_by": ["SI404", "SI303"], "root_cause": "SI404",
+       "restart": {"helps": false, "effect": "a restart would fail: new pods are rejected ..."}}
 summary_lines:
-  description: A short human-readable summary.
+  description: A short human-readable summary, headed by the workloads lacking a sidecar and their top causes.
   returned: always
   type: list
   elements: str

@@ -63,7 +63,9 @@ def test_every_finding_says_what_it_affects(findings):
 
 def test_every_actionable_finding_has_an_executable_plan_rendered_into_its_steps(findings):
     actionable = [(name, f) for name, f in findings if CATALOGUE[f.code]["action"] != "manual"]
-    assert len({f.code for _n, f in actionable}) >= 12  # SI101-SI104, SI112, SI203, SI204, SI210, SI304, SI4xx, SI60x
+    # SI101-SI104, SI203, SI204, SI210, SI304, SI4xx; no SI604/SI605: every workload they named in the
+    # examples is blocked upstream (SI304, SI305, SI301), where a restart does not help (rules/answers.py)
+    assert len({f.code for _n, f in actionable}) >= 11
     for name, finding in actionable:
         plan = finding.plan
         assert plan is not None, (name, finding.code, finding.name)

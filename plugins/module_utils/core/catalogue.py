@@ -1242,6 +1242,81 @@ CATALOGUE = {
 }
 
 
+# ---------------------------------------------------------------------------------------------
+# Where each code sits on the path a pod created now walks (rules/answers.py, docs/workloads.md):
+# selection → call (the API server calls the injector webhook) → injector (its own policy) →
+# admission (of the mutated pod) → runtime. `blocks` says what a finding of the code does to that
+# pod: "not_selected" (no injector decides it), "failure_policy" (the call fails: the webhook's
+# failurePolicy decides, Fail → rejected, Ignore → admitted without a sidecar), "without_sidecar"
+# (the injector declines), "rejected" (the pod is refused), "degraded" (the sidecar is added but does
+# not work), or "" (a risk or a fact on that stage, not a blocker today). Codes whose lower severity
+# means "not yet" (a certificate only expiring, SI101 with no known intent) block only from the
+# severity in BLOCKS_FROM; an info finding never blocks (it reports no problem: SI305 when injected
+# pods show the firewall rule exists); any other finding of a blocking code does (an inferred
+# firewall at warning still stops the call).
+# Listed in path order: the first blocking code of a workload is its root cause. Codes missing here
+# (platform facts, coverage, the restart advice SI604/SI605 itself) are on no stage.
+PATH = (
+    ("SI208", "selection", "not_selected"),
+    ("SI201", "selection", "not_selected"),
+    ("SI205", "selection", "not_selected"),
+    ("SI101", "selection", "not_selected"),
+    ("SI103", "selection", "not_selected"),
+    ("SI104", "selection", "not_selected"),
+    ("SI105", "selection", "not_selected"),
+    ("SI106", "selection", "not_selected"),
+    ("SI108", "selection", "not_selected"),
+    ("SI206", "selection", "not_selected"),
+    ("SI112", "selection", "not_selected"),
+    ("SI107", "selection", "not_selected"),
+    ("SI109", "selection", "not_selected"),
+    ("SI102", "selection", ""),
+    ("SI111", "selection", ""),
+    ("SI202", "call", "failure_policy"),
+    ("SI301", "call", "failure_policy"),
+    ("SI302", "call", "failure_policy"),
+    ("SI306", "call", "failure_policy"),
+    ("SI304", "call", "failure_policy"),
+    ("SI305", "call", "failure_policy"),
+    ("SI703", "call", "failure_policy"),
+    ("SI401", "call", "failure_policy"),
+    ("SI402", "call", "failure_policy"),
+    ("SI404", "call", "failure_policy"),
+    ("SI406", "call", "failure_policy"),
+    ("SI405", "call", "failure_policy"),
+    ("SI303", "call", "failure_policy"),
+    ("SI403", "call", ""),
+    ("SI204", "call", ""),
+    ("SI203", "call", ""),
+    ("SI207", "call", ""),
+    ("SI209", "call", ""),
+    ("SI210", "call", ""),
+    ("SI110", "injector", "without_sidecar"),
+    ("SI307", "injector", "rejected"),
+    ("SI504", "injector", ""),
+    ("SI501", "admission", "rejected"),
+    ("SI502", "admission", "rejected"),
+    ("SI503", "admission", "rejected"),
+    ("SI505", "admission", "rejected"),
+    ("SI601", "runtime", "degraded"),
+    ("SI602", "runtime", "degraded"),
+    ("SI702", "runtime", "degraded"),
+    ("SI407", "runtime", "degraded"),
+    ("SI603", "runtime", "degraded"),
+    ("SI606", "runtime", "degraded"),
+)
+BLOCKS_FROM = {"SI101": "warning", "SI405": "error", "SI407": "error"}
+STAGES = ("selection", "call", "injector", "admission", "runtime")
+BLOCKS = ("not_selected", "failure_policy", "without_sidecar", "rejected", "degraded", "")
+PATH_RANK = {code: rank for rank, (code, _stage, _blocks) in enumerate(PATH)}
+for _code, _stage, _blocks in PATH:
+    CATALOGUE[_code]["stage"] = _stage
+    CATALOGUE[_code]["blocks"] = _blocks
+for _spec in CATALOGUE.values():
+    _spec.setdefault("stage", "")
+    _spec.setdefault("blocks", "")
+
+
 def entry(code):
     """The catalogue entry for `code`; a KeyError names the unknown code."""
     try:

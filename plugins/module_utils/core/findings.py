@@ -43,6 +43,7 @@ class Finding:
     `affects`: the namespaces and workloads the finding is about or blocks (a webhook finding lists
     the workloads whose next pod it decides); derived from the object when the rule gives none.
     `plan`: the fix as data (core/plan.py); its kubectl steps are rendered, never hand-written.
+    `root_cause_of`: the workloads whose next pod this finding is the first to block.
     """
 
     code: str
@@ -56,6 +57,8 @@ class Finding:
     action: str = ""
     affects: List[ObjectRef] = field(default_factory=list)
     plan: Optional[Plan] = None
+    # the workloads whose next pod this finding blocks first (rules/answers.py): it is their root cause
+    root_cause_of: List[ObjectRef] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         spec = entry(self.code)
@@ -106,6 +109,7 @@ class Finding:
             "affects": [ref.as_dict() for ref in self.affects],
             "remediation": {"action": self.action, "steps": self.rendered_steps()},
             "plan": self.plan.as_dict() if self.plan is not None else None,
+            "root_cause_of": [ref.as_dict() for ref in self.root_cause_of],
             "docs": self.docs,
         }
 

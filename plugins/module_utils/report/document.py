@@ -8,7 +8,8 @@ Report shape (schema 1), written to `<report_dir>/<inventory_hostname>.json`::
     {"schema": 1, "cluster": {...}, "summary": {...},
      "findings": [{code, slug, severity, mesh, kind, namespace, name, message, evidence[],
                    remediation{action, steps[]}}],
-     "verdicts": [{kind, namespace, name, mesh, webhook, revision, should_inject, injected, reasons[]}]}
+     "verdicts": [{kind, namespace, name, mesh, webhook, revision, should_inject, injected, reasons[]}],
+     "workloads": [{ref, control_plane, intent, current, next_pod, blocked_by[], root_cause, restart}]}
 
 Writing is atomic (temp file in the target folder, then rename) so a reader or a concurrent fleet
 run never sees half a report.
@@ -19,25 +20,34 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from typing import Any, Dict, Iterable, List
+from typing import Any, Dict, Iterable, List, Optional
 
 SCHEMA = 1
 SEVERITY_LABEL = {"error": "ERROR", "warning": "WARN", "info": "INFO"}
+CAUSE_LINES = 3  # root causes shown first, with their fix steps
+CAUSE_STEPS = 4  # fix steps shown per cause; the report has them all
 VERDICT_LINES = 5  # pods that should carry a sidecar and don't, shown with the decisive reason
 MESSAGE_WIDTH = 220  # the report has the full text; the terminal summary stays one line per finding
 
 
 def build(
-    cluster: Dict[str, Any], summary: Dict[str, Any], findings: Iterable[Any], verdicts: Iterable[Any]
+    cluster: Dict[str, Any],
+    summary: Dict[str, Any],
+    findings: Iterable[Any],
+    verdicts: Iterable[Any],
+    workloads: Optional[Iterable[Any]] = None,
 ) -> Dict[str, Any]:
-    """Assemble the report from Finding and Verdict objects (anything with `as_dict()`)."""
-    return {
+    """Assemble the report from Finding, Verdict and workload Answer objects (anything with `as_dict()`)."""
+    document = {
         "schema": SCHEMA,
         "cluster": cluster,
         "summary": summary,
         "findings": [f.as_dict() for f in findings],
         "verdicts": [v.as_dict() for v in verdicts],
     }
+    if workloads is not None:
+        document["workloads"] = [w.as_dict() for w in workloads]
+    return document
 
 
 def code_counts(findings: Iterable[Any]) -> Dict[str, int]:
@@ -94,6 +104,7 @@ def human_lines(report: Dict[str, Any], limit: int = 20) -> List[str]:
     coverage = summary.get("coverage") or {}
     if coverage.get("complete") is False:  # before the counts, which cover only what was read
         lines.append("coverage: %s" % coverage.get("message"))
+    lines += cause_lines(summary.get("workloads"))
     pods = summary.get("pods") or {}
     if pods:
         lines.append(
@@ -134,4 +145,49 @@ def human_lines(report: Dict[str, Any], limit: int = 20) -> List[str]:
         )
     if len(findings) > limit:
         lines.append("  ... and %d more in the report" % (len(findings) - limit))
+    return lines
+
+
+def cause_lines(workloads: Optional[Dict[str, Any]]) -> List[str]:
+    """The head of the summary: workloads wanting / having / lacking a sidecar per mesh, then the causes
+    that leave the most workloads without one, each with its fix steps (summary.workloads)."""
+    if not workloads:
+        return []
+    lines = []
+    for mesh, row in (workloads.get("meshes") or {}).items():
+        lines.append(
+            "%s: %d workloads want a sidecar, %d have one, %d lack one (pods: %d want, %d have, %d lack)"
+            % (
+                mesh,
+                row.get("want", 0),
+                row.get("have", 0),
+                row.get("lack", 0),
+                row.get("pods_want", 0),
+                row.get("pods_have", 0),
+                row.get("pods_lack", 0),
+            )
+        )
+    own = workloads.get("own_manifest") or {}
+    if own.get("workloads"):
+        lines.append("control plane: %d workloads whose proxy comes from their own manifest" % own["workloads"])
+    causes = workloads.get("lacking_by_cause") or []
+    for rank, cause in enumerate(causes[:CAUSE_LINES], 1):
+        count = cause.get("workloads", 0)
+        head = (
+            "%s %s" % (cause.get("code"), cause.get("slug"))
+            if cause.get("code")
+            else "no finding explains it (pods predate the current decision?)"
+        )
+        lines.append(
+            "cause %d: %s: %d workload%s without a sidecar (%s)"
+            % (rank, head, count, "" if count == 1 else "s", ", ".join(cause.get("examples") or []))
+        )
+        steps = cause.get("fix") or []
+        for step in steps[:CAUSE_STEPS]:
+            first = step.splitlines()[0] if step else step
+            lines.append("    fix: %s" % first)
+        if len(steps) > CAUSE_STEPS:
+            lines.append("    ... %d more steps in the report" % (len(steps) - CAUSE_STEPS))
+    if len(causes) > CAUSE_LINES:
+        lines.append("  ... and %d more causes in the report (summary.workloads)" % (len(causes) - CAUSE_LINES))
     return lines

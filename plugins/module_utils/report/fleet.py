@@ -58,11 +58,16 @@ def _ref_text(ref: Dict[str, Any]) -> str:
 
 
 def lacking_sidecar(document: Dict[str, Any]) -> List[Dict[str, Any]]:
-    """Workloads that want a sidecar and run pods without one (per-workload answer)."""
+    """Workloads that want a sidecar and lack one (per-workload answer): pods run without it, or none
+    runs and a pod created now would not get it (rejected pods leave a workload with none), as
+    summary.workloads counts them (rules/answers.py workload_counts)."""
     out = []
     for workload in document.get("workloads") or []:
         current = workload.get("current") or {}
-        if (workload.get("intent") or {}).get("wants") and int(current.get("without_proxy") or 0) > 0:
+        if not (workload.get("intent") or {}).get("wants") or workload.get("control_plane"):
+            continue
+        outcome = (workload.get("next_pod") or {}).get("outcome")
+        if int(current.get("without_proxy") or 0) > 0 or (not current.get("pods") and outcome != "injected"):
             out.append(workload)
     return out
 

@@ -29,6 +29,7 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.pla
 )
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.refs import ObjectRef, namespace_ref
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.schema import labels
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.answers import restart_allowed
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.engine import RuleContext, rule
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.workloads import (
     MAX_EVIDENCE,
@@ -37,6 +38,7 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.wo
     owner_scope,
     restart_plan,
     template_plan,
+    workload_scope,
 )
 
 FAILING_WAITING = (
@@ -376,6 +378,8 @@ def pod_predates_injection(ctx: RuleContext) -> Iterator[Finding]:
         and not (v.obj.get("metadata") or {}).get("deletionTimestamp")
     ]
     for (namespace, kind, name), pods in sorted(idx.owner_groups(missing).items()):
+        if not restart_allowed(ctx, ObjectRef(kind, name, namespace)):
+            continue  # something on the path blocks a pod created now: its root cause says so (answers.py)
         decision = pods[0].decision
         if kind == "Pod":
             message = (
@@ -485,7 +489,11 @@ def proxy_version_skew(ctx: RuleContext) -> Iterator[Finding]:
             why = None
         if why:
             per_ns.setdefault(verdict.namespace, []).append((verdict, why))
-    for namespace, items in sorted(per_ns.items()):
+    for namespace, candidates in sorted(per_ns.items()):
+        # only the workloads whose next pod gets the current proxy (answers.py): a restart helps those
+        items = [(v, why) for v, why in candidates if restart_allowed(ctx, workload_scope(v))]
+        if not items:
+            continue
         pods = sorted((v for v, unused in items), key=lambda v: v.name)
         mesh = pods[0].mesh
         owners = sorted(idx.owner_groups(pods).items())

@@ -10,6 +10,12 @@ result["verdicts"]  [Verdict] (pods first, then workload templates); Verdict.as_
 result["skipped"]   [{rule, codes, missing}] rules that did not run (an input they need was missing)
 result["narrowed"]  [{rule, codes, missing}] rules that ran without some input they use
 result["model"]     the MeshModel (for callers that want more than the summary)
+result["workloads"] [Answer] one per workload (rules/answers.py); Answer.as_dict() for JSON;
+                    result["summary"]["workloads"] their counts (want = have + lack per mesh)
+
+Two phases: every rule but the restart advice runs, the per-workload answers are computed from those
+findings, then the restart rules (SI604/SI605) run and advise only workloads whose next pod is
+injected with nothing blocking it.
 """
 
 from __future__ import annotations
@@ -20,11 +26,13 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.fin
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.refs import ObjectRef, namespace_ref
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.decision.verdicts import compute_verdicts
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.model.mesh import MeshModel, build_model
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules import answers as answers_mod
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.coverage import coverage_findings
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.engine import (
     Options,
     Rule,
     RuleContext,
+    RunResult,
     available_capabilities,
     run_rules,
 )
@@ -69,20 +77,37 @@ def diagnose(
         capabilities=available_capabilities(view) if capabilities is None else capabilities,
     )
     active = RULES if rules is None else rules
-    run = run_rules(active, ctx)
+    restarts = [r for r in active if set(r.codes) & set(answers_mod.RESTART_CODES)]
+    run = run_rules([r for r in active if r not in restarts], ctx)
+    first = ordered(run.findings)
+    for finding in first:
+        if not finding.affects:
+            finding.affects = control_plane_scope(model, finding)
+    workloads = answers_mod.compute_answers(ctx, first)
+    answers_mod.open_restart_gate(ctx, workloads)
+    second = run_rules(restarts, ctx)
+    run = RunResult(
+        findings=first + second.findings,
+        skipped=run.skipped + second.skipped,
+        narrowed=run.narrowed + second.narrowed,
+        run=run.run + second.run,
+    )
     findings = run.findings + coverage_findings(view, model, run, active)
     for finding in findings:
         if not finding.affects:
             finding.affects = control_plane_scope(model, finding)
+    answers_mod.finish(workloads, findings)
     return {
         "summary": {
             "meshes": model.summary(),
             "verdicts": verdict_counts(verdicts),
             "rules": {"run": run.run, "skipped": len(run.skipped), "narrowed": len(run.narrowed)},
+            "workloads": answers_mod.workload_counts(workloads),
         },
         "findings": ordered(findings),
         "verdicts": verdicts,
         "skipped": run.skipped,
         "narrowed": run.narrowed,
         "model": model,
+        "workloads": workloads,
     }

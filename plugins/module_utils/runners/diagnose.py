@@ -41,6 +41,7 @@ DIAGNOSE_OPTIONS: Dict[str, Dict[str, Any]] = {
     "report_path": {"type": "path"},
     "return_verdicts": {"type": "str", "choices": ["all", "problems", "none"], "default": "problems"},
     "summary_limit": {"type": "int", "default": 20},
+    "return_workloads": {"type": "bool", "default": True},
 }
 
 DIAGNOSE_ARGUMENT_SPEC: Dict[str, Dict[str, Any]] = dict(copy.deepcopy(snapshot_source.SOURCE_ARGUMENT_SPEC))
@@ -132,7 +133,7 @@ def run(
     if snapshot.get("manifests") is not None:  # the overlaid manifests: where each object came from
         summary["manifests"] = snapshot["manifests"]
     summary["duration_seconds"] = round(time.monotonic() - started, 3)
-    document = report_mod.build(cluster, summary, findings, result["verdicts"])
+    document = report_mod.build(cluster, summary, findings, result["verdicts"], result["workloads"])
     verdicts = document["verdicts"]
     out: Dict[str, Any] = {
         "cluster": cluster,
@@ -140,6 +141,9 @@ def run(
         "findings": document["findings"],
         "summary_lines": report_mod.human_lines(document, limit=params.get("summary_limit", 20)),
     }
+    # the per-workload answer is always in the report file; in the result unless it is too large to want
+    if params.get("return_workloads", True):
+        out["workloads"] = document["workloads"]
     mode = params.get("return_verdicts") or "problems"
     out["verdicts"] = (
         verdicts if mode == "all" else [v for v in verdicts if is_problem(v)] if mode == "problems" else []

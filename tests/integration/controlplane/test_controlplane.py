@@ -114,8 +114,17 @@ def test_linkerd_cabundle_mismatch(linkerd):
     mesh.apply(web())
     result = mesh.diagnose()
     [si404] = findings(result, "SI404")
-    assert si404.evidence[-1]["object"] == "Secret linkerd/linkerd-proxy-injector-k8s-tls"
-    assert si404.evidence[-1]["value"].startswith("subject CN=linkerd-proxy-injector.linkerd.svc")
+    # the certificates, then what it does to the workload it is the root cause of (docs/workloads.md)
+    assert si404.evidence[-2]["object"] == "Secret linkerd/linkerd-proxy-injector-k8s-tls"
+    assert si404.evidence[-2]["value"].startswith("subject CN=linkerd-proxy-injector.linkerd.svc")
+    assert si404.evidence[-1] == {
+        "object": "Deployment demo/web",
+        "field": "next pod",
+        "value": "rejected; a restart would fail: new pods are rejected (failurePolicy Fail) "
+        "(SI404 cabundle-mismatch) and the replicas it replaces go down",
+    }
+    assert [ref.text() for ref in si404.root_cause_of] == ["Deployment demo/web"]
+    assert findings(result, "SI604") == []
     [si303] = findings(result, "SI303")
     assert "(x509-unknown-authority)" in si303.message
 
@@ -200,8 +209,15 @@ def test_restricted_pod_security_rejects_istio_init(istio):
             "object": "Namespace demo",
             "field": "metadata.labels[pod-security.kubernetes.io/enforce]",
             "value": "restricted",
-        }
+        },
+        {  # the root cause of the workload's next pod (docs/workloads.md)
+            "object": "Deployment demo/web",
+            "field": "next pod",
+            "value": "rejected; a restart would fail: new pods are rejected (SI501 pod-security-blocks-init) "
+            "and the replicas it replaces go down",
+        },
     ]
+    assert findings(result, "SI604") == []
     # The API server's exact words; the ReplicaSet keeps retrying with new pod names while we gather.
     assert same_but_pod_name(observed.evidence[0]["value"]) in {same_but_pod_name(m) for m in messages}
     assert 'container "istio-init" must not include "NET_ADMIN", "NET_RAW"' in observed.message

@@ -20,7 +20,9 @@ ARTIFACTS = os.path.join(os.path.dirname(__file__), "..", "..", "output", "repor
 CODES = {
     "istio-healthy": ["SI101"],
     "istio-wrong-ca": ["SI101", "SI105", "SI303"],
-    "linkerd-injector-down": ["SI101", "SI203", "SI301", "SI302", "SI605"],
+    # no SI605: with the injector down a pod created now comes back without a proxy (fails open), so a
+    # restart does not help; SI301 is the root cause of those workloads (docs/workloads.md)
+    "linkerd-injector-down": ["SI101", "SI203", "SI301", "SI302"],
     "istio-secrets-403": ["SI101", "SI801"],
 }
 STATUS = {

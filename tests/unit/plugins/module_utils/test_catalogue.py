@@ -81,3 +81,30 @@ def test_every_code_has_an_implementation_and_every_implementation_a_code():
     assert implemented["SI308"] == ["rules/probe_outcomes.py:probe_not_injected"]
     assert implemented["SI309"] == ["rules/probe_outcomes.py:probe_disagrees_with_model"]
     assert implemented["SI404"] == ["rules/certificates.py:cabundle_mismatch"]
+
+
+def test_every_code_has_its_place_on_the_path_of_a_pod_created_now():
+    from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.catalogue import (
+        BLOCKS,
+        BLOCKS_FROM,
+        PATH,
+        PATH_RANK,
+        STAGES,
+    )
+
+    codes = [code for code, _stage, _blocks in PATH]
+    assert len(codes) == len(set(codes)) == len(PATH_RANK)
+    for code, spec in CATALOGUE.items():
+        assert spec["stage"] in STAGES + ("",), code
+        assert spec["blocks"] in BLOCKS, code
+        assert bool(spec["stage"]) == (code in PATH_RANK), code
+    # path order: stages never go back, so the first blocking code is the earliest cause
+    ranks = [STAGES.index(stage) for _code, stage, _blocks in PATH]
+    assert ranks == sorted(ranks)
+    # the restart advice, the probe, the platform facts and coverage are on no stage: a new code is
+    # placed in PATH (or added here) on purpose
+    off_path = sorted(c for c, s in CATALOGUE.items() if not s["stage"])
+    assert off_path == ["SI308", "SI309", "SI604", "SI605", "SI701", "SI801", "SI802", "SI803", "SI804", "SI805"]
+    assert {CATALOGUE[c]["blocks"] for c in ("SI404", "SI301", "SI304", "SI305")} == {"failure_policy"}
+    assert {CATALOGUE[c]["blocks"] for c in ("SI501", "SI502", "SI503", "SI505", "SI307")} == {"rejected"}
+    assert set(BLOCKS_FROM) <= set(PATH_RANK)

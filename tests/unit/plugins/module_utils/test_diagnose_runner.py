@@ -75,10 +75,19 @@ def test_the_report_file_holds_everything_and_is_replaced_whole(tmp_path):
     result = run(params(src=ISTIO_EXAMPLE, report_path=str(path), min_severity="warning"))
     document = json.loads(path.read_text())
     assert result["report_path"] == str(path)
-    assert set(document) == {"schema", "cluster", "summary", "findings", "verdicts"}
+    assert set(document) == {"schema", "cluster", "summary", "findings", "verdicts", "workloads"}
     assert document["findings"] == result["findings"]
+    assert document["workloads"] == result["workloads"]
     assert len(document["verdicts"]) > len(result["verdicts"])
     assert sorted(os.listdir(path.parent)) == ["demo.json"]  # no temp files left behind
+
+
+def test_return_workloads_false_keeps_them_out_of_the_result_but_in_the_report(tmp_path):
+    path = tmp_path / "demo.json"
+    result = run(params(src=ISTIO_EXAMPLE, report_path=str(path), return_workloads=False))
+    assert "workloads" not in result
+    document = json.loads(path.read_text())
+    assert len(document["workloads"]) == 25  # every workload of examples/istio-broken, control plane included
 
 
 def test_an_unwritable_report_path_fails_with_the_path(tmp_path):

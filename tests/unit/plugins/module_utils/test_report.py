@@ -59,3 +59,37 @@ def test_header_counts_and_one_line_per_finding():
 def test_limit_says_how_many_more_are_in_the_report():
     lines = human_lines(REPORT, limit=1)
     assert lines[-1] == "  ... and 1 more in the report"
+
+
+def test_the_summary_heads_with_the_workload_counts_and_top_causes_with_their_fix():
+    cause = {"code": "SI404", "slug": "cabundle-mismatch", "workloads": 2, "pods": 3, "fix_text": "resync"}
+    workloads = {
+        "meshes": {"istio": {"want": 3, "have": 1, "lack": 2, "pods_want": 5, "pods_have": 2, "pods_lack": 3}},
+        "own_manifest": {"workloads": 1, "pods": 1, "with_proxy": 0},
+        "lacking_by_cause": [
+            dict(
+                cause,
+                fix=["step %d\nsecond line" % n for n in range(1, 6)],
+                examples=["Deployment a/x", "Deployment a/y"],
+            ),
+            {"code": "", "slug": "", "workloads": 1, "pods": 0, "fix": [], "fix_text": "", "examples": ["Job b/z"]},
+            dict(cause, code="SI501", slug="pod-security", workloads=1, fix=[], examples=["Deployment c/w"]),
+            dict(cause, code="SI502", slug="quota", workloads=1, fix=[], examples=["Deployment d/v"]),
+        ],
+    }
+    report = dict(REPORT, summary=dict(REPORT["summary"], workloads=workloads))
+    lines = human_lines(report)
+    assert lines[1:12] == [
+        "istio: 3 workloads want a sidecar, 1 have one, 2 lack one (pods: 5 want, 2 have, 3 lack)",
+        "control plane: 1 workloads whose proxy comes from their own manifest",
+        "cause 1: SI404 cabundle-mismatch: 2 workloads without a sidecar (Deployment a/x, Deployment a/y)",
+        "    fix: step 1",
+        "    fix: step 2",
+        "    fix: step 3",
+        "    fix: step 4",
+        "    ... 1 more steps in the report",
+        "cause 2: no finding explains it (pods predate the current decision?): 1 workload without a sidecar (Job b/z)",
+        "cause 3: SI501 pod-security: 1 workload without a sidecar (Deployment c/w)",
+        "  ... and 1 more causes in the report (summary.workloads)",
+    ]
+    assert lines[12] == "pods: 3 checked, 3 should carry a sidecar, 1 carry one; 2 missing one"

@@ -156,3 +156,28 @@ def test_a_gap_of_a_part_of_a_kind_is_named_with_its_part():
         "configmaps in linkerd (forbidden)",
         "deployments at the cluster scope (forbidden)",
     ]
+
+
+def test_a_workload_lacks_a_sidecar_as_summary_workloads_counts_it():
+    from ansible_collections.meshops.sidecar_injection.plugins.module_utils.report.fleet import lacking_sidecar
+
+    def answer(name, pods, without, outcome, wants=True, control_plane=False):
+        return {
+            "ref": {"kind": "Deployment", "namespace": "shop", "name": name},
+            "control_plane": control_plane,
+            "intent": {"wants": wants},
+            "current": {"pods": pods, "with_proxy": pods - without, "without_proxy": without},
+            "next_pod": {"outcome": outcome},
+        }
+
+    document = {
+        "workloads": [
+            answer("old-pods", 2, 1, "injected"),  # a pod predates the enablement
+            answer("rejected", 0, 0, "rejected"),  # its pods are refused: none runs
+            answer("scaled-down", 0, 0, "injected"),  # nothing runs, the next pod is fine
+            answer("meshed", 2, 0, "injected"),
+            answer("unwanted", 1, 1, "not_selected", wants=False),
+            answer("istiod", 1, 1, "not_selected", control_plane=True),
+        ]
+    }
+    assert [w["ref"]["name"] for w in lacking_sidecar(document)] == ["old-pods", "rejected"]

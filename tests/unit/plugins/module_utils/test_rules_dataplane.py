@@ -130,7 +130,14 @@ def test_si601_init_container_crash_with_termination_message_and_event():
             "field": "event BackOff message",
             "value": "Back-off restarting failed container istio-init",
         },
+        {  # the root cause of the workload's next pod (rules/answers.py): a restart does not fix it
+            "object": "Deployment shop/web",
+            "field": "next pod",
+            "value": "injected; a restart re-creates the pods with a sidecar that still does not work "
+            "(SI601 init-container-failing)",
+        },
     ]
+    assert f["root_cause_of"] == [{"kind": "Deployment", "namespace": "shop", "name": "web"}]
     assert f["remediation"]["steps"][0] == "kubectl logs web-1-a -n shop -c istio-init --previous"
     assert "Istio CNI" in f["remediation"]["steps"][1]
     plan = f["plan"]
