@@ -168,6 +168,18 @@ class Fleet(object):
             raise
         self.start_seconds = time.perf_counter() - started
 
+    def warm(self) -> float:
+        """Every server answers the gathering plan's GETs once (measure.py's `floor`, one process per
+        server), so that no timed run pays a server's first JSON encoding of its objects (kubesim caches
+        each object's encoding): otherwise whichever run first meets a cluster, the forks=1 one, would."""
+        started = time.perf_counter()
+        for name, _ in self.names:
+            cmd = [PYTHON, "-m", "tests.benchmarks.measure", "floor", "--kubeconfig", str(self.kubeconfig(name))]
+            out = subprocess.run(cmd, cwd=REPO, env=_env(), capture_output=True, text=True, timeout=600, check=False)
+            if out.returncode != 0:
+                raise RuntimeError("warming %s failed: %s" % (name, out.stderr[-2000:]))
+        return time.perf_counter() - started
+
     def kubeconfig(self, name: str) -> Path:
         return WORK / "kubeconfigs" / ("%s.yaml" % name)
 
@@ -377,6 +389,56 @@ def check_reports(reports: Path, hosts: List[str], log_path: Path, returncode: i
     return {"module_seconds": round(module_seconds, 3), "findings": findings, "pods": pods}
 
 
+PING = """\
+- name: One trivial module per cluster (the fleet benchmark's baseline)
+  hosts: all
+  connection: local
+  gather_facts: false
+  vars:
+    ansible_python_interpreter: "{{ ansible_playbook_python }}"
+  tasks:
+    - name: Ping
+      ansible.builtin.ping:
+"""
+
+IMPORTS = (
+    "import time; started = time.process_time(); "
+    "from ansible_collections.meshops.sidecar_injection.plugins.module_utils.runners import diagnose; "
+    "print(time.process_time() - started)"
+)
+
+
+def _cpu_of(cmd: List[str]) -> float:
+    """User + system CPU seconds of a command and everything it waited for."""
+    proc = subprocess.Popen(cmd, cwd=str(WORK), env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    _, status, usage = os.wait4(proc.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError("%s exited %d" % (" ".join(cmd), os.waitstatus_to_exitcode(status)))
+    return usage.ru_utime + usage.ru_stime
+
+
+def baseline(fleet: Fleet, count: int) -> Dict[str, Any]:
+    """What a cluster costs the controller before any diagnosing: ansible-playbook's start-up (parsing
+    the inventory: --list-hosts), one trivial module per host (ping, forks 1) and importing the
+    diagnose module's code in a fresh interpreter (median of three), in CPU seconds."""
+    binary = os.path.join(os.path.dirname(PYTHON), "ansible-playbook")
+    path = WORK / "ping.yml"
+    path.write_text(PING)
+    source = str(inventory(fleet, count))
+    startup = _cpu_of([binary, "-i", source, "--list-hosts", str(path)])
+    ping = _cpu_of([binary, "-i", source, "-f", "1", str(path)])
+    imports = []
+    for _ in range(3):
+        out = subprocess.run([PYTHON, "-c", IMPORTS], env=_env(), capture_output=True, text=True, check=True)
+        imports.append(float(out.stdout.strip()))
+    return {
+        "clusters": count,
+        "startup_cpu_seconds": round(startup, 3),
+        "ping_cpu_seconds_per_host": round((ping - startup) / count, 3),
+        "import_cpu_seconds": round(sorted(imports)[1], 3),
+    }
+
+
 def run(clusters: Sequence[int], forks: Sequence[int]) -> Dict[str, Any]:
     WORK.mkdir(parents=True, exist_ok=True)
     counts = datasets()
@@ -384,7 +446,9 @@ def run(clusters: Sequence[int], forks: Sequence[int]) -> Dict[str, Any]:
     fleet = Fleet(max(clusters))
     results: List[Dict[str, Any]] = []
     try:
+        warm_seconds = fleet.warm()
         servers_memory = fleet.memory_bytes()
+        base = baseline(fleet, min(10, max(clusters)))
         for count, fork in plan:
             sys.stderr.write("fleet benchmark: %d clusters, forks %d ...\n" % (count, fork))
             sys.stderr.flush()
@@ -410,8 +474,10 @@ def run(clusters: Sequence[int], forks: Sequence[int]) -> Dict[str, Any]:
         "sizes": {size: {"arguments": list(SIZES[size]), "counts": counts[size]} for size in SIZES},
         "kinds": [kind.name for kind in KINDS],
         "fleet_start_seconds": round(fleet.start_seconds, 1),
+        "warm_seconds": round(warm_seconds, 1),
         "servers_rss_bytes": servers_memory,
         "command": command(clusters, forks),
+        "baseline": base,
         "results": results,
     }
 
@@ -431,8 +497,10 @@ def render(data: Dict[str, Any]) -> str:
     sizes = data["sizes"]
     lines = ["## Fleet: `playbooks/diagnose.yml` over N test API servers", ""]
     lines.append(
-        "N kubesim processes (one per cluster, started before the runs; the fleet of %d started in %.0f s and "
-        "its servers hold %s) diagnosed by `ansible-playbook playbooks/diagnose.yml -f F` through the "
+        "N kubesim processes (one per cluster, started before the runs; the fleet of %d started in %.0f s, "
+        "then answered the gathering plan's requests once, untimed, so that no run pays a server's first "
+        "encoding of its objects; its servers hold %s) diagnosed by `ansible-playbook playbooks/diagnose.yml "
+        "-f F` through the "
         "`meshops.sidecar_injection.kubeconfig` inventory plugin, all on one machine. The fleet cycles through "
         "five kinds of cluster: seeded copies of the benchmark data set, small (%s pods), medium (%s pods) and "
         "large (%s pods, %s namespaces), and the live Istio `wrong-ca` and Linkerd `injector-down` scenarios "
@@ -475,6 +543,22 @@ def render(data: Dict[str, Any]) -> str:
     ]
     lines += verdict(results, serial, cores)
     lines += profile(results, cores)
+    base = data.get("baseline")
+    if base:
+        lines += [
+            "",
+            "Baseline (CPU, measured in the same run): ansible-playbook's start-up with this inventory "
+            "(`--list-hosts`) %s; one trivial module per cluster (`ansible.builtin.ping`, forks 1, over %d "
+            "clusters) %s per cluster; importing the diagnose module's code in a fresh interpreter "
+            "(`module_utils.runners.diagnose`, which loads the `kubernetes` client library for kubernetes.core's "
+            "authentication) %s, paid again by every cluster's module run."
+            % (
+                figures.seconds_text(base["startup_cpu_seconds"]),
+                base["clusters"],
+                figures.seconds_text(base["ping_cpu_seconds_per_host"]),
+                figures.seconds_text(base["import_cpu_seconds"]),
+            ),
+        ]
     lines += ["", "Raw figures: `tests/output/bench/fleet.json` (not committed)."]
     return "\n".join(lines) + "\n"
 
