@@ -3,8 +3,8 @@
     .venv/bin/python -m tests.benchmarks [--quick] [--only snapshot-gathering|verdicts|fleet] [--no-k8s-info]
     .venv/bin/python -m tests.benchmarks fleet [--clusters 1,10,50] [--forks 1,10,25]  (tests/benchmarks/fleet.py)
 
-Not part of `make test` (the full run takes about half an hour on 2 cores, most of it the
-kubernetes.core.k8s_info comparison).
+Not part of `make test` (the full run takes about an hour on 2 cores: half of it the
+kubernetes.core.k8s_info comparison, a good part of the rest the fleet of 50 test API servers).
 """
 
 from __future__ import annotations

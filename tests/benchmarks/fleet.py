@@ -582,6 +582,18 @@ def verdict(results: Sequence[Dict[str, Any]], serial: Dict[int, float], cores: 
             "Controller memory (peak PSS, least-squares fit over the fleet sizes): %s (forks 1: %s)."
             % ("; ".join(parts), measured)
         )
+    if target and 50 in serial:
+        value = figures.efficiency(serial[50], target[0]["seconds"], 25, 50, cores)
+        if value > 1.0:
+            out.append(
+                "An efficiency above 100%% says the forks=1 run did not have the %d cores the formula assumes: "
+                "other sessions kept the machine's run queue full (the `other load` column below), and a serial "
+                "run, one process runnable at a time, waits for a core at every hand-off between ansible-playbook, "
+                "its worker, the module and the server, while 25 forks put many runnable processes in the fair "
+                "scheduler and get a larger share of the machine. The CPU ratio in the table does not depend on "
+                "that share: the parallel runs burned no more CPU per cluster than the serial one, so on an idle "
+                "machine the speed-up is bounded by the cores (wall >= CPU / cores), not by Ansible's forking." % cores
+            )
     return out + [""] if out else out
 
 
@@ -598,7 +610,6 @@ def profile(results: Sequence[Dict[str, Any]], cores: int) -> List[str]:
                 r["forks"],
                 figures.seconds_text(r["controller_cpu_seconds"] / n),
                 figures.seconds_text(r["module_seconds"] / n),
-                figures.seconds_text(max(0.0, r["controller_cpu_seconds"] - r["module_seconds"]) / n),
                 figures.seconds_text(r["server_cpu_seconds"] / n),
                 "%.0f%%" % (100 * busy),
                 "%.1f" % (r.get("other_cpu_seconds", 0.0) / seconds),
@@ -606,20 +617,19 @@ def profile(results: Sequence[Dict[str, Any]], cores: int) -> List[str]:
             ]
         )
     return [
-        "Where the time goes (per cluster): the controller's CPU time, of which the diagnosis inside the "
-        "module's runner (`summary.duration_seconds`; the rest is Ansible: forking workers, templating the "
-        "task, building and transferring the module, starting its Python, returning and handling the result, "
-        "and the fleet report once), the servers' CPU time answering it, and how busy the run kept the "
-        "machine's cores (controller + servers CPU / (wall x cores)), and the CPU everything else on the machine "
-        "used meanwhile, in cores (other sessions share it: each core they take is one the fleet could not use):",
+        "Where the time goes (per cluster): the controller's CPU time (Ansible and the modules), the wall time "
+        "of the diagnosis inside the module's runner (`summary.duration_seconds`: a wall time, so it grows when "
+        "concurrent modules share the cores; it is not CPU and cannot be subtracted from the CPU column), the "
+        "servers' CPU time answering it, how busy the run kept the machine's cores (controller + servers CPU / "
+        "(wall x cores)), and the CPU everything else on the machine used meanwhile, in cores (other sessions "
+        "share the machine: each core they take is one the fleet could not use):",
         "",
         perfdoc.table(
             [
                 "clusters",
                 "forks",
                 "controller CPU",
-                "diagnosis in the module",
-                "Ansible and the rest",
+                "diagnosis in the module (wall)",
                 "servers CPU",
                 "cores busy",
                 "other load (cores)",

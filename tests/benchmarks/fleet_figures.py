@@ -37,6 +37,14 @@ def efficiency(serial_seconds: float, seconds: float, forks: int, clusters: int,
     return speedup(serial_seconds, seconds) / ideal_speedup(forks, clusters, cores)
 
 
+def cpu_ratio(serial_cpu: float, cpu: float) -> float:
+    """CPU(forks 1) / CPU(forks F): below 1.0 the parallel run burned more CPU for the same clusters.
+    Unlike the wall-time efficiency it does not depend on how much of the machine other work took."""
+    if serial_cpu <= 0 or cpu <= 0:
+        raise ValueError("CPU times must be positive (got %r and %r)" % (serial_cpu, cpu))
+    return serial_cpu / cpu
+
+
 def slope(points: Sequence[Tuple[float, float]]) -> Optional[float]:
     """Least-squares slope of y over x (None with fewer than two distinct x)."""
     xs = [x for x, _ in points]
@@ -86,6 +94,7 @@ HEADERS = (
     "speed-up",
     "efficiency (ideal = min(F, N, cores))",
     "speed-up / min(F, N)",
+    "CPU forks 1 / CPU forks F",
     "controller CPU",
     "servers CPU",
     "controller peak PSS",
@@ -97,16 +106,23 @@ HEADERS = (
 def rows(results: Sequence[Mapping[str, Any]], cores: int) -> List[List[str]]:
     """One table row per run, sorted by fleet size then forks."""
     serial = serial_times(results)
+    serial_cpu = {
+        int(r["clusters"]): float(r["controller_cpu_seconds"]) + float(r["server_cpu_seconds"])
+        for r in results
+        if int(r["forks"]) == 1
+    }
     out: List[List[str]] = []
     for r in sorted(results, key=lambda item: (int(item["clusters"]), int(item["forks"]))):
         clusters, forks, seconds = int(r["clusters"]), int(r["forks"]), float(r["seconds"])
         base = serial.get(clusters)
+        cpu = float(r["controller_cpu_seconds"]) + float(r["server_cpu_seconds"])
         if base is None:
-            gain = eff = naive = "-"
+            gain = eff = naive = ratio = "-"
         else:
             gain = "%.2fx" % speedup(base, seconds)
             eff = "%.0f%%" % (100 * efficiency(base, seconds, forks, clusters, cores))
             naive = "%.0f%%" % (100 * speedup(base, seconds) / min(forks, clusters))
+            ratio = "%.2f" % cpu_ratio(serial_cpu[clusters], cpu)
         out.append(
             [
                 str(clusters),
@@ -116,6 +132,7 @@ def rows(results: Sequence[Mapping[str, Any]], cores: int) -> List[List[str]]:
                 gain,
                 eff,
                 naive,
+                ratio,
                 seconds_text(float(r["controller_cpu_seconds"])),
                 seconds_text(float(r["server_cpu_seconds"])),
                 mb_text(float(r["peak_pss_bytes"])),

@@ -58,6 +58,12 @@ def test_impossible_inputs_are_refused(call):
         call()
 
 
+def test_cpu_ratio_compares_the_cpu_the_runs_burned():
+    assert figures.cpu_ratio(168.0, 140.0) == pytest.approx(1.2)
+    with pytest.raises(ValueError):
+        figures.cpu_ratio(0.0, 1.0)
+
+
 def test_slope_is_the_least_squares_fit():
     assert figures.slope([(1, 150.0), (10, 168.0), (50, 248.0)]) == pytest.approx(2.0)
     assert figures.slope([(1, 10.0), (2, 12.0), (3, 11.0)]) == pytest.approx(0.5)
@@ -96,6 +102,7 @@ def test_rows_give_every_column_of_the_table():
         "1.00x",
         "100%",
         "100%",
+        "1.00",
         "4.01 s",
         "0.13 s",
         "156 MB",
@@ -110,6 +117,7 @@ def test_rows_give_every_column_of_the_table():
         "1.00x",
         "100%",
         "100%",
+        "1.00",
         "280.0 s",
         "35.0 s",
         "250 MB",
@@ -124,6 +132,7 @@ def test_rows_give_every_column_of_the_table():
         "1.60x",
         "80%",
         "6%",
+        "0.93",
         "300.0 s",
         "40.0 s",
         "900 MB",
@@ -135,7 +144,7 @@ def test_rows_give_every_column_of_the_table():
 
 def test_rows_without_a_serial_run_have_no_speedup():
     table = figures.rows([run(10, 10, 50.0)], cores=2)
-    assert table[0][4:7] == ["-", "-", "-"]
+    assert table[0][4:8] == ["-", "-", "-", "-"]
 
 
 def test_the_plan_skips_forks_above_the_fleet_size():
