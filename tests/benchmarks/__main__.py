@@ -1,9 +1,10 @@
 """`make bench`: every benchmark, each rewriting its own section of docs/performance.md.
 
-    .venv/bin/python -m tests.benchmarks [--quick] [--only snapshot-gathering|verdicts] [--no-k8s-info]
+    .venv/bin/python -m tests.benchmarks [--quick] [--only snapshot-gathering|verdicts|fleet] [--no-k8s-info]
+    .venv/bin/python -m tests.benchmarks fleet [--clusters 1,10,50] [--forks 1,10,25]  (tests/benchmarks/fleet.py)
 
-Not part of `make test` (the full run takes about half an hour on 2 cores, most of it the
-kubernetes.core.k8s_info comparison).
+Not part of `make test` (the full run takes about an hour on 2 cores: half of it the
+kubernetes.core.k8s_info comparison, a good part of the rest the fleet of 50 test API servers).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import json
 import sys
 from typing import List, Optional
 
-from . import perfdoc, snapshot_gathering
+from . import fleet, perfdoc, snapshot_gathering
 
 
 def verdicts_section(quick: bool) -> Optional[str]:
@@ -33,9 +34,12 @@ def verdicts_section(quick: bool) -> Optional[str]:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["fleet"]:  # the fleet benchmark's own options (sizes, forks)
+        return fleet.main(argv[1:])
     parser = argparse.ArgumentParser(description="run the benchmarks and update docs/performance.md")
     parser.add_argument("--quick", action="store_true", help="small data sets; docs/performance.md is not touched")
-    parser.add_argument("--only", choices=("snapshot-gathering", "verdicts"))
+    parser.add_argument("--only", choices=("snapshot-gathering", "verdicts", "fleet"))
     parser.add_argument("--no-k8s-info", action="store_true")
     args = parser.parse_args(argv)
     if args.only in (None, "snapshot-gathering"):
@@ -48,6 +52,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             sys.stdout.write(text)
             if not args.quick:
                 perfdoc.update_section(snapshot_gathering.DOC, "verdicts", text)
+    if args.only in (None, "fleet"):
+        fleet.main(["--clusters", "1,3", "--forks", "1,3"] if args.quick else [])
     return 0
 
 
