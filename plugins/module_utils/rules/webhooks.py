@@ -1088,6 +1088,9 @@ def webhook_revision_orphaned(ctx: RuleContext) -> Iterator[Finding]:
         seen.add(webhook.config)
         if webhook.revision in running:
             continue
+        legacy = ctx.model.istio.revisions.get(webhook.target_revision)
+        if not webhook.revision and legacy is not None and legacy.legacy:
+            continue  # Istio <= 1.5: no istio.io/rev labels yet; its injector patches this caBundle itself
         label = webhook.revision or "<none>"
         hooks = hooks_of.get(webhook.config, [webhook])
         yield Finding(

@@ -55,18 +55,14 @@ def case_dir(case_id: str) -> str:
 # Cases today's diagnosis gets wrong, keyed by (test, case id): what a correct diagnosis needs.
 # The tests are xfail(strict=True): the day one passes it turns red, and its entry must go.
 NO_WORKLOADS = "the report has no per-workload answer yet (issue 10: `workloads` with next_pod and blocked_by)"
-LEGACY_ISTIO = (
-    "legacy Istio layout (<= 1.4: separate istio-sidecar-injector Deployment, Citadel): istio-pilot is taken for "
-    "an istiod revision, giving SI201/SI504 on it and SI210 on the unlabelled MWC"
-)
 DEFAULT_TIMEOUT = "SI204 on a webhook at its default timeout: calls time out because the firewall drops them"
 RESTART_WHILE_BLOCKED = (
     "SI604 advises a restart while a pod created now would not be injected (issue 10: only when next_pod is injected)"
 )
 PSP_SCC_INDEX = "rejections that name initContainers[0] (PSP, SCC) instead of the init container are not recognised"
 CODE_GAPS = {
-    "istio-1-4-eks-calico-overlay": LEGACY_ISTIO + "; " + DEFAULT_TIMEOUT,
-    "istio-1-4-gke-private-legacy-injector": LEGACY_ISTIO + "; " + DEFAULT_TIMEOUT,
+    "istio-1-4-eks-calico-overlay": DEFAULT_TIMEOUT,
+    "istio-1-4-gke-private-legacy-injector": DEFAULT_TIMEOUT,
     "istio-1-5-on-aks-1-23": "SI701: the Istio support table starts at 1.20 (issue 10: matrices back to Istio 1.4)",
     "istio-1-6-bootstrap-deadlock-by-default": "SI210 for a revision whose istiod Deployment exists but is scaled down",
     "istio-eks-node-sg-blocks-15017": DEFAULT_TIMEOUT,
@@ -77,19 +73,12 @@ CODE_GAPS = {
     "istio-injection-enabled-revision-only-install": (
         "SI103: istio-injection=enabled on an install without a default revision or tag"
     ),
-    "istio-job-proxy-keeps-pod-running": LEGACY_ISTIO,
-    "istio-legacy-citadel-root-expired": LEGACY_ISTIO + "; SI407: Citadel's istio-ca-secret is not read there",
-    "istio-legacy-injector-cert-wrong-name": (
-        LEGACY_ISTIO + "; SI406: the legacy injector's serving certificate (Citadel's secret) is not read"
-    ),
-    "istio-legacy-injector-down-gke": LEGACY_ISTIO,
     "istio-openshift-scc-restricted-v2": "SI501: " + PSP_SCC_INDEX,
     "istio-pods-predate-namespace-label": (
         "SI208 inferred although the namespace was labelled after the pods started (managedFields)"
     ),
     "istio-psa-baseline-after-cni-values-change": "SI605 restart advice while Pod Security rejects a pod created now",
-    "istio-psp-blocks-istio-init": LEGACY_ISTIO + "; SI501: " + PSP_SCC_INDEX,
-    "istio-quota-no-room-for-proxy-limit": LEGACY_ISTIO,
+    "istio-psp-blocks-istio-init": "SI501: " + PSP_SCC_INDEX,
     "linkerd-2-8-legacy-injector-tls-expired": RESTART_WHILE_BLOCKED,
     "linkerd-eks-ha-kube-system-deadlock": "SI209: a Fail webhook that selects kube-system (not its own namespace)",
     "linkerd-gke-private-fails-open": RESTART_WHILE_BLOCKED,
