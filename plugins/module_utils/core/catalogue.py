@@ -491,13 +491,16 @@ CATALOGUE = {
         "detect": (
             "For every active injector webhook with failurePolicy Fail: evaluates its namespaceSelector on "
             "the injector's own namespace (labels plus `kubernetes.io/metadata.name`) and its objectSelector "
-            "on the injector's pods (or its Deployment template when no pod exists)."
+            "on the injector's pods (or its Deployment template when no pod exists); the same for kube-system "
+            "and its pods or workload templates (coredns, CNI: the injector needs them to come back). Judged "
+            "whether or not the injector is down now."
         ),
         "fix": (
             "Exclude the control-plane namespace (Linkerd: label it "
             "`config.linkerd.io/admission-webhooks=disabled`; Istio: the namespace must not ask for injection "
             "and istiod pods keep `sidecar.istio.io/inject=false`) or exclude the injector pods with an "
-            "objectSelector."
+            "objectSelector; exclude kube-system the same way (or by `kubernetes.io/metadata.name NotIn "
+            "(kube-system)` in the namespaceSelector)."
         ),
     },
     "SI210": {

@@ -80,7 +80,6 @@ CODE_GAPS = {
     "istio-psa-baseline-after-cni-values-change": "SI605 restart advice while Pod Security rejects a pod created now",
     "istio-psp-blocks-istio-init": "SI501: " + PSP_SCC_INDEX,
     "linkerd-2-8-legacy-injector-tls-expired": RESTART_WHILE_BLOCKED,
-    "linkerd-eks-ha-kube-system-deadlock": "SI209: a Fail webhook that selects kube-system (not its own namespace)",
     "linkerd-gke-private-fails-open": RESTART_WHILE_BLOCKED,
     "linkerd-injector-down-fails-open": RESTART_WHILE_BLOCKED,
     "linkerd-psa-restricted-eks": RESTART_WHILE_BLOCKED,
