@@ -96,7 +96,9 @@ CATALOGUE = {
             "The istio.io/rev value of a namespace (without istio-injection) or of a pod template (in "
             "an unlabelled namespace) is compared with the istio.io/rev values that active Istio "
             "injector webhooks select (revisions and tags), as `istioctl x injector list` does "
-            "(MISSING/<rev>)."
+            "(MISSING/<rev>). A namespace labelled `istio-injection=enabled` on an install with no default "
+            "revision or default tag (a revision-only Helm install) is reported too: no active webhook's "
+            "namespaceSelector selects that label."
         ),
         "fix": (
             "Relabel with a revision or tag that exists (`kubectl label namespace <ns> "

@@ -70,9 +70,6 @@ CODE_GAPS = {
     "istio-inject-label-on-deployment-metadata": (
         "SI105: a label on the Deployment's metadata is missed when the template has the marker as an annotation"
     ),
-    "istio-injection-enabled-revision-only-install": (
-        "SI103: istio-injection=enabled on an install without a default revision or tag"
-    ),
     "istio-openshift-scc-restricted-v2": "SI501: " + PSP_SCC_INDEX,
     "istio-pods-predate-namespace-label": (
         "SI208 inferred although the namespace was labelled after the pods started (managedFields)"
