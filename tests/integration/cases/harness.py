@@ -63,7 +63,6 @@ PSP_SCC_INDEX = "rejections that name initContainers[0] (PSP, SCC) instead of th
 CODE_GAPS = {
     "istio-1-4-eks-calico-overlay": DEFAULT_TIMEOUT,
     "istio-1-4-gke-private-legacy-injector": DEFAULT_TIMEOUT,
-    "istio-1-5-on-aks-1-23": "SI701: the Istio support table starts at 1.20 (issue 10: matrices back to Istio 1.4)",
     "istio-1-6-bootstrap-deadlock-by-default": "SI210 for a revision whose istiod Deployment exists but is scaled down",
     "istio-eks-node-sg-blocks-15017": DEFAULT_TIMEOUT,
     "istio-gke-private-master-firewall": DEFAULT_TIMEOUT,
