@@ -59,7 +59,6 @@ DEFAULT_TIMEOUT = "SI204 on a webhook at its default timeout: calls time out bec
 RESTART_WHILE_BLOCKED = (
     "SI604 advises a restart while a pod created now would not be injected (issue 10: only when next_pod is injected)"
 )
-PSP_SCC_INDEX = "rejections that name initContainers[0] (PSP, SCC) instead of the init container are not recognised"
 CODE_GAPS = {
     "istio-1-4-eks-calico-overlay": DEFAULT_TIMEOUT,
     "istio-1-4-gke-private-legacy-injector": DEFAULT_TIMEOUT,
@@ -69,17 +68,15 @@ CODE_GAPS = {
     "istio-inject-label-on-deployment-metadata": (
         "SI105: a label on the Deployment's metadata is missed when the template has the marker as an annotation"
     ),
-    "istio-openshift-scc-restricted-v2": "SI501: " + PSP_SCC_INDEX,
     "istio-pods-predate-namespace-label": (
         "SI208 inferred although the namespace was labelled after the pods started (managedFields)"
     ),
     "istio-psa-baseline-after-cni-values-change": "SI605 restart advice while Pod Security rejects a pod created now",
-    "istio-psp-blocks-istio-init": "SI501: " + PSP_SCC_INDEX,
     "linkerd-2-8-legacy-injector-tls-expired": RESTART_WHILE_BLOCKED,
     "linkerd-gke-private-fails-open": RESTART_WHILE_BLOCKED,
     "linkerd-injector-down-fails-open": RESTART_WHILE_BLOCKED,
     "linkerd-psa-restricted-eks": RESTART_WHILE_BLOCKED,
-    "linkerd-psp-rejects-linkerd-init": "SI501: " + PSP_SCC_INDEX + "; " + RESTART_WHILE_BLOCKED,
+    "linkerd-psp-rejects-linkerd-init": RESTART_WHILE_BLOCKED,
 }
 WORKLOAD_GAPS = [
     "istio-1-4-eks-calico-overlay",
