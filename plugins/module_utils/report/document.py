@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from typing import Any, Dict, Iterable, List
+from typing import Any, Dict, Iterable, List, Optional
 
 SCHEMA = 1
 SEVERITY_LABEL = {"error": "ERROR", "warning": "WARN", "info": "INFO"}
@@ -28,14 +28,20 @@ MESSAGE_WIDTH = 220  # the report has the full text; the terminal summary stays 
 
 
 def build(
-    cluster: Dict[str, Any], summary: Dict[str, Any], findings: Iterable[Any], verdicts: Iterable[Any]
+    cluster: Dict[str, Any],
+    summary: Dict[str, Any],
+    findings: Iterable[Any],
+    verdicts: Iterable[Any],
+    suppressed: Optional[List[Dict[str, Any]]] = None,
 ) -> Dict[str, Any]:
-    """Assemble the report from Finding and Verdict objects (anything with `as_dict()`)."""
+    """Assemble the report from Finding and Verdict objects (anything with `as_dict()`);
+    `suppressed` are finding dicts with their `suppressed_by` (report/suppressions.py)."""
     return {
         "schema": SCHEMA,
         "cluster": cluster,
         "summary": summary,
         "findings": [f.as_dict() for f in findings],
+        "suppressed": list(suppressed or []),
         "verdicts": [v.as_dict() for v in verdicts],
     }
 
@@ -131,4 +137,8 @@ def human_lines(report: Dict[str, Any], limit: int = 20) -> List[str]:
         )
     if len(findings) > limit:
         lines.append("  ... and %d more in the report" % (len(findings) - limit))
+    hidden = report.get("suppressed") or []
+    if hidden:
+        codes = sorted({str(s.get("code")) for s in hidden})
+        lines.append("suppressed: %d finding(s) (%s), listed in the report" % (len(hidden), ", ".join(codes)))
     return lines
