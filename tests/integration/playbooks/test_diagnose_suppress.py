@@ -10,6 +10,7 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.runners.
     run,
 )
 
+from ..reports import validate
 from .test_diagnose_playbook import EXAMPLE, playbook
 
 
@@ -38,3 +39,4 @@ def test_suppressed_errors_leave_the_gate_and_are_listed(tmp_path):
     assert {f["suppressed_by"]["source"] for f in report["suppressed"]} == {"option"}
     assert {f["suppressed_by"]["rule"] for f in hidden} == set(errors)
     assert report["summary"]["suppressed"] == len(report["suppressed"])
+    assert validate.report_errors(report) == []  # docs/schemas/report.schema.json: `suppressed` entries
