@@ -842,7 +842,11 @@ CATALOGUE = {
             "CNI (Istio injector values `pilot.cni.enabled`, Linkerd `cniEnabled`): the init container "
             "(istio-init, linkerd-init) adds NET_ADMIN and NET_RAW, which both levels forbid. Also events "
             "where Pod Security, PodSecurityPolicy, an OpenShift SCC or a policy engine's webhook rejected a "
-            "pod because of the mesh containers or those capabilities, with the exact message."
+            "pod because of the mesh containers or those capabilities, with the exact message (PSP and SCC "
+            "name the init container by index, `spec.initContainers[0]`: recognised in meshed namespaces by "
+            "NET_ADMIN/NET_RAW or UID 0). On clusters serving PodSecurityPolicy (Kubernetes <= 1.24, "
+            "policy/v1beta1; a 404 means none): when no policy admits the init container (NET_ADMIN, NET_RAW, "
+            "UID 0), every meshed namespace without the mesh CNI."
         ),
         "fix": (
             "Use the mesh CNI (Istio CNI / linkerd2-cni), which replaces the privileged init container; or, "

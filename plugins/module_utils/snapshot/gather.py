@@ -315,7 +315,10 @@ class Gatherer(object):
                 else:
                     self.resources[resource] = self._list(resource, resource_path(resource))
             except ApiError as exc:
-                self._failed(resource, exc)
+                if exc.status == 404 and resource in snap.OPTIONAL_RESOURCES:
+                    self.resources[resource] = []  # the API is not served (removed): there are none
+                else:
+                    self._failed(resource, exc)
             if resource == "deployments":
                 self._decide_control_plane()
             self.log("%s: %d kept" % (resource, len(self.resources.get(resource, ()))))
