@@ -518,7 +518,9 @@ CATALOGUE = {
         "detect": (
             "For each active Istio injector configuration (service-referenced, not `url`), compares its "
             "`istio.io/rev` label with the revisions of running istiod Deployments/pods; istiod's webhook "
-            "patcher only refreshes the caBundle of configurations labelled with its own revision."
+            "patcher only refreshes the caBundle of configurations labelled with its own revision. A revision "
+            "whose istiod Deployment exists but is down is SI301's, and Istio <= 1.5 configurations (no "
+            "istio.io/rev, a separate istio-sidecar-injector that patches its own caBundle) are not judged."
         ),
         "fix": (
             "Point a tag at a running revision (`istioctl tag set <tag> --revision <rev> --overwrite`), "

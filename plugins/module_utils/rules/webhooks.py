@@ -1192,6 +1192,8 @@ def webhook_revision_orphaned(ctx: RuleContext) -> Iterator[Finding]:
         seen.add(webhook.config)
         if webhook.revision in running:
             continue
+        if webhook.revision and webhook.revision in ctx.model.istio.revisions:
+            continue  # its istiod exists but is down: SI301 says so; the label is not orphaned
         legacy = ctx.model.istio.revisions.get(webhook.target_revision)
         if not webhook.revision and legacy is not None and legacy.legacy:
             continue  # Istio <= 1.5: no istio.io/rev labels yet; its injector patches this caBundle itself

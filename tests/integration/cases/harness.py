@@ -62,7 +62,6 @@ RESTART_WHILE_BLOCKED = (
 CODE_GAPS = {
     "istio-1-4-eks-calico-overlay": DEFAULT_TIMEOUT,
     "istio-1-4-gke-private-legacy-injector": DEFAULT_TIMEOUT,
-    "istio-1-6-bootstrap-deadlock-by-default": "SI210 for a revision whose istiod Deployment exists but is scaled down",
     "istio-eks-node-sg-blocks-15017": DEFAULT_TIMEOUT,
     "istio-gke-private-master-firewall": DEFAULT_TIMEOUT,
     "istio-inject-label-on-deployment-metadata": (

@@ -135,3 +135,17 @@ def test_gathering_reads_citadels_secret_only_where_a_legacy_control_plane_runs(
     assert plane.secret_names(NS) == ("istio-ca-secret", "cacerts", SERVING_SECRET)
     modern = ControlPlane([o for o in f.istio_cp() if o["kind"] == "MutatingWebhookConfiguration"], [], None)
     assert modern.secret_names(NS) == ("istio-ca-secret", "cacerts")
+
+
+def test_no_si210_for_a_revision_whose_istiod_is_scaled_down():
+    objects = f.istio_cp()
+    istiod = f.find(objects, "Deployment", "istiod")
+    istiod["spec"]["replicas"], istiod["status"]["readyReplicas"] = 0, 0
+    objects = [o for o in objects if o["kind"] != "Pod"]
+    assert f.run(hooks.webhook_revision_orphaned, objects) == []  # down is SI301's, not an orphaned label
+    renamed = f.istio_cp()
+    f.find(renamed, "MutatingWebhookConfiguration", "istio-sidecar-injector")["metadata"]["labels"]["istio.io/rev"] = (
+        "gone"
+    )
+    [finding] = f.run(hooks.webhook_revision_orphaned, renamed)
+    assert finding.message.startswith("istio-sidecar-injector carries istio.io/rev=gone but no istiod of that revision")
