@@ -140,6 +140,22 @@ options:
         the result small; the report file always has it.
     type: bool
     default: true
+  suppress:
+    description:
+      - Findings to suppress, as C(istioctl analyze --suppress) does. Each entry is V(CODE),
+        V(CODE=Kind name) (a cluster-scoped object, or that name in any namespace) or
+        V(CODE=Kind namespace/name); the code, namespace and name may be shell globs (V(SI10*),
+        V(SI604=Deployment shop/*)), the kind is matched without regard to case.
+      - An object can also carry the annotation C(sidecar-injection.meshops.io/suppress) with
+        comma-separated codes or globs (for example V(SI604,SI10*)), which suppresses those findings
+        about that object.
+      - Suppressed findings are never dropped silently. They leave RV(findings) (and so count toward
+        neither the severities nor C(fail_on)), are listed in RV(suppressed) with what suppressed
+        them, and counted in RV(summary.suppressed).
+      - A malformed entry fails the task with a message naming C(suppress[index]) and the entry.
+    type: list
+    elements: str
+    default: []
 requirements:
   - kubernetes >= 24.2.0 (live mode)
   - PyYAML
@@ -215,6 +231,9 @@ summary:
     codes:
       description: Number of findings per code.
       type: dict
+    suppressed:
+      description: Number of findings suppressed (listed in RV(suppressed)).
+      type: int
     gaps:
       description:
         - Resource kinds that could not be read, and why (C(forbidden), C(error), C(deadline), C(absent)), with the
@@ -271,6 +290,21 @@ findings:
       message: "istio.io/rev=1-21 names a revision no injector webhook serves"
       evidence: [{"object": "Namespace payments", "field": "metadata.labels", "value": {"istio.io/rev": "1-21"}}]
       remediation: {"action": "label_namespace", "steps": ["kubectl label namespace payments istio.io/rev=1-23 --overwrite"]}
+suppressed:
+  description:
+    - The findings a suppression removed from RV(findings), each with C(suppressed_by) naming the source
+      (V(option) with the entry, or V(annotation) with the code glob and the annotated object).
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - code: SI604
+      severity: warning
+      kind: Deployment
+      namespace: shop
+      name: cart
+      message: "2 pods predate injection"
+      suppressed_by: {"source": "option", "rule": "SI604=Deployment shop/cart"}
 verdicts:
   description: Per pod and per workload template, what the API server and the injector would do and what is there.
   returned: always

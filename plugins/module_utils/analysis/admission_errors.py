@@ -231,6 +231,24 @@ def touches_mesh_init(rejection: Dict[str, Any]) -> bool:
     )
 
 
+_INIT_BY_INDEX = re.compile(r"initContainers\[\d+\]")
+_ROOT_INIT = re.compile(
+    r"initContainers\[\d+\]\.(?:securityContext\.)?runAs(?:User: Invalid value: 0\b|NonRoot: Invalid value: false)"
+)
+
+
+def init_by_index_needs_mesh_privileges(rejection: Dict[str, Any]) -> bool:
+    """PodSecurityPolicy and OpenShift SCC name the rejected container by index
+    (`spec.initContainers[0].securityContext.capabilities.add: Invalid value: "NET_ADMIN"`,
+    `.initContainers[0].runAsUser: Invalid value: 0`): an init container asking for what the mesh's
+    traffic-redirect init container asks (NET_ADMIN/NET_RAW, UID 0). Whether the pod is meshed is
+    the caller's question (namespace or workload intent)."""
+    text = rejection.get("message") or rejection.get("reason") or ""
+    if not _INIT_BY_INDEX.search(text):
+        return False
+    return bool({"NET_ADMIN", "NET_RAW"} & set(rejection.get("capabilities") or [])) or bool(_ROOT_INIT.search(text))
+
+
 def touches_mesh_proxy(rejection: Dict[str, Any]) -> bool:
     text = rejection.get("message") or ""
     return any(name in text for name in PROXY_CONTAINERS + INIT_CONTAINERS)

@@ -96,7 +96,9 @@ CATALOGUE = {
             "The istio.io/rev value of a namespace (without istio-injection) or of a pod template (in "
             "an unlabelled namespace) is compared with the istio.io/rev values that active Istio "
             "injector webhooks select (revisions and tags), as `istioctl x injector list` does "
-            "(MISSING/<rev>)."
+            "(MISSING/<rev>). A namespace labelled `istio-injection=enabled` on an install with no default "
+            "revision or default tag (a revision-only Helm install) is reported too: no active webhook's "
+            "namespaceSelector selects that label."
         ),
         "fix": (
             "Relabel with a revision or tag that exists (`kubectl label namespace <ns> "
@@ -491,13 +493,16 @@ CATALOGUE = {
         "detect": (
             "For every active injector webhook with failurePolicy Fail: evaluates its namespaceSelector on "
             "the injector's own namespace (labels plus `kubernetes.io/metadata.name`) and its objectSelector "
-            "on the injector's pods (or its Deployment template when no pod exists)."
+            "on the injector's pods (or its Deployment template when no pod exists); the same for kube-system "
+            "and its pods or workload templates (coredns, CNI: the injector needs them to come back). Judged "
+            "whether or not the injector is down now."
         ),
         "fix": (
             "Exclude the control-plane namespace (Linkerd: label it "
             "`config.linkerd.io/admission-webhooks=disabled`; Istio: the namespace must not ask for injection "
             "and istiod pods keep `sidecar.istio.io/inject=false`) or exclude the injector pods with an "
-            "objectSelector."
+            "objectSelector; exclude kube-system the same way (or by `kubernetes.io/metadata.name NotIn "
+            "(kube-system)` in the namespaceSelector)."
         ),
     },
     "SI210": {
@@ -513,7 +518,9 @@ CATALOGUE = {
         "detect": (
             "For each active Istio injector configuration (service-referenced, not `url`), compares its "
             "`istio.io/rev` label with the revisions of running istiod Deployments/pods; istiod's webhook "
-            "patcher only refreshes the caBundle of configurations labelled with its own revision."
+            "patcher only refreshes the caBundle of configurations labelled with its own revision. A revision "
+            "whose istiod Deployment exists but is down is SI301's, and Istio <= 1.5 configurations (no "
+            "istio.io/rev, a separate istio-sidecar-injector that patches its own caBundle) are not judged."
         ),
         "fix": (
             "Point a tag at a running revision (`istioctl tag set <tag> --revision <rev> --overwrite`), "
@@ -869,7 +876,11 @@ CATALOGUE = {
             "CNI (Istio injector values `pilot.cni.enabled`, Linkerd `cniEnabled`): the init container "
             "(istio-init, linkerd-init) adds NET_ADMIN and NET_RAW, which both levels forbid. Also events "
             "where Pod Security, PodSecurityPolicy, an OpenShift SCC or a policy engine's webhook rejected a "
-            "pod because of the mesh containers or those capabilities, with the exact message."
+            "pod because of the mesh containers or those capabilities, with the exact message (PSP and SCC "
+            "name the init container by index, `spec.initContainers[0]`: recognised in meshed namespaces by "
+            "NET_ADMIN/NET_RAW or UID 0). On clusters serving PodSecurityPolicy (Kubernetes <= 1.24, "
+            "policy/v1beta1; a 404 means none): when no policy admits the init container (NET_ADMIN, NET_RAW, "
+            "UID 0), every meshed namespace without the mesh CNI."
         ),
         "fix": (
             "Use the mesh CNI (Istio CNI / linkerd2-cni), which replaces the privileged init container; or, "

@@ -77,7 +77,13 @@ RESOURCES: Dict[str, ResourceSpec] = {
     "rolebindings": ResourceSpec("rbac.authorization.k8s.io/v1", "RoleBinding", True, "control-plane"),
     "clusterroles": ResourceSpec("rbac.authorization.k8s.io/v1", "ClusterRole", False, "cluster"),
     "clusterrolebindings": ResourceSpec("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", False, "cluster"),
+    # removed in Kubernetes 1.25; older clusters reject injected pods with it (SI501)
+    "podsecuritypolicies": ResourceSpec("policy/v1beta1", "PodSecurityPolicy", False, "cluster"),
 }
+
+# Kinds a cluster may not serve at all (removed APIs): a 404 on their LIST, or no file of them in an
+# offline snapshot, means there are none, not a coverage gap.
+OPTIONAL_RESOURCES = frozenset(("podsecuritypolicies",))
 
 KIND_TO_RESOURCE = {spec.kind: key for key, spec in RESOURCES.items()}
 

@@ -24,6 +24,7 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.model.we
     _load_yaml,
     _policy_without_yaml,
     _template_spec,
+    is_legacy_injector,
 )
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot.view import SnapshotView
 
@@ -95,10 +96,14 @@ class IstioRevision:
     replicas: int = 0
     ready_replicas: int = 0
     env: Dict[str, str] = field(default_factory=dict)
+    # Istio <= 1.5's separate istio-sidecar-injector: no istio.io/rev labels anywhere, and it patches
+    # its own MWC's caBundle (there is no istiod to do it)
+    legacy: bool = False
 
     def as_dict(self):
         return {
             "name": self.name,
+            "legacy": self.legacy,
             "namespace": self.namespace,
             "deployments": list(self.deployments),
             "image": self.image,
@@ -202,6 +207,15 @@ def _istio_revision_of(obj_labels):
     return obj_labels.get("istio.io/rev") or "default"
 
 
+def _attach_legacy_webhooks(model: IstioModel) -> None:
+    """Istio <= 1.5 labels neither its MWC nor its Service with a revision, and users rename the
+    Service: an unlabelled webhook whose Service lives where a legacy injector runs forwards to it."""
+    legacy = {r.namespace: r.name for r in model.revisions.values() if r.legacy and r.namespace}
+    for webhook in model.webhooks:
+        if not webhook.target_revision and not webhook.revision and webhook.service is not None:
+            webhook.target_revision = legacy.get(webhook.service.namespace, "")
+
+
 def build_istio(view: SnapshotView, webhooks: List[Webhook]) -> Optional[IstioModel]:
     model = IstioModel(webhooks=[w for w in webhooks if w.mesh == "istio"])
     for deploy in view.items("deployments"):
@@ -212,7 +226,13 @@ def build_istio(view: SnapshotView, webhooks: List[Webhook]) -> Optional[IstioMo
         rev = model.revisions.setdefault(rev_name, IstioRevision(name=rev_name))
         rev.namespace = namespace_of(deploy)
         rev.deployments.append(name_of(deploy))
-        container = _container(_template_spec(deploy), "discovery") or _container(_template_spec(deploy)) or {}
+        rev.legacy = rev.legacy or is_legacy_injector(labels(deploy)) or is_legacy_injector(tmpl_labels)
+        container = (
+            _container(_template_spec(deploy), "discovery")
+            or _container(_template_spec(deploy), "sidecar-injector-webhook")
+            or _container(_template_spec(deploy))
+            or {}
+        )
         rev.image = container.get("image") or ""
         rev.version = _image_tag(rev.image)
         rev.env.update({e.get("name"): e.get("value") for e in container.get("env") or [] if "value" in e})
@@ -225,10 +245,13 @@ def build_istio(view: SnapshotView, webhooks: List[Webhook]) -> Optional[IstioMo
         rev_name = _istio_revision_of(labels(pod))
         rev = model.revisions.setdefault(rev_name, IstioRevision(name=rev_name, namespace=namespace_of(pod)))
         rev.pods.append(name_of(pod))
+        rev.legacy = rev.legacy or is_legacy_injector(labels(pod))
         if not rev.image:
-            container = _container(pod.get("spec") or {}, "discovery") or {}
+            spec = pod.get("spec") or {}
+            container = _container(spec, "discovery") or _container(spec, "sidecar-injector-webhook") or {}
             rev.image = container.get("image") or ""
             rev.version = _image_tag(rev.image)
+    _attach_legacy_webhooks(model)
     model.configmaps_read = view.has("configmaps")
     for cm in view.items("configmaps"):
         name = name_of(cm)

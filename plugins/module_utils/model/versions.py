@@ -18,7 +18,34 @@ Version = Tuple[int, int]  # (major, minor)
 # cross-checked with istio/istio.io:data/compatibility/supportStatus.yml for <= 1.22); the precheck
 # minimum is MinK8SVersion in istio/istio:istioctl/pkg/install/k8sversion/version.go on each release
 # branch; 1.30 is not in the table yet, so its range is the one of the 1.30.0 release announcement.
-ISTIO_K8S_SUPPORT = {
+ISTIO_K8S_SUPPORT: Dict[Version, Tuple[Version, Version, Optional[Version]]] = {
+    # 1.4-1.19: no precheck minimum is recorded here (None: nothing is "below-minimum", only outside
+    # the range). 1.6: istio.io Supported Releases as published in 2020
+    # (https://github.com/istio/istio.io/blob/master/content/en/about/supported-releases/index.md at
+    # the 1.8 release: "1.6 | 1.15, 1.16, 1.17, 1.18"; "1.5 and earlier" had no row any more).
+    # 1.4 and 1.5: the Kubernetes releases each was tested with, from the platform-setup page of its own
+    # archived docs (https://istio.io/v1.4/docs/setup/platform-setup/: 1.13-1.15;
+    # https://istio.io/v1.5/docs/setup/platform-setup/: 1.14-1.16).
+    (1, 4): ((1, 13), (1, 15), None),
+    (1, 5): ((1, 14), (1, 16), None),
+    (1, 6): ((1, 15), (1, 18), None),
+    # 1.7-1.19: https://github.com/endoflife-date/endoflife.date/blob/master/products/istio.md (the
+    # scrape of https://istio.io/latest/docs/releases/supported-releases/), 1.13-1.19 cross-checked with
+    # https://github.com/istio/istio.io/blob/master/data/compatibility/supportStatus.yml; no precheck
+    # minimum recorded for them either (below the range is a warning, not an error).
+    (1, 7): ((1, 16), (1, 18), None),
+    (1, 8): ((1, 16), (1, 19), None),
+    (1, 9): ((1, 17), (1, 20), None),
+    (1, 10): ((1, 18), (1, 21), None),
+    (1, 11): ((1, 18), (1, 22), None),
+    (1, 12): ((1, 19), (1, 22), None),
+    (1, 13): ((1, 20), (1, 23), None),
+    (1, 14): ((1, 21), (1, 24), None),
+    (1, 15): ((1, 22), (1, 25), None),
+    (1, 16): ((1, 22), (1, 25), None),
+    (1, 17): ((1, 23), (1, 26), None),
+    (1, 18): ((1, 24), (1, 27), None),
+    (1, 19): ((1, 25), (1, 28), None),
     (1, 20): ((1, 25), (1, 29), (1, 25)),
     (1, 21): ((1, 26), (1, 29), (1, 26)),
     (1, 22): ((1, 27), (1, 30), (1, 26)),
@@ -36,7 +63,14 @@ ISTIO_K8S_SUPPORT = {
 # Sources: linkerd/website linkerd.io/content/{2-edge,docs}/reference/k8s-versions.md (docs columns) and
 # linkerd/linkerd2 pkg/k8s/api.go `minAPIVersion` / the chart's kubeVersion at each version tag (code).
 # The docs and the code disagree for 2.18/2.19 (docs 1.22, code 1.23): the code decides hard failure.
-LINKERD_K8S_SUPPORT = {
+LINKERD_K8S_SUPPORT: Dict[Version, Tuple[Version, Version, Optional[Version]]] = {
+    # 2.10-2.13: https://github.com/linkerd/website/blob/main/linkerd.io/content/2.14/reference/k8s-versions.md
+    # (the same rows in every later doc tree); the docs minimum is taken as the enforced one (2.11.0 still
+    # accepted 1.16, 2.11.1+ required 1.17, as that page notes).
+    (2, 10): ((1, 16), (1, 23), (1, 16)),
+    (2, 11): ((1, 17), (1, 23), (1, 17)),
+    (2, 12): ((1, 21), (1, 24), (1, 21)),
+    (2, 13): ((1, 21), (1, 28), (1, 21)),
     (2, 14): ((1, 21), (1, 28), (1, 21)),
     (2, 15): ((1, 22), (1, 29), (1, 22)),
     (2, 16): ((1, 22), (1, 29), (1, 22)),
@@ -137,9 +171,15 @@ def render(version: Optional[Tuple[int, ...]]) -> str:
 
 
 def _verdict(
-    mesh: str, mesh_version: str, k8s: Tuple[int, int], low: Version, high: Version, hard_floor: Version, source: str
+    mesh: str,
+    mesh_version: str,
+    k8s: Tuple[int, int],
+    low: Version,
+    high: Version,
+    hard_floor: Optional[Version],
+    source: str,
 ) -> Dict[str, Any]:
-    if k8s < hard_floor:
+    if hard_floor is not None and k8s < hard_floor:
         status = "below-minimum"
     elif k8s < low:
         status = "too-old"
@@ -152,7 +192,7 @@ def _verdict(
         "mesh_version": mesh_version,
         "kubernetes": render(k8s),
         "supported_range": "%s - %s" % (render(low), render(high)),
-        "minimum_enforced": render(hard_floor),
+        "minimum_enforced": render(hard_floor) if hard_floor is not None else "none recorded",
         "status": status,
         "source": source,
     }

@@ -34,6 +34,7 @@ NEVER_MATCH = {"matchLabels": {"istio.io/deactivated": "never-match"}}
 LINKERD_INJECTOR_WEBHOOK = "linkerd-proxy-injector.linkerd.io"
 LINKERD_INJECTOR_SERVICE = "linkerd-proxy-injector"
 LINKERD_MWC = "linkerd-proxy-injector-webhook-config"
+LEGACY_ISTIO_INJECTOR = "istio-sidecar-injector"  # Deployment and Service of Istio <= 1.5
 
 
 # ---------------------------------------------------------------------------------------------
@@ -165,7 +166,8 @@ def _istio_target_revision(revision: str, service: Optional[ServiceRef]) -> str:
         return revision
     if service is None:
         return ""
-    if service.name == "istiod":
+    if service.name in ("istiod", LEGACY_ISTIO_INJECTOR):
+        # Istio <= 1.5 served injection from Service istio-sidecar-injector, one per install
         return "default"
     if service.name.startswith("istiod-") and not service.name.startswith("istiod-revision-tag-"):
         return service.name[len("istiod-") :]
@@ -253,7 +255,19 @@ def _template_spec(workload: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def _is_istiod(obj_labels: Dict[str, str]) -> bool:
-    return obj_labels.get("app") == "istiod" or obj_labels.get("istio") == "pilot"
+    """An Istio injector Deployment/Pod: istiod (1.5+), or the separate sidecar injector of the
+    legacy layout (<= 1.5: `istio: sidecar-injector`). Istio <= 1.4's `istio-pilot` (app=pilot)
+    carries `istio: pilot` too but never injects: the istio-sidecar-injector Deployment does."""
+    if is_legacy_injector(obj_labels):
+        return True
+    return obj_labels.get("app") == "istiod" or (
+        obj_labels.get("istio") == "pilot" and obj_labels.get("app") != "pilot"
+    )
+
+
+def is_legacy_injector(obj_labels: Dict[str, str]) -> bool:
+    """The istio-sidecar-injector Deployment of Istio <= 1.5 (the chart labels it so)."""
+    return obj_labels.get("istio") == "sidecar-injector" or obj_labels.get("app") == "sidecarInjectorWebhook"
 
 
 def _dig(data, *path, default=None):

@@ -50,7 +50,7 @@ def inventory(view: Any, model: Any, options: Options) -> List[Dict[str, Any]]:
             out.append(
                 _entry(webhook.mesh, "webhook caBundle", obj, "webhooks[].clientConfig.caBundle[%d]" % index, cert, now)
             )
-        served = cert_rules.linkerd_serving_chain(ctx, webhook)
+        served = cert_rules.serving_chain(ctx, webhook)
         if served is not None:
             secret, key, chain = served
             meta = secret.get("metadata") or {}

@@ -36,13 +36,16 @@ def build(
     findings: Iterable[Any],
     verdicts: Iterable[Any],
     workloads: Optional[Iterable[Any]] = None,
+    suppressed: Optional[List[Dict[str, Any]]] = None,
 ) -> Dict[str, Any]:
-    """Assemble the report from Finding, Verdict and workload Answer objects (anything with `as_dict()`)."""
+    """Assemble the report from Finding, Verdict and workload Answer objects (anything with `as_dict()`);
+    `suppressed` are finding dicts with their `suppressed_by` (report/suppressions.py)."""
     document = {
         "schema": SCHEMA,
         "cluster": cluster,
         "summary": summary,
         "findings": [f.as_dict() for f in findings],
+        "suppressed": list(suppressed or []),
         "verdicts": [v.as_dict() for v in verdicts],
     }
     if workloads is not None:
@@ -145,6 +148,10 @@ def human_lines(report: Dict[str, Any], limit: int = 20) -> List[str]:
         )
     if len(findings) > limit:
         lines.append("  ... and %d more in the report" % (len(findings) - limit))
+    hidden = report.get("suppressed") or []
+    if hidden:
+        codes = sorted({str(s.get("code")) for s in hidden})
+        lines.append("suppressed: %d finding(s) (%s), listed in the report" % (len(hidden), ", ".join(codes)))
     return lines
 
 

@@ -417,7 +417,14 @@ def pod_security_blocks_init(ctx: RuleContext) -> Iterator[Finding]:
         return
     groups: Dict[Tuple[str, str], List[Tuple[Dict[str, Any], Dict[str, Any]]]] = {}
     for event, parsed in rejections(ctx):
-        if parsed["kind"] in ("pod-security", "psp", "scc") and webhook_errors.touches_mesh_proxy(parsed):
+        if parsed["kind"] in ("pod-security", "psp", "scc") and (
+            webhook_errors.touches_mesh_proxy(parsed)
+            or (
+                parsed["kind"] in ("psp", "scc")
+                and event_namespace(event) in meshed
+                and webhook_errors.init_by_index_needs_mesh_privileges(parsed)
+            )
+        ):
             groups.setdefault((event_namespace(event), parsed["kind"]), []).append((event, parsed))
         elif (
             parsed["kind"] == "webhook-denied"
@@ -433,6 +440,9 @@ def pod_security_blocks_init(ctx: RuleContext) -> Iterator[Finding]:
             if "istio-" in items[0][1]["message"]
             else "linkerd"
             if "linkerd-" in items[0][1]["message"]
+            # PSP/SCC name the container by index: the namespace's own mesh, when it asks for one
+            else meshed[ns_name][0]
+            if len(meshed.get(ns_name) or []) == 1
             else "any"
         )
         yield Finding(

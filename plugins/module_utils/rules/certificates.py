@@ -24,6 +24,7 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.fin
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.plan import (
     Operation,
     Plan,
+    delete,
     external,
     inspect,
     note,
@@ -47,6 +48,11 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.co
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.engine import RuleContext, rule
 
 LINKERD_SERVING = (("linkerd-proxy-injector-k8s-tls", ("tls.crt",)), ("linkerd-proxy-injector-tls", ("crt.pem",)))
+# Istio <= 1.5's separate injector serves the certificate Citadel writes for its ServiceAccount
+# (istio/istio install/kubernetes/helm/istio/charts/sidecarInjectorWebhook, `secretName:
+# istio.istio-sidecar-injector-service-account`, mounted at /etc/istio/certs).
+ISTIO_LEGACY_SERVING = (("istio.istio-sidecar-injector-service-account", ("cert-chain.pem",)),)
+INJECTOR_TITLE = {"linkerd": "proxy-injector", "istio": "istio-sidecar-injector"}
 CA_INJECT_ANNOTATIONS = ("cert-manager.io/inject-ca-from", "cert-manager.io/inject-ca-from-secret")
 
 
@@ -307,6 +313,26 @@ def linkerd_serving_chain(ctx: RuleContext, webhook: Any) -> Optional[Tuple[Dict
     return None
 
 
+def serving_chain(ctx: RuleContext, webhook: Any) -> Optional[Tuple[Dict[str, Any], str, List[Any]]]:
+    """(Secret, data key, chain) of the certificate an injector serves, where it is stored: Linkerd's
+    proxy-injector Secret, or for a legacy Istio injector (no istiod) Citadel's Secret of its
+    ServiceAccount. None for istiod, whose serving certificate lives in memory."""
+    if webhook.mesh == "linkerd":
+        return linkerd_serving_chain(ctx, webhook)
+    istio = ctx.model.istio
+    revision = istio.revisions.get(webhook.target_revision) if istio is not None else None
+    if revision is None or not revision.legacy or webhook.service is None or not ctx.view.has("secrets"):
+        return None
+    for name, keys in ISTIO_LEGACY_SERVING:
+        secret = ctx.view.get("secrets", webhook.service.namespace, name)
+        if secret is None:
+            continue
+        key, parsed = x509util.secret_certificates(secret, keys)
+        if key and parsed["certs"]:
+            return secret, key, parsed["certs"]
+    return None
+
+
 def _secret_ev(secret: Dict[str, Any], key: str, index: int, cert: Any) -> Dict[str, Any]:
     ns = (secret.get("metadata") or {}).get("namespace") or ""
     return evidence(
@@ -353,6 +379,38 @@ def _rotate_plan(ctx: RuleContext, webhook: Any, hooks: List[Any], secret: Dict[
     )
     return Plan(
         "rotate_cert", secret_ref, ops, reason="serve a valid certificate for %s" % host, alternatives=[installer]
+    )
+
+
+def _serving_plan(ctx: RuleContext, webhook: Any, hooks: List[Any], secret: Dict[str, Any]) -> Plan:
+    if webhook.mesh == "linkerd":
+        return _rotate_plan(ctx, webhook, hooks, secret)
+    return _citadel_plan(ctx, webhook, secret)
+
+
+def _citadel_plan(ctx: RuleContext, webhook: Any, secret: Dict[str, Any]) -> Plan:
+    """Legacy Istio: Citadel re-issues an `istio.<serviceaccount>` Secret that is deleted, for the
+    names it knows for that account (istio-sidecar-injector.<ns>.svc); a renamed Service needs its
+    old name back (or the name added to Citadel's --custom-dns-names)."""
+    ns = webhook.service.namespace
+    secret_ref = ObjectRef("Secret", name_of(secret), ns)
+    backend = ctx.model.injector_backends(webhook)
+    injectors = [ObjectRef("Deployment", name_of(d), ns) for d in backend.deployments] or [
+        ObjectRef("Deployment", "istio-sidecar-injector", ns)
+    ]
+    return Plan(
+        "manual",
+        secret_ref,
+        [
+            note(
+                "Citadel issues this certificate for Service istio-sidecar-injector.%s.svc: serve the webhook "
+                "under that name (or add %s to Citadel's --custom-dns-names)"
+                % (ns, x509util.service_dns_name(webhook.service.name, ns))
+            ),
+            delete(secret_ref, why="Citadel re-issues it within seconds"),
+            restart(injectors),
+        ],
+        reason="have Citadel issue a valid certificate for the injector",
     )
 
 
@@ -445,14 +503,16 @@ def cabundle_mismatch(ctx: RuleContext) -> Iterator[Finding]:
 
 @rule(codes=["SI405", "SI406"], needs=["mutatingwebhookconfigurations", "secrets"], requires=["cryptography"])
 def serving_certificate(ctx: RuleContext) -> Iterator[Finding]:
-    """Linkerd's proxy-injector serving certificate: expired or not yet valid (SI405 error), expiring
-    within the window (SI405 warning), SANs not covering <service>.<namespace>.svc (SI406, with Go's
-    exact error). istiod's serving certificate is not stored anywhere readable."""
+    """The injector's stored serving certificate (Linkerd's proxy-injector; the legacy Istio injector's
+    Citadel Secret): expired or not yet valid (SI405 error), expiring within the window (SI405
+    warning), SANs not covering <service>.<namespace>.svc (SI406, with Go's exact error). istiod's
+    serving certificate is not stored anywhere readable."""
     now = ctx.options.current_time()
     window = ctx.options.cert_warning_days
     for _config, hooks in _configs(ctx):
         webhook = hooks[0]
-        served = linkerd_serving_chain(ctx, webhook)
+        served = serving_chain(ctx, webhook)
+        who = INJECTOR_TITLE.get(webhook.mesh, "injector")
         if served is None:
             continue
         secret, key, chain = served
@@ -464,7 +524,8 @@ def serving_certificate(ctx: RuleContext) -> Iterator[Finding]:
             facts = x509util.cert_facts(cert)
             role = "serving certificate" if index == 0 else "chain certificate %d" % index
             if state["state"] == "expiring":
-                message = "the proxy-injector %s %s expires on %s (%d days, inside the %d-day window)" % (
+                message = "the %s %s %s expires on %s (%d days, inside the %d-day window)" % (
+                    who,
                     role,
                     facts["subject"],
                     facts["not_after"],
@@ -473,11 +534,12 @@ def serving_certificate(ctx: RuleContext) -> Iterator[Finding]:
                 )
             elif state["state"] == "expired":
                 message = (
-                    "the proxy-injector %s %s expired on %s: the API server's TLS handshake fails (x509: "
-                    "certificate has expired or is not yet valid)" % (role, facts["subject"], facts["not_after"])
+                    "the %s %s %s expired on %s: the API server's TLS handshake fails (x509: "
+                    "certificate has expired or is not yet valid)" % (who, role, facts["subject"], facts["not_after"])
                 )
             else:
-                message = "the proxy-injector %s %s is not valid before %s" % (
+                message = "the %s %s %s is not valid before %s" % (
+                    who,
                     role,
                     facts["subject"],
                     facts["not_before"],
@@ -487,11 +549,11 @@ def serving_certificate(ctx: RuleContext) -> Iterator[Finding]:
                 kind="Secret",
                 namespace=ns,
                 name=name_of(secret),
-                mesh="linkerd",
+                mesh=webhook.mesh,
                 severity="warning" if state["state"] == "expiring" else "error",
                 message=message,
                 evidence=[_secret_ev(secret, key, index, cert)],
-                plan=_rotate_plan(ctx, webhook, hooks, secret),
+                plan=_serving_plan(ctx, webhook, hooks, secret),
                 affects=webhook_affects(ctx, hooks),
             )
         host = x509util.service_dns_name(webhook.service.name, ns)
@@ -503,9 +565,8 @@ def serving_certificate(ctx: RuleContext) -> Iterator[Finding]:
                 kind="Secret",
                 namespace=ns,
                 name=name_of(secret),
-                mesh="linkerd",
-                message="the proxy-injector certificate does not cover %s, the name the API server dials: %s"
-                % (host, error),
+                mesh=webhook.mesh,
+                message="the %s certificate does not cover %s, the name the API server dials: %s" % (who, host, error),
                 evidence=[
                     _secret_ev(secret, key, 0, chain[0]),
                     evidence(
@@ -514,7 +575,7 @@ def serving_certificate(ctx: RuleContext) -> Iterator[Finding]:
                         ", ".join(facts["dns_names"] + facts["ip_addresses"]) or "<none>",
                     ),
                 ],
-                plan=_rotate_plan(ctx, webhook, hooks, secret),
+                plan=_serving_plan(ctx, webhook, hooks, secret),
                 affects=webhook_affects(ctx, hooks),
             )
 

@@ -17,6 +17,7 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules im
     coverage,
     dataplane,
     platform,
+    podsecuritypolicy,
     probe_outcomes,
     reachability,
     selection,
@@ -65,6 +66,7 @@ RULES = [
     certificates.mesh_ca_expiring,
     # SI5xx admission policy (rules/admission.py)
     admission.pod_security_blocks_init,
+    podsecuritypolicy.psp_refuses_init,
     admission.quota_blocks_proxy,
     admission.limitrange_blocks_proxy,
     admission.injector_rbac_missing,

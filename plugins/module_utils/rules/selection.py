@@ -20,7 +20,9 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.fin
     object_ref,
 )
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.plan import (
+    ABSENT,
     Plan,
+    external,
     note,
     remove_label,
     set_annotation,
@@ -380,6 +382,7 @@ def revision_not_found(ctx: RuleContext) -> Iterator[Finding]:
             ),
             affects=idx.namespace_scope(name),
         )
+    yield from _injection_enabled_unserved(ctx, idx, choices, served_ev)
     for verdict in idx.subjects():
         tmpl_labels = tmpl_meta(verdict).get("labels") or {}
         rev = tmpl_labels.get("istio.io/rev")
@@ -398,6 +401,66 @@ def revision_not_found(ctx: RuleContext) -> Iterator[Finding]:
                 template_ops(idx, verdict, "labels", "istio.io/rev", suggestion),
                 reason="select a revision that an injector serves",
             ),
+        )
+
+
+def _injection_enabled_unserved(ctx: RuleContext, idx, choices: List[str], served_ev) -> Iterator[Finding]:
+    """istio-injection=enabled asks for the default revision; a revision-only install (Helm
+    `revision=...` without `istioctl tag set default`) has no webhook selecting it, so nothing is
+    injected and nothing says so (istio/istio#41883). Never silenced: the label states an intent."""
+    hooks = [w for w in ctx.model.injectors("istio") if w.intercepts_pod_create]
+    if not [w for w in hooks if not w.deactivated]:
+        return  # no active Istio webhook at all: SI201 names that root cause once
+    for ns in ctx.view.items("namespaces"):
+        name = name_of(ns)
+        ns_labels = labels(ns)
+        if ns_labels.get("istio-injection") != "enabled":
+            continue
+        # the label alone (and the name): a webhook that would select it but is kept out by another
+        # requirement of its selector is SI206's question, not this one
+        minimal = {"istio-injection": "enabled", "kubernetes.io/metadata.name": name}
+        if any(selectors.matches(w.namespace_selector, minimal) for w in hooks):
+            continue
+        revision = choices[-1] if choices else ""
+        target = namespace_ref(name)
+        pods = [p for p in idx.pods_by_ns.get(name, []) if not p.control_plane]
+        ops = [remove_label(target, "istio-injection", "enabled", why="it asks for a default revision none serves")]
+        if revision:
+            ops.append(set_label(target, "istio.io/rev", revision, ns_labels.get("istio.io/rev", ABSENT)))
+        ops.append(note(RECREATE_NOTE))
+        alternatives = []
+        if revision:
+            alternatives.append(
+                Plan(
+                    "manual",
+                    target,
+                    [external("istioctl tag set default --revision %s" % revision, why="serve the default tag")],
+                    reason="make revision %s the default" % revision,
+                )
+            )
+        yield ns_finding(
+            "SI103",
+            name,
+            "namespace %s is labelled istio-injection=enabled, which asks for the default revision, but no Istio "
+            "webhook serves it (no default revision or default tag; revisions served: %s): new pods get no sidecar "
+            "(%d pods in the namespace)" % (name, ", ".join(choices) or "none", len(pods)),
+            evidence=[
+                evidence(ns_ref(name), "metadata.labels.istio-injection", "enabled"),
+                served_ev,
+                evidence(
+                    "MutatingWebhookConfigurations",
+                    "namespaceSelector matching namespace %s" % name,
+                    "none of %d Istio injector webhooks" % len(hooks),
+                ),
+            ],
+            plan=Plan(
+                "label_namespace",
+                target,
+                ops,
+                reason="select a revision that an injector serves",
+                alternatives=alternatives,
+            ),
+            affects=idx.namespace_scope(name),
         )
 
 

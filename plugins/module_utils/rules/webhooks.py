@@ -987,11 +987,17 @@ def _exclude_pods(ctx: RuleContext, webhook: Any, pod_labels: Dict[str, str]) ->
 @rule(codes=["SI209"], needs=["mutatingwebhookconfigurations", "namespaces"], uses=["deployments", "pods", "services"])
 def injector_bootstrap_deadlock(ctx: RuleContext) -> Iterator[Finding]:
     """A failurePolicy Fail injector webhook selects its own namespace and pods: while the injector is
-    down, its replacement pods are sent to it, fail, and the injector never comes back."""
+    down, its replacement pods are sent to it, fail, and the injector never comes back. Or it selects
+    kube-system: coredns, the CNI and kube-proxy pods the injector itself depends on cannot be
+    recreated while it is down (linkerd/linkerd2#10817). Judged whether or not it is down now."""
     view, model = ctx.view, ctx.model
     for webhook in live_injectors(ctx):
         if webhook.failure_policy != "Fail" or webhook.service is None:
             continue
+        if webhook.service.namespace != KUBE_SYSTEM:
+            found = _kube_system_deadlock(ctx, webhook)
+            if found is not None:
+                yield found
         ns = webhook.service.namespace
         ns_labels = namespace_labels(view, ns)
         if not selectors.matches(webhook.namespace_selector, ns_labels):
@@ -1067,6 +1073,104 @@ def injector_bootstrap_deadlock(ctx: RuleContext) -> Iterator[Finding]:
         )
 
 
+KUBE_SYSTEM = "kube-system"
+
+
+def _kube_system_pods(ctx: RuleContext) -> List[Dict[str, Any]]:
+    """kube-system's pods, and the templates of its workloads standing in for pods not yet created."""
+    pods = [p for p in ctx.view.items("pods") if (p.get("metadata") or {}).get("namespace") == KUBE_SYSTEM]
+    for resource in ("deployments", "daemonsets", "statefulsets"):
+        for workload in ctx.view.items(resource):
+            if (workload.get("metadata") or {}).get("namespace") != KUBE_SYSTEM:
+                continue
+            meta = dict((((workload.get("spec") or {}).get("template") or {}).get("metadata")) or {})
+            meta["name"] = "%s (pod template)" % name_of(workload)
+            pods.append({"metadata": meta})
+    return pods
+
+
+def _kube_system_deadlock(ctx: RuleContext, webhook: Any) -> Optional[Finding]:
+    """SI209 for kube-system: the namespace (present in the snapshot) and one of its pods selected."""
+    if ctx.view.namespace(KUBE_SYSTEM) is None:
+        return None  # filtered out of the snapshot: nothing to judge
+    ns_labels = namespace_labels(ctx.view, KUBE_SYSTEM)
+    if not selectors.matches(webhook.namespace_selector, ns_labels):
+        return None
+    caught = [p for p in _kube_system_pods(ctx) if selectors.matches(webhook.object_selector, labels(p))]
+    if not caught:
+        return None
+    pod = caught[0]
+    ns_obj = namespace_ref(KUBE_SYSTEM)
+    current = hook_value(ctx, webhook, "namespaceSelector")
+    selector = dict(current) if isinstance(current, dict) else {}
+    selector["matchExpressions"] = list(selector.get("matchExpressions") or []) + [
+        {"key": "kubernetes.io/metadata.name", "operator": "NotIn", "values": [KUBE_SYSTEM]}
+    ]
+    exclude = webhook_patch(webhook, "namespaceSelector", selector, current)
+    if webhook.mesh == "linkerd":
+        ops = [
+            set_label(
+                ns_obj,
+                LINKERD_ADMISSION_WEBHOOKS,
+                "disabled",
+                ns_labels.get(LINKERD_ADMISSION_WEBHOOKS, ABSENT),
+                why="Linkerd's webhook skips namespaces labelled so (its chart labels kube-system so)",
+            )
+        ]
+        plan = Plan(
+            "manual",
+            ns_obj,
+            ops,
+            reason="keep kube-system out of the injector's webhook",
+            alternatives=[Plan("manual", mwc_target(webhook), [exclude], reason="exclude kube-system by name")],
+        )
+    else:
+        ops = [
+            remove_label(ns_obj, key, ns_labels[key], why="kube-system must not ask for injection")
+            for key in ("istio-injection", "istio.io/rev")
+            if key in ns_labels
+        ]
+        if ops:
+            plan = Plan(
+                "manual",
+                ns_obj,
+                ops,
+                reason="keep kube-system out of the injector's webhook",
+                alternatives=[Plan("manual", mwc_target(webhook), [exclude], reason="exclude kube-system by name")],
+            )
+        else:
+            plan = Plan("manual", mwc_target(webhook), [exclude], reason="exclude kube-system by name")
+    return Finding(
+        code="SI209",
+        kind=MWC,
+        name=webhook.config,
+        mesh=webhook.mesh,
+        message="webhook %s (failurePolicy Fail) selects kube-system: namespace kube-system and pod %s match, so "
+        "while the injector is down kube-system pods (DNS, CNI, kube-proxy) cannot be created, and the injector "
+        "may need them to come back" % (webhook.name, name_of(pod)),
+        evidence=[
+            evidence(mwc_ref(webhook), hook_field(webhook, "failurePolicy"), "Fail"),
+            evidence(
+                mwc_ref(webhook), hook_field(webhook, "namespaceSelector"), selectors.render(webhook.namespace_selector)
+            ),
+            evidence(
+                mwc_ref(webhook), hook_field(webhook, "objectSelector"), selectors.render(webhook.object_selector)
+            ),
+            evidence(
+                object_ref("Namespace", "", KUBE_SYSTEM),
+                "metadata.labels",
+                selectors.label_string({k: v for k, v in ns_labels.items() if k != "kubernetes.io/metadata.name"}),
+            ),
+            evidence(
+                object_ref("Pod", KUBE_SYSTEM, name_of(pod)), "metadata.labels", selectors.label_string(labels(pod))
+            ),
+        ],
+        plan=plan,
+        # kube-system's workloads, and while the injector is down everything it decides
+        affects=merge_affects(namespaces_affects(ctx, [KUBE_SYSTEM]), webhook_affects(ctx, [webhook])),
+    )
+
+
 # ---- SI210 ----------------------------------------------------------------------------------------
 
 
@@ -1088,6 +1192,11 @@ def webhook_revision_orphaned(ctx: RuleContext) -> Iterator[Finding]:
         seen.add(webhook.config)
         if webhook.revision in running:
             continue
+        if webhook.revision and webhook.revision in ctx.model.istio.revisions:
+            continue  # its istiod exists but is down: SI301 says so; the label is not orphaned
+        legacy = ctx.model.istio.revisions.get(webhook.target_revision)
+        if not webhook.revision and legacy is not None and legacy.legacy:
+            continue  # Istio <= 1.5: no istio.io/rev labels yet; its injector patches this caBundle itself
         label = webhook.revision or "<none>"
         hooks = hooks_of.get(webhook.config, [webhook])
         yield Finding(

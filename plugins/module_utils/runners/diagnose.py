@@ -17,6 +17,7 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.fin
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.model.platform import detect_platform
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.report import certificates as cert_inventory
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.report import document as report_mod
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.report import suppressions
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.diagnosis import diagnose
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.engine import Options
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.runners import gaps as gap_costs
@@ -42,6 +43,8 @@ DIAGNOSE_OPTIONS: Dict[str, Dict[str, Any]] = {
     "return_verdicts": {"type": "str", "choices": ["all", "problems", "none"], "default": "problems"},
     "summary_limit": {"type": "int", "default": 20},
     "return_workloads": {"type": "bool", "default": True},
+    # CODE, CODE=Kind name, CODE=Kind namespace/name (globs allowed): report/suppressions.py
+    "suppress": {"type": "list", "elements": "str", "default": []},
 }
 
 DIAGNOSE_ARGUMENT_SPEC: Dict[str, Dict[str, Any]] = dict(copy.deepcopy(snapshot_source.SOURCE_ARGUMENT_SPEC))
@@ -116,6 +119,10 @@ def run(
     started = time.monotonic()
     options = options_from(params)
     try:
+        rules = suppressions.parse(params.get("suppress"))
+    except suppressions.SuppressError as exc:
+        raise DiagnoseError(str(exc)) from None
+    try:
         snapshot = snapshot_source.load(params)
     except snapshot_source.SourceError as exc:
         raise DiagnoseError(str(exc)) from None
@@ -124,21 +131,27 @@ def run(
             warn(text)
     result = diagnose(snapshot, options)
     findings = at_least(result["findings"], params.get("min_severity") or "info")
+    # suppressed findings leave `findings` (and so the severities and fail_on) but stay listed
+    findings, suppressed = suppressions.apply(findings, rules, SnapshotView(snapshot))
     cluster = dict(snapshot.get("cluster") or {})
     if params.get("cluster_name"):
         cluster["name"] = params["cluster_name"]
     summary = summarise(snapshot, result, findings)
+    summary["suppressed"] = len(suppressed)
     # every certificate on the injection path with its expiry (fleet roll-up, Prometheus)
     summary["certificates"] = cert_inventory.inventory(SnapshotView(snapshot), result["model"], options)
     if snapshot.get("manifests") is not None:  # the overlaid manifests: where each object came from
         summary["manifests"] = snapshot["manifests"]
     summary["duration_seconds"] = round(time.monotonic() - started, 3)
-    document = report_mod.build(cluster, summary, findings, result["verdicts"], result["workloads"])
+    document = report_mod.build(
+        cluster, summary, findings, result["verdicts"], result["workloads"], suppressed=suppressed
+    )
     verdicts = document["verdicts"]
     out: Dict[str, Any] = {
         "cluster": cluster,
         "summary": summary,
         "findings": document["findings"],
+        "suppressed": document["suppressed"],
         "summary_lines": report_mod.human_lines(document, limit=params.get("summary_limit", 20)),
     }
     # the per-workload answer is always in the report file; in the result unless it is too large to want

@@ -55,6 +55,8 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.k8s.clie
 )
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot.projection import (
     ISTIO_CERT_SECRETS,
+    ISTIO_LEGACY_CERT_SECRETS,
+    ISTIO_LEGACY_DEPLOYMENTS,
     LINKERD_CERT_SECRETS,
     Memo,
     keep,
@@ -127,8 +129,10 @@ def intercepts_pods(webhook: Dict[str, Any]) -> bool:
     return False
 
 
-def _mesh_of_service(name: str) -> Tuple[str, ...]:
-    if name.startswith("istiod"):
+def _mesh_of_service(name: str, webhook: str = "") -> Tuple[str, ...]:
+    # Istio <= 1.5 served injection from Service istio-sidecar-injector, which users rename: the
+    # webhook's own name (sidecar-injector.istio.io) still says whose it is
+    if name.startswith("istiod") or name == "istio-sidecar-injector" or webhook.endswith("sidecar-injector.istio.io"):
         return ("istio",)
     if name.startswith("linkerd-"):
         return ("linkerd",)
@@ -149,15 +153,20 @@ class ControlPlane(object):
         extra: Optional[Sequence[str]] = None,
     ) -> None:
         meshes: Dict[str, set] = {}
+        self.legacy: set = set()  # namespaces running an Istio <= 1.5 control plane
         for config in mutating:
             for webhook in config.get("webhooks") or []:
                 service = (webhook.get("clientConfig") or {}).get("service") or {}
                 if service.get("namespace") and intercepts_pods(webhook):
-                    meshes.setdefault(service["namespace"], set()).update(_mesh_of_service(service.get("name") or ""))
+                    meshes.setdefault(service["namespace"], set()).update(
+                        _mesh_of_service(service.get("name") or "", webhook.get("name") or "")
+                    )
         for deployment in deployments:
             name, namespace = snap.name_of(deployment), snap.namespace_of(deployment)
-            if name == "istiod" or name.startswith("istiod-"):
+            if name == "istiod" or name.startswith("istiod-") or name in ISTIO_LEGACY_DEPLOYMENTS:
                 meshes.setdefault(namespace, set()).add("istio")
+                if name in ISTIO_LEGACY_DEPLOYMENTS:
+                    self.legacy.add(namespace)
             elif name.startswith("linkerd-"):
                 meshes.setdefault(namespace, set()).add("linkerd")
         for namespace in extra or []:
@@ -170,7 +179,12 @@ class ControlPlane(object):
 
     def secret_names(self, namespace: str) -> Tuple[str, ...]:
         meshes = self.meshes.get(namespace, ())
-        return (ISTIO_CERT_SECRETS if "istio" in meshes else ()) + (LINKERD_CERT_SECRETS if "linkerd" in meshes else ())
+        istio = (
+            (ISTIO_CERT_SECRETS + (ISTIO_LEGACY_CERT_SECRETS if namespace in self.legacy else ()))
+            if "istio" in meshes
+            else ()
+        )
+        return istio + (LINKERD_CERT_SECRETS if "linkerd" in meshes else ())
 
     def wants(self, resource: str, obj: Dict[str, Any]) -> bool:
         """For control-plane kinds: whether the object is one that live gathering reads."""
@@ -356,7 +370,9 @@ class Gatherer(object):
                     self.resources[resource] = self._list(resource, resource_path(resource))
             except ApiError as exc:
                 refused: Optional[ApiError] = exc if exc.status == 403 and resource in NAMESPACE_FALLBACK else None
-                if refused is None:
+                if exc.status == 404 and resource in snap.OPTIONAL_RESOURCES:
+                    self.resources[resource] = []  # the API is not served (removed): there are none
+                elif refused is None:
                     self._failed(resource, exc)
             else:
                 refused = None

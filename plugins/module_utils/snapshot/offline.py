@@ -261,6 +261,12 @@ def _assemble(
     gaps = []
     memo = Memo()
     for resource in snap.RESOURCES:
+        if resource not in collector.read and resource in snap.OPTIONAL_RESOURCES:
+            if resource in collector.carried_gaps:
+                gaps.append(collector.carried_gaps[resource])
+            else:
+                resources[resource] = []  # an API old clusters serve: no file of it means none
+            continue
         if resource not in collector.read:
             carried = collector.carried_gaps.get(resource)
             gaps.append(

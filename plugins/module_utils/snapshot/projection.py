@@ -105,6 +105,11 @@ NODE_ANNOTATION_PREFIXES = (
 
 # Certificate secrets read by name in the mesh control-plane namespaces (SI404-SI407).
 ISTIO_CERT_SECRETS = ("istio-ca-secret", "cacerts")
+# Istio <= 1.5: Citadel's certificate for the separate injector, which serves it (read only where a
+# legacy control plane runs, so modern installs cost no extra GET)
+ISTIO_LEGACY_CERT_SECRETS = ("istio.istio-sidecar-injector-service-account",)
+# Istio <= 1.5 control planes run these instead of istiod (their namespace holds the CA secrets)
+ISTIO_LEGACY_DEPLOYMENTS = ("istio-sidecar-injector", "istio-citadel", "istio-pilot")
 LINKERD_CERT_SECRETS = (
     "linkerd-proxy-injector-k8s-tls",
     "linkerd-proxy-injector-tls",  # pre-2.9 name, still `linkerd check`'s fallback
@@ -113,7 +118,7 @@ LINKERD_CERT_SECRETS = (
     "linkerd-identity-issuer",
     "linkerd-trust-anchor",
 )
-CERT_SECRET_NAMES = ISTIO_CERT_SECRETS + LINKERD_CERT_SECRETS
+CERT_SECRET_NAMES = ISTIO_CERT_SECRETS + ISTIO_LEGACY_CERT_SECRETS + LINKERD_CERT_SECRETS
 
 MESH_CONFIGMAP_NAMES = frozenset(
     ("istio-ca-root-cert", "linkerd-config", "linkerd-identity-trust-roots", "linkerd-cni-config")

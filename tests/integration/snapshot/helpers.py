@@ -64,7 +64,12 @@ def dump_like_kubectl(sim, folder):
     c = client(sim)
     try:
         for resource, spec in snap.RESOURCES.items():
-            page = c.get(gather.resource_path(resource))
+            try:
+                page = c.get(gather.resource_path(resource))
+            except kube_client.ApiError as exc:
+                if exc.status == 404 and resource in snap.OPTIONAL_RESOURCES:
+                    continue  # kubectl: the server doesn't have a resource type (removed APIs)
+                raise
             items = []
             for item in page.get("items") or []:
                 item = dict(item, apiVersion=spec.api_version, kind=spec.kind)

@@ -59,7 +59,7 @@ def test_429_is_retried_honouring_retry_after(sim):
     pods = [r for r in api_requests(sim) if r.get("resource") == "pods"]
     assert [r["status"] for r in pods] == [429, 429, 200]
     assert recorder.sleeps == [3.0, 3.0]
-    assert client_.requests == len(api_requests(sim)) == 27 + 2
+    assert client_.requests == len(api_requests(sim)) == 28 + 2
 
 
 def test_500_is_retried_with_backoff(sim):
@@ -72,7 +72,7 @@ def test_500_is_retried_with_backoff(sim):
     assert len(recorder.sleeps) == 3
     for attempt, delay in enumerate(recorder.sleeps):
         assert 0.5 * 0.5 * 2**attempt <= delay <= 0.5 * 2**attempt
-    assert live["gaps"] == [] and client_.requests == 27 + 3
+    assert live["gaps"] == [] and client_.requests == 28 + 3
 
 
 def test_exhausted_retries_on_one_kind_are_a_gap(sim):
@@ -98,7 +98,7 @@ def test_connection_reset_is_retried(sim):
     assert live["gaps"] == [] and len(live["resources"]["deployments"]) == 21
     deployments = [r for r in api_requests(sim) if r.get("resource") == "deployments"]
     assert [r.get("fault") for r in deployments] == ["reset", "reset", None]
-    assert len(recorder.sleeps) == 2 and client_.requests == 27 + 2
+    assert len(recorder.sleeps) == 2 and client_.requests == 28 + 2
 
 
 def test_expired_continue_token_restarts_the_list(sim):

@@ -53,6 +53,7 @@ class FakeCluster(object):
         self.forbidden_names = set()  # (resource, namespace, name): an identity limited by resourceNames
         self.forbidden_cluster_scope = set()  # (resource, verb): refused cluster-wide, allowed per namespace
         self.gone = {}  # resource -> number of 410s to answer on continue requests
+        self.not_served = set()  # resources whose API the server does not serve (404 on LIST)
         self.log = []
 
     def request(self, method, url, **kwargs):
@@ -84,6 +85,8 @@ class FakeCluster(object):
                 '%s is forbidden: User "tester" cannot %s resource "%s" in API group "%s" %s'
                 % (what, verb, resource, group, scope),
             )
+        if resource in self.not_served:
+            return _status(404, "NotFound", "the server could not find the requested resource")
         items = [o for o in self.objects.get(resource, []) if not namespace or snap.namespace_of(o) == namespace]
         if name:
             for obj in items:
@@ -196,14 +199,14 @@ def run(cluster, **options):
 
 
 def test_expected_requests_arithmetic():
-    # /version + 16 cluster kinds (one page each when empty) + 2 event lists (events counted twice)
-    assert expected_requests({}, 500) == 1 + 15 + 2
-    assert len(gather.CLUSTER_KINDS) == 16
+    # /version + 17 cluster kinds (one page each when empty) + 2 event lists (events counted twice)
+    assert expected_requests({}, 500) == 1 + 16 + 2
+    assert len(gather.CLUSTER_KINDS) == 17
     counts = {"pods": 1001, "namespaces": 500, "events:Warning": 501, "events:InjectionSkipped": 0}
     # pods: 3 pages, namespaces: exactly 1 page, warnings: 2 pages
-    assert expected_requests(counts, 500) == 18 + 2 + 0 + 1
+    assert expected_requests(counts, 500) == 19 + 2 + 0 + 1
     assert (
-        expected_requests({}, 500, {"services/istio-system": 0, "configmaps/istio-system": 1200}, 2) == 18 + 1 + 3 + 2
+        expected_requests({}, 500, {"services/istio-system": 0, "configmaps/istio-system": 1200}, 2) == 19 + 1 + 3 + 2
     )
 
 
@@ -223,8 +226,8 @@ def test_request_count_matches_the_plan_and_not_the_namespace_count():
         "events:Warning": 1,
         "events:InjectionSkipped": 1,
     }
-    assert small_client.requests == expected_requests(dict(server, namespaces=3), 5, control_plane, 2) == 29
-    assert large_client.requests == expected_requests(dict(server, namespaces=13), 5, control_plane, 2) == 31
+    assert small_client.requests == expected_requests(dict(server, namespaces=3), 5, control_plane, 2) == 30
+    assert large_client.requests == expected_requests(dict(server, namespaces=13), 5, control_plane, 2) == 32
     assert small["requests"] == small_client.requests
 
 
@@ -529,3 +532,30 @@ def test_snapshot_metadata():
     assert s["cluster"] == {"name": "prod-eu", "source": "live", "server": HOST, "context": "prod-eu", "path": None}
     assert s["version"]["gitVersion"] == "v1.31.4"
     assert s["gathered_at"].endswith("Z") and len(s["gathered_at"]) == 20
+
+
+def test_a_removed_api_is_none_read_not_a_gap():
+    """policy/v1beta1 PodSecurityPolicy is gone from Kubernetes 1.25+: its 404 means there are none."""
+    cluster = istio_cluster()
+    cluster.not_served.add("podsecuritypolicies")
+    snapshot, _unused, _client = run(cluster)
+    assert snapshot["resources"]["podsecuritypolicies"] == []
+    assert [g for g in snapshot["gaps"] if g["resource"] == "podsecuritypolicies"] == []
+    # any other kind's 404 stays a gap
+    cluster = istio_cluster()
+    cluster.not_served.add("limitranges")
+    snapshot, _unused, _client = run(cluster)
+    assert "limitranges" not in snapshot["resources"]
+    assert [g["resource"] for g in snapshot["gaps"]] == ["limitranges"]
+
+
+def test_psps_served_are_read():
+    cluster = istio_cluster()
+    cluster.objects["podsecuritypolicies"] = [{"metadata": {"name": "restricted"}, "spec": {"privileged": False}}]
+    snapshot, _unused, _client = run(cluster)
+    [psp] = snapshot["resources"]["podsecuritypolicies"]
+    assert (psp["kind"], psp["metadata"]["name"], psp["spec"]) == (
+        "PodSecurityPolicy",
+        "restricted",
+        {"privileged": False},
+    )

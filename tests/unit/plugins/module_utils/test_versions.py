@@ -65,7 +65,7 @@ def test_istio_support_statuses():
     assert v.istio_support("1.22.3", "v1.26.1")["status"] == "too-old"
     assert v.istio_support("1.22.3", "v1.25.1")["status"] == "below-minimum"
     assert v.istio_support("1.22.3", "v1.31.0")["status"] == "too-new"
-    assert v.istio_support("1.19.0", "v1.28.0") is None  # outside the table: no guess
+    assert v.istio_support("1.3.5", "v1.16.0") is None  # outside the table: no guess
     assert v.istio_support("1.22.0", None) is None
 
 
@@ -83,3 +83,24 @@ def test_native_sidecar_supported():
     assert v.native_sidecar_supported("v1.29.0") is True
     assert v.native_sidecar_supported("v1.28.9") is False
     assert v.native_sidecar_supported("x") is None
+
+
+def test_old_meshes_on_upgraded_clusters():
+    """Istio back to 1.4 and Linkerd back to stable-2.10 (issue 10): an old mesh on a newer cluster
+    is outside its range; with no precheck minimum recorded, below the range is only too-old."""
+    old = v.istio_support("docker.io/istio/pilot:1.5.0", "v1.23.8")
+    assert (old["status"], old["supported_range"], old["minimum_enforced"]) == (
+        "too-new",
+        "1.14 - 1.16",
+        "none recorded",
+    )
+    assert v.istio_support("1.4.6", "v1.14.10")["status"] == "supported"
+    assert v.istio_support("1.9.9", "v1.16.3")["status"] == "too-old"
+    assert v.istio_support("1.12.1", "v1.22.0")["status"] == "supported"
+    assert v.istio_support("1.12.1", "v1.24.0")["status"] == "too-new"
+    assert [m for m in range(4, 31) if (1, m) not in v.ISTIO_K8S_SUPPORT] == []
+    linkerd = v.linkerd_support("stable-2.10.2", "v1.25.4")
+    assert (linkerd["status"], linkerd["supported_range"]) == ("too-new", "1.16 - 1.23")
+    assert v.linkerd_support("stable-2.11.1", "v1.16.0")["status"] == "below-minimum"
+    assert v.linkerd_support("stable-2.13.4", "v1.28.2")["status"] == "supported"
+    assert [m for m in range(10, 21) if (2, m) not in v.LINKERD_K8S_SUPPORT] == []
