@@ -27,6 +27,7 @@ import json
 import os
 import random
 import time
+import zlib
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 from urllib.parse import urlencode
 
@@ -68,6 +69,19 @@ try:
 except ImportError as exc:  # reported by the module with missing_required_lib
     HAS_KUBERNETES = False
     KUBERNETES_IMPORT_ERROR = str(exc)
+
+# Optional: a faster JSON decoder giving the same values as json.loads (docs/performance.md). The
+# environment variable MESHOPS_JSON_DECODER=json turns it off (the plain path the tests compare with).
+try:
+    if os.environ.get("MESHOPS_JSON_DECODER", "") == "json":
+        raise ImportError("turned off by MESHOPS_JSON_DECODER=json")
+    import msgspec
+
+    _FAST_DECODE: Optional[Callable[[bytes], Any]] = msgspec.json.Decoder().decode
+    JSON_DECODER = "msgspec %s" % getattr(msgspec, "__version__", "")
+except ImportError:
+    _FAST_DECODE = None
+    JSON_DECODER = "json"
 
 USER_AGENT = "meshops.sidecar_injection/0.1.0"
 RETRY_STATUS = frozenset((429, 500, 502, 503, 504))
@@ -132,6 +146,34 @@ def describe_connection_error(exc: BaseException) -> str:
     return str(exc)
 
 
+def read_body(response: Any) -> Tuple[bytes, int]:
+    """(body, bytes on the wire) of a response opened with preload_content=False.
+
+    The request asks for `Accept-Encoding: gzip`; kube-apiserver compresses bodies above 128 KiB (the
+    APIResponseCompression feature). The compressed bytes are read as they are, to count them, and
+    inflated here (wbits 47: a gzip or zlib header)."""
+    headers = getattr(response, "headers", None) or {}
+    if (headers.get("Content-Encoding") or "").strip().lower() != "gzip":
+        body = response.data
+        return body, len(body)
+    raw = response.read(decode_content=False)
+    try:
+        return zlib.decompress(raw, 47), len(raw)
+    except zlib.error as exc:
+        raise ProtocolError("corrupt gzip body: %s" % exc) from None
+
+
+def decode_json(body: bytes) -> Any:
+    """Parse a JSON body: msgspec's decoder when importable (faster than json.loads on LIST pages,
+    same values), else json.loads, whose ValueError is the one raised on bad JSON (docs/performance.md)."""
+    if _FAST_DECODE is not None:
+        try:
+            return _FAST_DECODE(body)
+        except ValueError:
+            pass  # json.loads decides (e.g. 1e400 is inf there): same values, same errors as the plain path
+    return json.loads(body)
+
+
 class KubeClient(object):
     """GET JSON from one API server. `requests` counts every HTTP request sent (retries included)."""
 
@@ -161,7 +203,8 @@ class KubeClient(object):
         self.log = log or (lambda msg: None)
         self.closer = closer
         self.requests = 0
-        self.bytes_received = 0
+        self.bytes_received = 0  # bodies as JSON (decompressed)
+        self.wire_bytes = 0  # bodies as sent (gzip where the server compressed them)
         self.context: Optional[str] = None  # kubeconfig context, set by client_from_params
         self.sleeps: List[float] = []
 
@@ -193,7 +236,7 @@ class KubeClient(object):
                     "GET", url, headers=self._headers(), timeout=self.timeout, retries=False, preload_content=False
                 )
                 try:
-                    body = response.data
+                    body, wire = read_body(response)
                 finally:
                     response.release_conn()
             except (ProtocolError, ReadTimeoutError) as exc:
@@ -211,10 +254,11 @@ class KubeClient(object):
                 ) from None
             status = response.status
             self.bytes_received += len(body)
+            self.wire_bytes += wire
             self.log("GET %s -> %d (%d bytes, %.3fs)" % (path, status, len(body), time.monotonic() - started))
             if 200 <= status < 300:
                 try:
-                    return json.loads(body)
+                    return decode_json(body)
                 except ValueError as exc:
                     raise ApiError(status, "InvalidJSON", "response is not JSON: %s" % exc, path) from None
             reason, message = _status_message(body, response.reason or str(status))
