@@ -24,7 +24,7 @@ import json
 import os
 import tempfile
 import zlib
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.schema import SCHEMA
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot.gather import gc_paused
@@ -34,6 +34,7 @@ FORMAT_VERSION = 1
 VOLATILE = ("gathered_at", "requests")
 COMPRESS_LEVEL = 6
 _GZIP_MAGIC = b"\x1f\x8b"
+_WRITE_BYTES = 1 << 20
 
 
 class BundleError(Exception):
@@ -63,23 +64,93 @@ def is_bundle(path: str) -> bool:
     return _header_of(path) is not None
 
 
-def encode(snapshot: Dict[str, Any]) -> Tuple[Dict[str, Any], bytes]:
-    """(header, body) for a snapshot; the body is canonical JSON (sorted keys, compact)."""
-    stable = {k: v for k, v in snapshot.items() if k not in VOLATILE}
-    body = json.dumps(stable, sort_keys=True, separators=(",", ":")).encode("utf-8")
+def _chunks(value: Any, depth: int = 0) -> Iterator[str]:
+    """`value` as canonical JSON (sorted keys, compact: exactly json.dumps(value, sort_keys=True,
+    separators=(",", ":"))), in pieces of at most one object of a resource list: the snapshot's top two
+    levels and its lists are walked here, everything below them is one C-encoder json.dumps call."""
+    if depth < 3 and isinstance(value, dict):
+        yield "{"
+        for index, key in enumerate(sorted(value)):
+            yield ("," if index else "") + json.dumps(key) + ":"
+            yield from _chunks(value[key], depth + 1)
+        yield "}"
+    elif depth < 3 and isinstance(value, list):
+        yield "["
+        for index, item in enumerate(value):
+            yield ("," if index else "") + json.dumps(item, sort_keys=True, separators=(",", ":"))
+        yield "]"
+    else:
+        yield json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def _stable(snapshot: Dict[str, Any]) -> Dict[str, Any]:
+    return {k: v for k, v in snapshot.items() if k not in VOLATILE}
+
+
+def _header(snapshot: Dict[str, Any], digest: str) -> Dict[str, Any]:
     header = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "schema": snapshot.get("schema", SCHEMA),
-        "content_sha256": hashlib.sha256(body).hexdigest(),
+        "content_sha256": digest,
     }
     for key in VOLATILE:
         header[key] = snapshot.get(key)
-    return header, body
+    return header
+
+
+def digest(snapshot: Dict[str, Any]) -> str:
+    """sha256 of the canonical body, computed piece by piece (the body is never held whole)."""
+    hasher = hashlib.sha256()
+    for chunk in _chunks(_stable(snapshot)):
+        hasher.update(chunk.encode("utf-8"))
+    return hasher.hexdigest()
+
+
+def encode(snapshot: Dict[str, Any]) -> Tuple[Dict[str, Any], bytes]:
+    """(header, body) for a snapshot; the body is canonical JSON (sorted keys, compact). Whole, in
+    memory: `write` streams the same bytes instead."""
+    body = "".join(_chunks(_stable(snapshot))).encode("utf-8")
+    return _header(snapshot, hashlib.sha256(body).hexdigest()), body
+
+
+class _Counter(object):
+    """A write-only file that only counts bytes (the compressed size in check mode)."""
+
+    def __init__(self) -> None:
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        self.size += len(data)
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+
+def _stream(handle: Any, snapshot: Dict[str, Any], header: Dict[str, Any]) -> None:
+    """Gzip the header line and the body into `handle`, one piece at a time (member mtime 0)."""
+    with gzip.GzipFile(fileobj=handle, mode="wb", compresslevel=COMPRESS_LEVEL, mtime=0) as out:
+        out.write(json.dumps(header, sort_keys=True).encode("utf-8") + b"\n")
+        pending: List[bytes] = []
+        size = 0
+        for chunk in _chunks(_stable(snapshot)):
+            data = chunk.encode("utf-8")
+            pending.append(data)
+            size += len(data)
+            if size >= _WRITE_BYTES:  # fewer, larger compressor calls; still a bounded buffer
+                out.write(b"".join(pending))
+                pending, size = [], 0
+        pending.append(b"\n")
+        out.write(b"".join(pending))
 
 
 def write(dest: str, snapshot: Dict[str, Any], check_mode: bool = False) -> Dict[str, Any]:
     """Write `snapshot` to `dest` unless an equal bundle is already there.
+
+    The body is encoded twice, piece by piece: once for its digest (an equal bundle is left alone),
+    once into the compressor. Neither the body nor the compressed file is ever held whole, so
+    writing a bundle does not double the memory of a large snapshot.
 
     Returns {"path", "changed", "written", "content_sha256", "size"} (size: compressed bytes of
     the file now at `dest`, or that would be written in check mode)."""
@@ -91,26 +162,27 @@ def write(dest: str, snapshot: Dict[str, Any], check_mode: bool = False) -> Dict
             "dest %s is a directory; give a file name such as %s" % (dest, os.path.join(dest, "snapshot.json.gz"))
         )
     with gc_paused():
-        header, body = encode(snapshot)
+        header = _header(snapshot, digest(snapshot))
     existing = _header_of(dest) if os.path.isfile(dest) else None
     result = {"path": dest, "content_sha256": header["content_sha256"], "written": False}
     if existing is not None and existing.get("content_sha256") == header["content_sha256"]:
         result.update(changed=False, size=os.path.getsize(dest))
         return result
-    payload = gzip.compress(
-        json.dumps(header, sort_keys=True).encode("utf-8") + b"\n" + body + b"\n",
-        compresslevel=COMPRESS_LEVEL,
-        mtime=0,
-    )
-    result.update(changed=True, size=len(payload))
+    result["changed"] = True
     if check_mode:
+        counter = _Counter()
+        with gc_paused():
+            _stream(counter, snapshot, header)
+        result["size"] = counter.size
         return result
     fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(dest), suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
+            with gc_paused():
+                _stream(handle, snapshot, header)
             handle.flush()
             os.fsync(handle.fileno())
+            result["size"] = handle.tell()
         os.chmod(tmp, 0o600)
         os.replace(tmp, dest)
     except OSError as exc:
