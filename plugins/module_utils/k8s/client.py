@@ -54,6 +54,7 @@ except ImportError:  # reported by the module with missing_required_lib
 # kubernetes.core's option table has no third-party imports: keep it even without the client library,
 # so the module still accepts the options and can say which library is missing.
 from ansible_collections.kubernetes.core.plugins.module_utils.args_common import AUTH_ARG_SPEC
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core import fastjson
 
 try:
     import kubernetes
@@ -70,19 +71,7 @@ except ImportError as exc:  # reported by the module with missing_required_lib
     HAS_KUBERNETES = False
     KUBERNETES_IMPORT_ERROR = str(exc)
 
-# Optional: a faster JSON decoder giving the same values as json.loads (docs/performance.md). The
-# environment variable MESHOPS_JSON_DECODER=json turns it off (the plain path the tests compare with).
-try:
-    if os.environ.get("MESHOPS_JSON_DECODER", "") == "json":
-        raise ImportError("turned off by MESHOPS_JSON_DECODER=json")
-    import msgspec
-
-    _FAST_DECODE: Optional[Callable[[bytes], Any]] = msgspec.json.Decoder().decode
-    JSON_DECODER = "msgspec %s" % getattr(msgspec, "__version__", "")
-except ImportError:
-    _FAST_DECODE = None
-    JSON_DECODER = "json"
-
+JSON_DECODER = fastjson.NAME  # msgspec when importable (docs/performance.md)
 USER_AGENT = "meshops.sidecar_injection/0.1.0"
 RETRY_STATUS = frozenset((429, 500, 502, 503, 504))
 MAX_RETRY_AFTER = 60.0
@@ -161,17 +150,6 @@ def read_body(response: Any) -> Tuple[bytes, int]:
         return zlib.decompress(raw, 47), len(raw)
     except zlib.error as exc:
         raise ProtocolError("corrupt gzip body: %s" % exc) from None
-
-
-def decode_json(body: bytes) -> Any:
-    """Parse a JSON body: msgspec's decoder when importable (faster than json.loads on LIST pages,
-    same values), else json.loads, whose ValueError is the one raised on bad JSON (docs/performance.md)."""
-    if _FAST_DECODE is not None:
-        try:
-            return _FAST_DECODE(body)
-        except ValueError:
-            pass  # json.loads decides (e.g. 1e400 is inf there): same values, same errors as the plain path
-    return json.loads(body)
 
 
 class KubeClient(object):
@@ -258,7 +236,7 @@ class KubeClient(object):
             self.log("GET %s -> %d (%d bytes, %.3fs)" % (path, status, len(body), time.monotonic() - started))
             if 200 <= status < 300:
                 try:
-                    return decode_json(body)
+                    return fastjson.loads(body)
                 except ValueError as exc:
                     raise ApiError(status, "InvalidJSON", "response is not JSON: %s" % exc, path) from None
             reason, message = _status_message(body, response.reason or str(status))

@@ -40,6 +40,7 @@ DIAGNOSE_OPTIONS: Dict[str, Dict[str, Any]] = {
     "webhook_timeout_floor": {"type": "int", "default": 5},
     "report_path": {"type": "path"},
     "return_verdicts": {"type": "str", "choices": ["all", "problems", "none"], "default": "problems"},
+    "return_findings": {"type": "bool", "default": True},
     "summary_limit": {"type": "int", "default": 20},
 }
 
@@ -131,7 +132,9 @@ def run(
     out: Dict[str, Any] = {
         "cluster": cluster,
         "summary": summary,
-        "findings": document["findings"],
+        # large on big clusters (8,000 findings for 50,000 pods): every byte of the result is serialised,
+        # parsed and wrapped again by Ansible; the report file always has them (docs/performance.md)
+        "findings": document["findings"] if params.get("return_findings", True) else [],
         "summary_lines": report_mod.human_lines(document, limit=params.get("summary_limit", 20)),
     }
     mode = params.get("return_verdicts") or "problems"
