@@ -1,6 +1,6 @@
 """`make bench`: every benchmark, each rewriting its own section of docs/performance.md.
 
-    .venv/bin/python -m tests.benchmarks [--quick] [--only snapshot-gathering|verdicts] [--no-k8s-info]
+    .venv/bin/python -m tests.benchmarks [--quick] [--only snapshot-gathering|verdicts|end-to-end] [--no-k8s-info]
 
 Not part of `make test` (the full run takes about half an hour on 2 cores, most of it the
 kubernetes.core.k8s_info comparison).
@@ -13,7 +13,7 @@ import json
 import sys
 from typing import List, Optional
 
-from . import perfdoc, snapshot_gathering
+from . import end_to_end, perfdoc, snapshot_gathering
 
 
 def verdicts_section(quick: bool) -> Optional[str]:
@@ -35,7 +35,7 @@ def verdicts_section(quick: bool) -> Optional[str]:
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description="run the benchmarks and update docs/performance.md")
     parser.add_argument("--quick", action="store_true", help="small data sets; docs/performance.md is not touched")
-    parser.add_argument("--only", choices=("snapshot-gathering", "verdicts"))
+    parser.add_argument("--only", choices=("snapshot-gathering", "verdicts", "end-to-end"))
     parser.add_argument("--no-k8s-info", action="store_true")
     args = parser.parse_args(argv)
     if args.only in (None, "snapshot-gathering"):
@@ -48,6 +48,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             sys.stdout.write(text)
             if not args.quick:
                 perfdoc.update_section(snapshot_gathering.DOC, "verdicts", text)
+    if args.only in (None, "end-to-end"):
+        end_to_end.main(["--quick"] if args.quick else [])
     return 0
 
 
