@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Snapshot bundles: one gzip file a support engineer can diagnose without access to the cluster.
 
-Layout (gzip, member mtime 0 so equal content gives equal bytes), two JSON lines::
+Layout (gzip, two members with mtime 0 so equal content gives equal bytes), two JSON lines::
 
     {"format": "meshops.sidecar_injection/snapshot-bundle", "format_version": 1, "schema": 1,
      "content_sha256": "<hex of line 2>", "gathered_at": "...", "requests": 123}
@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import json
 import os
+import shutil
 import tempfile
 import zlib
 from typing import Any, Dict, Iterator, List, Optional, Tuple
@@ -128,14 +130,19 @@ class _Counter(object):
         pass
 
 
-def _stream(handle: Any, snapshot: Dict[str, Any], header: Dict[str, Any]) -> None:
-    """Gzip the header line and the body into `handle`, one piece at a time (member mtime 0)."""
-    with gzip.GzipFile(fileobj=handle, mode="wb", compresslevel=COMPRESS_LEVEL, mtime=0) as out:
-        out.write(json.dumps(header, sort_keys=True).encode("utf-8") + b"\n")
+def _gzip_member(handle: Any) -> gzip.GzipFile:
+    return gzip.GzipFile(fileobj=handle, mode="wb", compresslevel=COMPRESS_LEVEL, mtime=0)
+
+
+def _compress_body(handle: Any, snapshot: Dict[str, Any]) -> str:
+    """Gzip the canonical body and its newline into `handle` piece by piece; returns its sha256."""
+    hasher = hashlib.sha256()
+    with _gzip_member(handle) as out:
         pending: List[bytes] = []
         size = 0
         for chunk in _chunks(_stable(snapshot)):
             data = chunk.encode("utf-8")
+            hasher.update(data)
             pending.append(data)
             size += len(data)
             if size >= _WRITE_BYTES:  # fewer, larger compressor calls; still a bounded buffer
@@ -143,14 +150,24 @@ def _stream(handle: Any, snapshot: Dict[str, Any], header: Dict[str, Any]) -> No
                 pending, size = [], 0
         pending.append(b"\n")
         out.write(b"".join(pending))
+    return hasher.hexdigest()
+
+
+def _header_member(header: Dict[str, Any]) -> bytes:
+    buffer = io.BytesIO()
+    with _gzip_member(buffer) as out:
+        out.write(json.dumps(header, sort_keys=True).encode("utf-8") + b"\n")
+    return buffer.getvalue()
 
 
 def write(dest: str, snapshot: Dict[str, Any], check_mode: bool = False) -> Dict[str, Any]:
     """Write `snapshot` to `dest` unless an equal bundle is already there.
 
-    The body is encoded twice, piece by piece: once for its digest (an equal bundle is left alone),
-    once into the compressor. Neither the body nor the compressed file is ever held whole, so
-    writing a bundle does not double the memory of a large snapshot.
+    The body is encoded once, piece by piece, into the compressor and the digest at the same time
+    (to a temporary file next to `dest`; in check mode only counted), so neither the body nor the
+    compressed file is ever held whole and writing a bundle does not double the memory of a large
+    snapshot. The file is two gzip members, the header line then the body (gzip readers read them
+    as one stream). An equal bundle already at `dest` is left alone.
 
     Returns {"path", "changed", "written", "content_sha256", "size"} (size: compressed bytes of
     the file now at `dest`, or that would be written in check mode)."""
@@ -161,36 +178,47 @@ def write(dest: str, snapshot: Dict[str, Any], check_mode: bool = False) -> Dict
         raise BundleError(
             "dest %s is a directory; give a file name such as %s" % (dest, os.path.join(dest, "snapshot.json.gz"))
         )
-    with gc_paused():
-        header = _header(snapshot, digest(snapshot))
     existing = _header_of(dest) if os.path.isfile(dest) else None
-    result = {"path": dest, "content_sha256": header["content_sha256"], "written": False}
-    if existing is not None and existing.get("content_sha256") == header["content_sha256"]:
-        result.update(changed=False, size=os.path.getsize(dest))
-        return result
-    result["changed"] = True
-    if check_mode:
-        counter = _Counter()
-        with gc_paused():
-            _stream(counter, snapshot, header)
-        result["size"] = counter.size
-        return result
-    fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(dest), suffix=".tmp", dir=directory)
+    temps: List[str] = []
     try:
-        with os.fdopen(fd, "wb") as handle:
+        if check_mode:
+            counter = _Counter()
             with gc_paused():
-                _stream(handle, snapshot, header)
+                content = _compress_body(counter, snapshot)
+            body_size = counter.size
+        else:
+            fd, body_path = tempfile.mkstemp(prefix=".%s." % os.path.basename(dest), suffix=".body", dir=directory)
+            temps.append(body_path)
+            with os.fdopen(fd, "w+b") as body_handle, gc_paused():
+                content = _compress_body(body_handle, snapshot)
+                body_size = body_handle.tell()
+        header = _header(snapshot, content)
+        result = {"path": dest, "content_sha256": content, "written": False}
+        if existing is not None and existing.get("content_sha256") == content:
+            result.update(changed=False, size=os.path.getsize(dest))
+            return result
+        head = _header_member(header)
+        result.update(changed=True, size=len(head) + body_size)
+        if check_mode:
+            return result
+        fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(dest), suffix=".tmp", dir=directory)
+        temps.append(tmp)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(head)
+            with open(temps[0], "rb") as body_handle:
+                shutil.copyfileobj(body_handle, handle, 1 << 20)
             handle.flush()
             os.fsync(handle.fileno())
-            result["size"] = handle.tell()
         os.chmod(tmp, 0o600)
         os.replace(tmp, dest)
+        result["written"] = True
+        return result
     except OSError as exc:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
         raise BundleError("dest %s: cannot write: %s" % (dest, exc.strerror or exc)) from None
-    result["written"] = True
-    return result
+    finally:
+        for path in temps:
+            if os.path.exists(path):
+                os.unlink(path)
 
 
 def read(path: str) -> Dict[str, Any]:
