@@ -24,7 +24,6 @@ import argparse
 import json
 import os
 import signal
-import statistics
 import subprocess
 import sys
 import threading
@@ -227,21 +226,20 @@ def measure_size(pods: int, repeat: int) -> Dict[str, Any]:
     return result
 
 
-def _median(items: List[Dict[str, Any]], key: str) -> float:
-    return statistics.median(item[key] for item in items)
-
-
 def _mb(value: float) -> str:
     return "%.0f MB" % (value / 1e6)
 
 
 def summary(size: Dict[str, Any]) -> Dict[str, Any]:
     runs, floors = size["runs"], size["floors"]
-    first = runs[0]
+    first = min(runs, key=lambda r: r["seconds"])  # the least disturbed run
     return {
         "pods": size["pods"],
-        "seconds": _median(runs, "seconds"),
-        "floor_seconds": _median(floors, "seconds"),
+        # best of the runs, for both: on a shared machine other load only ever adds time
+        "seconds": min(r["seconds"] for r in runs),
+        "floor_seconds": min(f["seconds"] for f in floors),
+        "all_seconds": [r["seconds"] for r in runs],
+        "all_floor_seconds": [f["seconds"] for f in floors],
         "peak_bytes": max(r["peak_bytes"] for r in runs),
         "largest_process_bytes": max(r["largest_process_bytes"] for r in runs),
         "floor_peak_bytes": max(f["peak_bytes"] for f in floors),
@@ -277,8 +275,15 @@ def render(results: Dict[str, Any]) -> str:
             perfdoc.versions(["ansible-core", "kubernetes", "urllib3", "msgspec"]),
             results.get("decoder", "json"),
         ),
-        "- Median of %d runs. Peak RSS is the whole run: the sum of the RSS of ansible-playbook and every process "
-        "it started, sampled every %d ms (the largest single process alongside)." % (repeat, SAMPLE_SECONDS * 1000),
+        "- Best of %d runs for the playbook and for the floor (each run is followed by its replay; on a shared "
+        "machine other load only adds time: all runs, playbook / floor: %s). Peak RSS is the whole run: the sum "
+        "of the RSS of ansible-playbook and every process it started, sampled every %d ms (the largest single "
+        "process alongside), the highest of the runs."
+        % (
+            repeat,
+            ", ".join("%.1f s / %.1f s" % pair for pair in zip(main["all_seconds"], main["all_floor_seconds"])),
+            SAMPLE_SECONDS * 1000,
+        ),
         "",
         perfdoc.table(
             ["", "wall time", "GET requests", "raw JSON", "on the wire", "peak RSS (whole run)"],
@@ -361,6 +366,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--sizes", default="5000,50000,100000", help="pod counts (of %s)" % sorted(SIZES))
     parser.add_argument("--repeat", type=int, default=2, help="runs at 50,000 pods (the other sizes run once)")
     parser.add_argument("--no-doc", action="store_true")
+    parser.add_argument("--merge", action="store_true", help="keep the last results of the sizes not measured now")
     parser.add_argument("--render-only", action="store_true", help="re-render the last results (no measuring)")
     args = parser.parse_args(argv)
     path = os.path.join(OUTPUT, "end-to-end.json")
@@ -371,6 +377,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     else:
         pods = [5000] if args.quick else [int(v) for v in args.sizes.split(",")]
         results = {"decoder": decoder_in_use(), "sizes": {}}
+        if args.merge and os.path.exists(path):  # re-measure some sizes, keep the others
+            with open(path) as handle:
+                results["sizes"] = json.load(handle)["sizes"]
         for count in pods:
             # the other sizes once: the machine is shared, and they only show how cost grows with size
             results["sizes"][str(count)] = measure_size(count, args.repeat if count == MAIN_SIZE else 1)
