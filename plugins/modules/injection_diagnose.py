@@ -129,6 +129,13 @@ options:
     type: str
     choices: [all, problems, none]
     default: problems
+  return_findings:
+    description:
+      - Whether to return the findings in RV(findings). V(false) returns an empty list (the summary still
+        counts them, and the report file at O(report_path) has all of them); the diagnose role uses it so
+        that a large result does not travel through Ansible's result handling.
+    type: bool
+    default: true
   summary_limit:
     description:
       - How many findings the human summary in RV(summary_lines) lists.
@@ -275,7 +282,7 @@ summary:
                "lacking_by_cause": [{"code": "SI404", "slug": "cabundle-mismatch", "workloads": 2, "pods": 4,
                                      "fix": ["..."], "fix_text": "...", "examples": ["Deployment shop/web"]}]}
 findings:
-  description: The findings, worst first.
+  description: The findings, worst first (empty with O(return_findings=false)).
   returned: always
   type: list
   elements: dict

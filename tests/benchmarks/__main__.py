@@ -1,6 +1,6 @@
 """`make bench`: every benchmark, each rewriting its own section of docs/performance.md.
 
-    .venv/bin/python -m tests.benchmarks [--quick] [--only snapshot-gathering|verdicts|fleet] [--no-k8s-info]
+    .venv/bin/python -m tests.benchmarks [--quick] [--only snapshot-gathering|verdicts|end-to-end|fleet] [--no-k8s-info]
     .venv/bin/python -m tests.benchmarks fleet [--clusters 1,10,50] [--forks 1,10,25]  (tests/benchmarks/fleet.py)
 
 Not part of `make test` (the full run takes about an hour on 2 cores: half of it the
@@ -14,7 +14,7 @@ import json
 import sys
 from typing import List, Optional
 
-from . import fleet, perfdoc, snapshot_gathering
+from . import end_to_end, fleet, perfdoc, snapshot_gathering
 
 
 def verdicts_section(quick: bool) -> Optional[str]:
@@ -39,7 +39,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         return fleet.main(argv[1:])
     parser = argparse.ArgumentParser(description="run the benchmarks and update docs/performance.md")
     parser.add_argument("--quick", action="store_true", help="small data sets; docs/performance.md is not touched")
-    parser.add_argument("--only", choices=("snapshot-gathering", "verdicts", "fleet"))
+    parser.add_argument("--only", choices=("snapshot-gathering", "verdicts", "end-to-end", "fleet"))
     parser.add_argument("--no-k8s-info", action="store_true")
     args = parser.parse_args(argv)
     if args.only in (None, "snapshot-gathering"):
@@ -52,6 +52,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             sys.stdout.write(text)
             if not args.quick:
                 perfdoc.update_section(snapshot_gathering.DOC, "verdicts", text)
+    if args.only in (None, "end-to-end"):
+        end_to_end.main(["--quick"] if args.quick else [])
     if args.only in (None, "fleet"):
         fleet.main(["--clusters", "1,3", "--forks", "1,3"] if args.quick else [])
     return 0

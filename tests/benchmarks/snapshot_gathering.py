@@ -382,9 +382,9 @@ def render(results: Dict[str, Any]) -> str:
         summary = module.get("summary") or {}
         lines.append(
             "Through Ansible: one `meshops.sidecar_injection.injection_facts` task with `dest` (ansible-playbook "
-            "start-up, module transfer, gathering, summary, bundle write): %.1f s wall, %s peak RSS (the module "
-            "holds the snapshot and its bundle encoding at once), %s requests (gathering itself %.1f s inside "
-            "the module)."
+            "start-up, module transfer, gathering, summary, bundle write): %.1f s wall, %s peak RSS (the bundle "
+            "is encoded and compressed piece by piece: no second copy of the snapshot), %s requests (gathering "
+            "itself %.1f s inside the module)."
             % (
                 module["seconds"],
                 _mb(module["peak_bytes"]),

@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 from aiohttp import web
 
-from . import admin, discovery, errors, openapi_proto, protobuf_reviews, tables
+from . import admin, compression, discovery, errors, openapi_proto, protobuf_reviews, tables
 from .conversions import to_view
 from .core import Cluster
 from .errors import StatusError
@@ -75,11 +75,11 @@ async def handle(request: web.Request) -> web.StreamResponse:
     try:
         response = await _serve(cluster, request, entry)
         status = response.status
-        return response
+        return _compress(request, response, entry)
     except StatusError as exc:
         status = exc.code
         entry.setdefault("reason", exc.reason)
-        return status_response(exc)
+        return _compress(request, status_response(exc), entry)
     except _Reset:
         entry["fault"] = "reset"
         transport = request.transport
@@ -90,6 +90,22 @@ async def handle(request: web.Request) -> web.StreamResponse:
         entry["status"] = status
         entry["ms"] = round((time.perf_counter() - started) * 1000, 3)
         cluster.log_request(entry)
+
+
+def _compress(request: web.Request, response: web.StreamResponse, entry: dict[str, Any]) -> web.StreamResponse:
+    """Gzip a whole-body response as kube-apiserver would (compression.py) and log its size: `bytes` is the
+    body as encoded, `wire_bytes` what was sent (compressed or not). Streamed responses (watch) are left."""
+    if not isinstance(response, web.Response) or not isinstance(response.body, bytes) or response.prepared:
+        return response
+    body = response.body
+    entry["bytes"] = len(body)
+    if compression.should_compress(request.headers.get("Accept-Encoding"), len(body)):
+        body = compression.gzip_bytes(body)
+        response.body = body
+        response.headers["Content-Encoding"] = "gzip"
+        response.headers.add("Vary", "Accept-Encoding")
+    entry["wire_bytes"] = len(body)
+    return response
 
 
 def _impersonate(cluster: Cluster, user: User, request: web.Request) -> User:

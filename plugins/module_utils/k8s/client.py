@@ -30,6 +30,7 @@ import errno
 import json
 import os
 import time
+import zlib
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 from urllib.parse import urlencode
 
@@ -56,6 +57,7 @@ except ImportError:  # reported by the module with missing_required_lib
 # kubernetes.core's option table has no third-party imports: keep it even without the client library,
 # so the module still accepts the options and can say which library is missing.
 from ansible_collections.kubernetes.core.plugins.module_utils.args_common import AUTH_ARG_SPEC
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core import fastjson
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.k8s.retry import (
     Deadline,
     RetryPolicy,
@@ -78,6 +80,7 @@ except ImportError as exc:  # reported by the module with missing_required_lib
     HAS_KUBERNETES = False
     KUBERNETES_IMPORT_ERROR = str(exc)
 
+JSON_DECODER = fastjson.NAME  # msgspec when importable (docs/performance.md)
 USER_AGENT = "meshops.sidecar_injection/0.1.0"
 DEFAULT_REQUEST_TIMEOUT = 30.0
 CONNECT_TIMEOUT = 10.0
@@ -146,6 +149,23 @@ def describe_connection_error(exc: BaseException) -> str:
     return str(exc)
 
 
+def read_body(response: Any) -> Tuple[bytes, int]:
+    """(body, bytes on the wire) of a response opened with preload_content=False.
+
+    The request asks for `Accept-Encoding: gzip`; kube-apiserver compresses bodies above 128 KiB (the
+    APIResponseCompression feature). The compressed bytes are read as they are, to count them, and
+    inflated here (wbits 47: a gzip or zlib header)."""
+    headers = getattr(response, "headers", None) or {}
+    if (headers.get("Content-Encoding") or "").strip().lower() != "gzip":
+        body = response.data
+        return body, len(body)
+    raw = response.read(decode_content=False)
+    try:
+        return zlib.decompress(raw, 47), len(raw)
+    except zlib.error as exc:
+        raise ProtocolError("corrupt gzip body: %s" % exc) from None
+
+
 class KubeClient(object):
     """GET JSON from one API server. `requests` counts every HTTP request sent (retries included).
 
@@ -178,7 +198,8 @@ class KubeClient(object):
         self.log = log or (lambda msg: None)
         self.closer = closer
         self.requests = 0
-        self.bytes_received = 0
+        self.bytes_received = 0  # bodies as JSON (decompressed)
+        self.wire_bytes = 0  # bodies as sent (gzip where the server compressed them)
         self.context: Optional[str] = None  # kubeconfig context, set by client_from_params
         self.sleeps: List[float] = []
 
@@ -230,7 +251,7 @@ class KubeClient(object):
                     "GET", url, headers=self._headers(), timeout=self._timeout(), retries=False, preload_content=False
                 )
                 try:
-                    body = response.data
+                    body, wire = read_body(response)
                 finally:
                     response.release_conn()
             except (ProtocolError, ReadTimeoutError) as exc:
@@ -254,10 +275,11 @@ class KubeClient(object):
                 ) from None
             status = response.status
             self.bytes_received += len(body)
+            self.wire_bytes += wire
             self.log("GET %s -> %d (%d bytes, %.3fs)" % (path, status, len(body), time.monotonic() - started))
             if 200 <= status < 300:
                 try:
-                    return json.loads(body)
+                    return fastjson.loads(body)
                 except ValueError as exc:
                     raise ApiError(status, "InvalidJSON", "response is not JSON: %s" % exc, path) from None
             reason, message = _status_message(body, response.reason or str(status))

@@ -17,10 +17,11 @@ run never sees half a report.
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from typing import Any, Dict, Iterable, List, Optional
+
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core import fastjson
 
 SCHEMA = 1
 SEVERITY_LABEL = {"error": "ERROR", "warning": "WARN", "info": "INFO"}
@@ -66,8 +67,8 @@ def write_json(path: str, document: Dict[str, Any]) -> None:
     os.makedirs(folder, exist_ok=True)
     handle, temp = tempfile.mkstemp(prefix=".report-", suffix=".json", dir=folder)
     try:
-        with os.fdopen(handle, "w") as stream:
-            json.dump(document, stream, indent=2, sort_keys=False)
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(fastjson.dumps_indented(document))  # json.dump(indent=2) is pure Python: slow
             stream.write("\n")
         os.chmod(temp, 0o644)
         os.replace(temp, path)

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Snapshot bundles: one gzip file a support engineer can diagnose without access to the cluster.
 
-Layout (gzip, member mtime 0 so equal content gives equal bytes), two JSON lines::
+Layout (gzip, two members with mtime 0 so equal content gives equal bytes), two JSON lines::
 
     {"format": "meshops.sidecar_injection/snapshot-bundle", "format_version": 1, "schema": 1,
      "content_sha256": "<hex of line 2>", "gathered_at": "...", "requests": 123}
@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import json
 import os
+import shutil
 import tempfile
 import zlib
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.schema import SCHEMA
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot.gather import gc_paused
@@ -34,6 +36,7 @@ FORMAT_VERSION = 1
 VOLATILE = ("gathered_at", "requests")
 COMPRESS_LEVEL = 6
 _GZIP_MAGIC = b"\x1f\x8b"
+_WRITE_BYTES = 1 << 20
 
 
 class BundleError(Exception):
@@ -63,23 +66,108 @@ def is_bundle(path: str) -> bool:
     return _header_of(path) is not None
 
 
-def encode(snapshot: Dict[str, Any]) -> Tuple[Dict[str, Any], bytes]:
-    """(header, body) for a snapshot; the body is canonical JSON (sorted keys, compact)."""
-    stable = {k: v for k, v in snapshot.items() if k not in VOLATILE}
-    body = json.dumps(stable, sort_keys=True, separators=(",", ":")).encode("utf-8")
+def _chunks(value: Any, depth: int = 0) -> Iterator[str]:
+    """`value` as canonical JSON (sorted keys, compact: exactly json.dumps(value, sort_keys=True,
+    separators=(",", ":"))), in pieces of at most one object of a resource list: the snapshot's top two
+    levels and its lists are walked here, everything below them is one C-encoder json.dumps call."""
+    if depth < 3 and isinstance(value, dict):
+        yield "{"
+        for index, key in enumerate(sorted(value)):
+            yield ("," if index else "") + json.dumps(key) + ":"
+            yield from _chunks(value[key], depth + 1)
+        yield "}"
+    elif depth < 3 and isinstance(value, list):
+        yield "["
+        for index, item in enumerate(value):
+            yield ("," if index else "") + json.dumps(item, sort_keys=True, separators=(",", ":"))
+        yield "]"
+    else:
+        yield json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def _stable(snapshot: Dict[str, Any]) -> Dict[str, Any]:
+    return {k: v for k, v in snapshot.items() if k not in VOLATILE}
+
+
+def _header(snapshot: Dict[str, Any], digest: str) -> Dict[str, Any]:
     header = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "schema": snapshot.get("schema", SCHEMA),
-        "content_sha256": hashlib.sha256(body).hexdigest(),
+        "content_sha256": digest,
     }
     for key in VOLATILE:
         header[key] = snapshot.get(key)
-    return header, body
+    return header
+
+
+def digest(snapshot: Dict[str, Any]) -> str:
+    """sha256 of the canonical body, computed piece by piece (the body is never held whole)."""
+    hasher = hashlib.sha256()
+    for chunk in _chunks(_stable(snapshot)):
+        hasher.update(chunk.encode("utf-8"))
+    return hasher.hexdigest()
+
+
+def encode(snapshot: Dict[str, Any]) -> Tuple[Dict[str, Any], bytes]:
+    """(header, body) for a snapshot; the body is canonical JSON (sorted keys, compact). Whole, in
+    memory: `write` streams the same bytes instead."""
+    body = "".join(_chunks(_stable(snapshot))).encode("utf-8")
+    return _header(snapshot, hashlib.sha256(body).hexdigest()), body
+
+
+class _Counter(object):
+    """A write-only file that only counts bytes (the compressed size in check mode)."""
+
+    def __init__(self) -> None:
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        self.size += len(data)
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+
+def _gzip_member(handle: Any) -> gzip.GzipFile:
+    return gzip.GzipFile(fileobj=handle, mode="wb", compresslevel=COMPRESS_LEVEL, mtime=0)
+
+
+def _compress_body(handle: Any, snapshot: Dict[str, Any]) -> str:
+    """Gzip the canonical body and its newline into `handle` piece by piece; returns its sha256."""
+    hasher = hashlib.sha256()
+    with _gzip_member(handle) as out:
+        pending: List[bytes] = []
+        size = 0
+        for chunk in _chunks(_stable(snapshot)):
+            data = chunk.encode("utf-8")
+            hasher.update(data)
+            pending.append(data)
+            size += len(data)
+            if size >= _WRITE_BYTES:  # fewer, larger compressor calls; still a bounded buffer
+                out.write(b"".join(pending))
+                pending, size = [], 0
+        pending.append(b"\n")
+        out.write(b"".join(pending))
+    return hasher.hexdigest()
+
+
+def _header_member(header: Dict[str, Any]) -> bytes:
+    buffer = io.BytesIO()
+    with _gzip_member(buffer) as out:
+        out.write(json.dumps(header, sort_keys=True).encode("utf-8") + b"\n")
+    return buffer.getvalue()
 
 
 def write(dest: str, snapshot: Dict[str, Any], check_mode: bool = False) -> Dict[str, Any]:
     """Write `snapshot` to `dest` unless an equal bundle is already there.
+
+    The body is encoded once, piece by piece, into the compressor and the digest at the same time
+    (to a temporary file next to `dest`; in check mode only counted), so neither the body nor the
+    compressed file is ever held whole and writing a bundle does not double the memory of a large
+    snapshot. The file is two gzip members, the header line then the body (gzip readers read them
+    as one stream). An equal bundle already at `dest` is left alone.
 
     Returns {"path", "changed", "written", "content_sha256", "size"} (size: compressed bytes of
     the file now at `dest`, or that would be written in check mode)."""
@@ -90,35 +178,47 @@ def write(dest: str, snapshot: Dict[str, Any], check_mode: bool = False) -> Dict
         raise BundleError(
             "dest %s is a directory; give a file name such as %s" % (dest, os.path.join(dest, "snapshot.json.gz"))
         )
-    with gc_paused():
-        header, body = encode(snapshot)
     existing = _header_of(dest) if os.path.isfile(dest) else None
-    result = {"path": dest, "content_sha256": header["content_sha256"], "written": False}
-    if existing is not None and existing.get("content_sha256") == header["content_sha256"]:
-        result.update(changed=False, size=os.path.getsize(dest))
-        return result
-    payload = gzip.compress(
-        json.dumps(header, sort_keys=True).encode("utf-8") + b"\n" + body + b"\n",
-        compresslevel=COMPRESS_LEVEL,
-        mtime=0,
-    )
-    result.update(changed=True, size=len(payload))
-    if check_mode:
-        return result
-    fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(dest), suffix=".tmp", dir=directory)
+    temps: List[str] = []
     try:
+        if check_mode:
+            counter = _Counter()
+            with gc_paused():
+                content = _compress_body(counter, snapshot)
+            body_size = counter.size
+        else:
+            fd, body_path = tempfile.mkstemp(prefix=".%s." % os.path.basename(dest), suffix=".body", dir=directory)
+            temps.append(body_path)
+            with os.fdopen(fd, "w+b") as body_handle, gc_paused():
+                content = _compress_body(body_handle, snapshot)
+                body_size = body_handle.tell()
+        header = _header(snapshot, content)
+        result = {"path": dest, "content_sha256": content, "written": False}
+        if existing is not None and existing.get("content_sha256") == content:
+            result.update(changed=False, size=os.path.getsize(dest))
+            return result
+        head = _header_member(header)
+        result.update(changed=True, size=len(head) + body_size)
+        if check_mode:
+            return result
+        fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(dest), suffix=".tmp", dir=directory)
+        temps.append(tmp)
         with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
+            handle.write(head)
+            with open(temps[0], "rb") as body_handle:
+                shutil.copyfileobj(body_handle, handle, 1 << 20)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o600)
         os.replace(tmp, dest)
+        result["written"] = True
+        return result
     except OSError as exc:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
         raise BundleError("dest %s: cannot write: %s" % (dest, exc.strerror or exc)) from None
-    result["written"] = True
-    return result
+    finally:
+        for path in temps:
+            if os.path.exists(path):
+                os.unlink(path)
 
 
 def read(path: str) -> Dict[str, Any]:

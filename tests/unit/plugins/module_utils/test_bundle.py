@@ -164,3 +164,37 @@ def test_write_does_not_modify_the_snapshot(tmp_path):
     before = copy.deepcopy(s)
     bundle.write(str(tmp_path / "b.gz"), s)
     assert s == before
+
+
+def big_sample():
+    s = sample()
+    s["resources"]["pods"] = [
+        {"metadata": {"name": "p%04d" % i, "namespace": "shop", "labels": {"z": "1", "a": "\u2603"}}, "spec": {}}
+        for i in range(3000)
+    ]
+    return s
+
+
+def test_streamed_body_is_the_canonical_json(tmp_path):
+    """write() streams the body piece by piece (never the whole document in memory); the bytes are
+    exactly the one-shot canonical encoding, and the digest is the sha256 of them."""
+    dest = str(tmp_path / "b.json.gz")
+    snapshot = big_sample()
+    result = bundle.write(dest, snapshot)
+    with gzip.open(dest, "rb") as handle:
+        lines = handle.read().split(b"\n")
+    stable = {k: v for k, v in snapshot.items() if k not in bundle.VOLATILE}
+    canonical = json.dumps(stable, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    assert len(lines) == 3 and lines[2] == b""
+    assert lines[1] == canonical
+    assert json.loads(lines[0])["content_sha256"] == result["content_sha256"] == bundle.digest(snapshot)
+    assert bundle.encode(snapshot) == (json.loads(lines[0]), canonical)
+    assert bundle.read(dest) == snapshot
+
+
+def test_check_mode_size_is_the_size_written(tmp_path):
+    dest = str(tmp_path / "b.json.gz")
+    planned = bundle.write(dest, big_sample(), check_mode=True)
+    assert planned["changed"] is True and planned["written"] is False and not os.path.exists(dest)
+    written = bundle.write(dest, big_sample())
+    assert written["size"] == planned["size"] == os.path.getsize(dest)

@@ -70,6 +70,16 @@ def test_problem_verdicts_are_the_mismatches(example):
     assert run(params(src=ISTIO_EXAMPLE, return_verdicts="none"))["verdicts"] == []
 
 
+def test_return_findings_false_leaves_them_to_the_report_file(example, tmp_path):
+    path = tmp_path / "demo.json"
+    lean = run(params(src=ISTIO_EXAMPLE, cluster_name="demo", report_path=str(path), return_findings=False))
+    assert lean["findings"] == []
+    assert lean["summary"]["severities"] == example["summary"]["severities"]
+    assert sum(lean["summary"]["severities"].values()) == len(example["findings"]) > 0
+    assert lean["summary_lines"] == example["summary_lines"]  # the human summary still lists the top ones
+    assert [f["code"] for f in json.loads(path.read_text())["findings"]] == [f["code"] for f in example["findings"]]
+
+
 def test_the_report_file_holds_everything_and_is_replaced_whole(tmp_path):
     path = tmp_path / "reports" / "demo.json"
     result = run(params(src=ISTIO_EXAMPLE, report_path=str(path), min_severity="warning"))
