@@ -303,9 +303,8 @@ class Remediation(object):
     def verify_findings(changes: List[Change], findings: Iterable[Dict[str, Any]]) -> List[Dict[str, Any]]:
         """For each (code, object) an applied change was meant to resolve: is the finding gone?"""
         present = set()
-        for finding in findings:
-            obj = finding.get("object") or {}
-            present.add((finding.get("code"), obj.get("kind"), obj.get("namespace") or "", obj.get("name")))
+        for finding in findings:  # a report's finding names its object by kind, namespace, name
+            present.add((finding.get("code"), finding.get("kind"), finding.get("namespace") or "", finding.get("name")))
         out = []
         for change in changes:
             if change.status not in ("applied", "unchanged"):

@@ -42,3 +42,24 @@ def writes(sim: Any) -> List[Dict[str, Any]]:
 def store(sim: Any, resources: List[str]) -> str:
     """Every object of `resources`, as JSON text: what "byte-identical" compares."""
     return json.dumps({r: sim.list(r) for r in resources}, sort_keys=True)
+
+
+def istio_cluster(factory: Any, *extra: Dict[str, Any]) -> Any:
+    """A fresh kubesim running the Istio scenario (injector webhook for revision default) plus `extra`."""
+    from tests.kubesim.scenarios import Scenario, start
+
+    sim = factory()
+    start(sim, Scenario("istio"))
+    if extra:
+        sim.seed(list(extra))
+    sim.clear_requests()
+    return sim
+
+
+def labels_of(sim: Any, name: str) -> Dict[str, str]:
+    meta = sim.get("v1/namespaces", None, name)["metadata"]
+    return {k: v for k, v in (meta.get("labels") or {}).items() if k != "kubernetes.io/metadata.name"}
+
+
+def annotations_of(sim: Any, name: str) -> Dict[str, str]:
+    return dict(sim.get("v1/namespaces", None, name)["metadata"].get("annotations") or {})

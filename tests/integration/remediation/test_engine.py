@@ -182,7 +182,8 @@ def test_plans_compile_and_non_field_operations_are_reported(seeded):
     ]  # fmt: skip
     engine = Remediation(writer(seeded), "test")
     result = engine.run(
-        engine.plan(targets), rediagnose=lambda: [{"code": "SI102", "object": {"kind": "Namespace", "name": "other"}}]
+        engine.plan(targets),
+        rediagnose=lambda: [{"code": "SI102", "kind": "Namespace", "namespace": "", "name": "other"}],
     )
     assert result["verification"]["findings"] == [
         {"code": "SI102", "object": {"kind": "Namespace", "namespace": "", "name": "demo"}, "gone": True}
