@@ -360,7 +360,7 @@ def json_key(obj: Dict[str, Any]) -> Tuple[str, str, str]:
     return (obj.get("kind") or "", obj.get("namespace") or "", obj.get("name") or "")
 
 
-def _dump(obj: Dict[str, Any]) -> str:
+def dump_yaml(obj: Dict[str, Any]) -> str:
     if not obj:
         return ""
     if HAS_YAML:
@@ -373,8 +373,8 @@ def diff_of(change: Change) -> Dict[str, Any]:
     return {
         "before_header": change.ref.text(),
         "after_header": change.ref.text(),
-        "before": _dump(clean(change.before)),
-        "after": _dump(clean(change.after)),
+        "before": dump_yaml(clean(change.before)),
+        "after": dump_yaml(clean(change.after)),
     }
 
 
