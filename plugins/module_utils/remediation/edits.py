@@ -220,3 +220,26 @@ def targets_from_plans(
             if (code, finding_ref) not in target.resolves:
                 target.resolves.append((code, finding_ref))
     return list(targets.values()), skipped
+
+
+def merge_targets(first: List[Target], second: List[Target]) -> List[Target]:
+    """One target per object; two sources wanting different values for one field is a PlanError."""
+    out: Dict[ObjectRef, Target] = {}
+    for target in first + second:
+        have = out.get(target.ref)
+        if have is None:
+            out[target.ref] = Target(
+                target.ref, list(target.edits), target.create, list(target.resolves), list(target.notes)
+            )
+            continue
+        wanted = {e.pointer: e.value for e in have.edits}
+        for edit in target.edits:
+            if edit.pointer in wanted and wanted[edit.pointer] != edit.value:
+                raise PlanError(
+                    "%s: the declared state and finding %s want different values for %s"
+                    % (target.ref.text(), edit.code or "?", edit.pointer)
+                )
+            if edit.pointer not in wanted:
+                have.edits.append(edit)
+        have.resolves.extend(r for r in target.resolves if r not in have.resolves)
+    return list(out.values())

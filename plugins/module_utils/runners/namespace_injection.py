@@ -6,13 +6,13 @@ given findings → namespace edits → the remediation lifecycle (plan, backup, 
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, Optional
 
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.model.mesh import build_model
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.remediation import namespaces
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.remediation.edits import (
     PlanError,
-    Target,
+    merge_targets,
     targets_from_plans,
 )
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.remediation.lifecycle import (
@@ -31,27 +31,6 @@ ARGUMENT_SPEC = argument_spec({"desired_namespaces": namespaces.DESIRED_SPEC})
 # Plans of these codes are namespace (and pod-template marker) edits this module may run.
 CODES = ("SI101", "SI102", "SI103", "SI104", "SI112")
 METADATA_ONLY = ("set_label", "remove_label", "set_annotation", "remove_annotation")
-
-
-def merge(first: List[Target], second: List[Target]) -> List[Target]:
-    """One target per object; two sources wanting different values for one field is a PlanError."""
-    out: Dict[Any, Target] = {}
-    for target in first + second:
-        have = out.get(target.ref)
-        if have is None:
-            out[target.ref] = Target(target.ref, list(target.edits), None, list(target.resolves), list(target.notes))
-            continue
-        wanted = {e.pointer: e.value for e in have.edits}
-        for edit in target.edits:
-            if edit.pointer in wanted and wanted[edit.pointer] != edit.value:
-                raise PlanError(
-                    "%s: desired_namespaces and finding %s want different values for %s"
-                    % (target.ref.text(), edit.code or "?", edit.pointer)
-                )
-            if edit.pointer not in wanted:
-                have.edits.append(edit)
-        have.resolves.extend(r for r in target.resolves if r not in have.resolves)
-    return list(out.values())
 
 
 def run(
@@ -75,7 +54,7 @@ def run(
         served = istio.served_rev_values() if istio is not None else set()
         try:
             declared, unmatched, options = namespaces.targets(desired, snapshot["resources"]["namespaces"], served)
-            targets = merge(declared, from_findings)
+            targets = merge_targets(declared, from_findings)
             engine = Remediation(session.writer, "namespace_injection", params.get("backup_dir"), check_mode)
             changes = engine.plan(targets)
         except PlanError as exc:
