@@ -114,7 +114,7 @@ unmatched:
   returned: always
   type: list
   elements: dict
-skipped:
+not_executed:
   description: Operations of the given findings' plans this module does not execute (C(code), C(op) or C(why)).
   returned: always
   type: list

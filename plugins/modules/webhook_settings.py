@@ -85,7 +85,7 @@ EXAMPLES = r"""
 
 - name: Show who will revert the change
   ansible.builtin.debug:
-    msg: "{{ item.object.name }} {{ item.field }}: {{ item.how }} -> {{ item.lasting_fix }}"
+    msg: "{{ item.object.name }} {{ item.fields }}: {{ item.how }} -> {{ item.lasting_fix }}"
   loop: "{{ hardened.reverts }}"
 
 - name: Execute the NetworkPolicy plans of a diagnosis (SI304)
@@ -119,13 +119,14 @@ verification:
   returned: always
   type: dict
 reverts:
-  description: Owners that will undo a change - C(object), C(field), C(owner), C(how), C(lasting_fix).
+  description: Owners that will undo a change - C(object), C(owner), C(fields) (the JSON pointers it puts back),
+    C(how), C(lasting_fix).
   returned: always
   type: list
   elements: dict
   sample: [{"object": {"kind": "MutatingWebhookConfiguration", "namespace": "", "name": "istio-sidecar-injector"},
-            "field": "/webhooks/0/timeoutSeconds", "owner": "Helm",
-            "how": "the next helm upgrade of release istiod renders the chart's value again",
+            "fields": ["/webhooks/0/timeoutSeconds"], "owner": "Helm",
+            "how": "the next helm upgrade of release istiod (namespace istio-system) renders the chart's value again",
             "lasting_fix": "set the value in the Helm values of release istiod (namespace istio-system) and upgrade"}]
 guidance:
   description: Steps the user applies outside the cluster (SI305 platform firewall) - C(code), C(object),
@@ -133,7 +134,7 @@ guidance:
   returned: always
   type: list
   elements: dict
-skipped:
+not_executed:
   description: Findings or operations this module does not execute.
   returned: always
   type: list

@@ -18,14 +18,29 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.k8s.writes import split_pointer
 
-# (label or annotation, value or None for any) -> (owner, how it reverts, the lasting fix)
+# (label or annotation, value or None for any, owner, how it reverts, the lasting fix); the first that
+# matches wins: istioctl renders Istio's Helm charts, so its objects carry managed-by=Helm as well.
 MARKERS: Tuple[Tuple[str, Optional[str], str, str, str], ...] = (
+    (
+        "install.operator.istio.io/owning-resource",
+        "unknown",
+        "istioctl",
+        "the next istioctl install or upgrade renders the webhook again from its settings",
+        "give the value to istioctl install/upgrade (an IstioOperator overlay file or --set), not the live object",
+    ),
+    (
+        "install.operator.istio.io/owning-resource",
+        None,
+        "Istio operator",
+        "the Istio operator reconciles IstioOperator {value} and renders the webhook again",
+        "set it in IstioOperator {value}",
+    ),
     (
         "app.kubernetes.io/managed-by",
         "Helm",
         "Helm",
         "the next helm upgrade of release {release} renders the chart's value again",
-        "set the value in the Helm values of release {release} (namespace {release_ns}) and upgrade",
+        "set the value in the Helm values of release {release} and upgrade",
     ),
     (
         "argocd.argoproj.io/instance",
@@ -47,13 +62,6 @@ MARKERS: Tuple[Tuple[str, Optional[str], str, str, str], ...] = (
         "Flux",
         "Flux HelmRelease {value} re-renders the chart on the next reconciliation",
         "set the value in the values of Flux HelmRelease {value}",
-    ),
-    (
-        "install.operator.istio.io/owning-resource",
-        None,
-        "Istio operator",
-        "the Istio operator reconciles IstioOperator {value} and renders the webhook again",
-        "set it in IstioOperator {value} (spec.values.sidecarInjectorWebhook / spec.components)",
     ),
 )
 
@@ -124,42 +132,41 @@ def owners_of(obj: Dict[str, Any], pointer: str, me: str) -> List[str]:
     return found
 
 
-def reverts(obj: Dict[str, Any], pointers: List[str], me: str) -> List[Dict[str, str]]:
-    """Who will undo a change of `pointers` on `obj`: one entry per owner with `owner`, `field`, `how`
-    and `lasting_fix`."""
+def _release(marks: Dict[str, str]) -> str:
+    for key in ("meta.helm.sh/release-name", "release", "app.kubernetes.io/instance"):
+        if marks.get(key):
+            namespace = marks.get("meta.helm.sh/release-namespace")
+            return "%s (namespace %s)" % (marks[key], namespace) if namespace else marks[key]
+    return "that owns it"
+
+
+def reverts(obj: Dict[str, Any], pointers: List[str], me: str) -> List[Dict[str, Any]]:
+    """Who will undo a change of `pointers` on `obj`: one entry per owner with `owner`, the `fields`
+    it will put back, `how` and `lasting_fix`."""
     meta = obj.get("metadata") or {}
     marks = dict(meta.get("annotations") or {})
     marks.update(meta.get("labels") or {})
-    out: List[Dict[str, str]] = []
-    seen = set()
+    out: Dict[str, Dict[str, Any]] = {}
     for key, want, owner, how, fix in MARKERS:
         value = marks.get(key)
         if value is None or (want is not None and value != want):
             continue
-        fields = {
-            "value": value,
-            "release": marks.get("meta.helm.sh/release-name", "?"),
-            "release_ns": marks.get("meta.helm.sh/release-namespace", "?"),
-        }
-        for pointer in pointers:
-            if (owner, pointer) not in seen:
-                seen.add((owner, pointer))
-                out.append(
-                    {"owner": owner, "field": pointer, "how": how.format(**fields), "lasting_fix": fix.format(**fields)}
-                )
+        fields = {"value": value, "release": _release(marks)}
+        out[owner] = {"owner": owner, "fields": list(pointers), "how": how.format(**fields),
+                      "lasting_fix": fix.format(**fields)}  # fmt: skip
+        break  # the renderer that manages the whole object; field managers below add the run-time writers
     for pointer in pointers:
-        leaf = split_pointer(pointer)[-1] if split_pointer(pointer) else ""
+        tokens = split_pointer(pointer)
+        leaf = tokens[-1] if tokens else ""
         for manager in owners_of(obj, pointer, me):
             owner = MANAGERS.get(manager, manager)
-            if (owner, pointer) in seen:
-                continue
-            seen.add((owner, pointer))
-            how = CONTROLLER_FIELDS.get(
-                (owner, leaf), "field manager %s owns this field and writes it again when it reconciles" % manager
-            )
-            fix = (
-                "configure it where %s takes it from (its install values or configuration), not on the live object"
-                % owner
-            )
-            out.append({"owner": owner, "field": pointer, "how": how, "lasting_fix": fix})
-    return out
+            entry = out.get(owner)
+            if entry is None:
+                how = CONTROLLER_FIELDS.get(
+                    (owner, leaf), "field manager %s owns the field and writes it again when it reconciles" % manager
+                )
+                fix = "configure it where %s takes it from (install values or configuration), not on the live object"
+                entry = out[owner] = {"owner": owner, "fields": [], "how": how, "lasting_fix": fix % owner}
+            if pointer not in entry["fields"]:
+                entry["fields"].append(pointer)
+    return list(out.values())

@@ -94,7 +94,7 @@ def run(
                 "guidance": guidance,
                 "backups": {"dir": None, "files": [], "manifest": None},
                 "verification": {"objects": [], "findings": [], "ok": None},
-                "skipped": skipped + not_run,
+                "not_executed": skipped + not_run,
             }
         raise RemediationError(
             "nothing to do: give webhooks settings or findings with set_webhook/allow_webhook_ingress plans"
@@ -123,7 +123,9 @@ def run(
                 continue
             pointers = [e.pointer for e in change.target.edits if e.reason != "guard"]
             for item in owners.reverts(change.before, pointers, session.writer.field_manager):
-                change.warnings.append("%s: %s; lasting fix: %s" % (item["field"], item["how"], item["lasting_fix"]))
+                change.warnings.append(
+                    "%s: %s; lasting fix: %s" % (", ".join(item["fields"]), item["how"], item["lasting_fix"])
+                )
                 reverted.append(dict(item, object=change.ref.as_dict()))
         verify = session.rediagnose() if params.get("verify", True) else None
         try:
@@ -132,5 +134,6 @@ def run(
             raise RemediationError(str(exc), **exc.result) from None
     finally:
         session.close()
-    result["skipped"] = skipped + not_run
+    # not "skipped": Ansible would report a task whose result has a non-empty `skipped` as skipped
+    result["not_executed"] = skipped + not_run
     return result

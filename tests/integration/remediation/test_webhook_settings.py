@@ -7,12 +7,14 @@ NetworkPolicy plan of SI304 (the `networkpolicy` breakage) is executed and verif
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.runners import webhook_settings
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.runners.remediate import RemediationError
 
-from .helpers import auth, istio_cluster, store, writes
+from .helpers import auth, istio_cluster, store, writer, writes
 from .test_namespace_injection import namespace_findings
 
 MWC = "admissionregistration.k8s.io/v1/mutatingwebhookconfigurations"
@@ -90,23 +92,58 @@ def test_ignore_needs_the_acknowledgement(kubesim_factory, tmp_path):
 
 def test_helm_owned_configuration_is_reported_as_reverted(kubesim_factory, tmp_path):
     sim = istio_cluster(kubesim_factory)
+    # a Helm install (istioctl's own label, if the scenario's install has it, removed)
     sim.apply({"apiVersion": "admissionregistration.k8s.io/v1", "kind": "MutatingWebhookConfiguration",
                "metadata": {"name": "istio-sidecar-injector",
-                            "labels": {"app.kubernetes.io/managed-by": "Helm"},
+                            "labels": {"app.kubernetes.io/managed-by": "Helm",
+                                       "install.operator.istio.io/owning-resource": None},
                             "annotations": {"meta.helm.sh/release-name": "istiod",
                                             "meta.helm.sh/release-namespace": "istio-system"}}})  # fmt: skip
     result = webhook_settings.run(params(sim, tmp_path, webhooks=[{"configuration": "istio-sidecar-injector",
                                                                    "timeout_seconds": 7}]))  # fmt: skip
-    helm = [r for r in result["reverts"] if r["owner"] == "Helm"]
-    assert helm[0] == {
-        "owner": "Helm",
-        "field": "/webhooks/0/timeoutSeconds",
-        "how": "the next helm upgrade of release istiod renders the chart's value again",
-        "lasting_fix": "set the value in the Helm values of release istiod (namespace istio-system) and upgrade",
-        "object": {"kind": "MutatingWebhookConfiguration", "namespace": "", "name": "istio-sidecar-injector"},
-    }
-    assert len(helm) == len(hooks(sim))  # one per webhook changed
-    assert result["plan"][0]["warnings"][0].startswith("/webhooks/0/timeoutSeconds: the next helm upgrade")
+    count = len(hooks(sim))
+    assert result["reverts"] == [
+        {
+            "owner": "Helm",
+            "fields": ["/webhooks/%d/timeoutSeconds" % i for i in range(count)],
+            "how": "the next helm upgrade of release istiod (namespace istio-system) renders the chart's value again",
+            "lasting_fix": "set the value in the Helm values of release istiod (namespace istio-system) and upgrade",
+            "object": {"kind": "MutatingWebhookConfiguration", "namespace": "", "name": "istio-sidecar-injector"},
+        }
+    ]
+    assert result["plan"][0]["warnings"] == [
+        "%s: the next helm upgrade of release istiod (namespace istio-system) renders the chart's value again; "
+        "lasting fix: set the value in the Helm values of release istiod (namespace istio-system) and upgrade"
+        % ", ".join("/webhooks/%d/timeoutSeconds" % i for i in range(count))
+    ]
+
+
+def test_field_manager_owning_the_field_is_named(kubesim_factory, tmp_path):
+    sim = istio_cluster(kubesim_factory)
+    body = {"apiVersion": "admissionregistration.k8s.io/v1", "kind": "MutatingWebhookConfiguration",
+            "metadata": {"name": "istio-sidecar-injector"},
+            "webhooks": [{"name": h["name"], "timeoutSeconds": 9} for h in hooks(sim)]}  # fmt: skip
+    w = writer(sim)  # a server-side apply by pilot-discovery, as istiod's webhook patcher writes
+    w.client.pool.request(
+        "PATCH",
+        w.client.url("/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/istio-sidecar-injector",
+                     {"fieldManager": "pilot-discovery", "force": "true"}),
+        body=json.dumps(body).encode(),
+        headers=dict(w.client._headers(), **{"Content-Type": "application/apply-patch+yaml"}),
+    )  # fmt: skip
+    result = webhook_settings.run(params(sim, tmp_path, webhooks=[{"configuration": "istio-sidecar-injector",
+                                                                   "timeout_seconds": 7}]))  # fmt: skip
+    istiod = [r for r in result["reverts"] if r["owner"] == "istiod"]
+    assert istiod == [
+        {
+            "owner": "istiod",
+            "fields": ["/webhooks/%d/timeoutSeconds" % i for i in range(len(hooks(sim)))],
+            "how": "field manager pilot-discovery owns the field and writes it again when it reconciles",
+            "lasting_fix": "configure it where istiod takes it from (install values or configuration), not on the live "
+            "object",
+            "object": {"kind": "MutatingWebhookConfiguration", "namespace": "", "name": "istio-sidecar-injector"},
+        }
+    ]
 
 
 def test_networkpolicy_plan_of_si304_is_executed_and_the_finding_is_gone(kubesim_factory, tmp_path):
