@@ -1283,6 +1283,9 @@ PATH = (
     ("SI109", "selection", "not_selected"),
     ("SI102", "selection", ""),
     ("SI111", "selection", ""),
+    # a deadlock blocks only the pods of the namespace it names, and only while the injector is unavailable
+    # (rules/answers.py DEADLOCK_CODES): then it comes first, since the injector cannot return until it is fixed
+    ("SI209", "call", "failure_policy"),
     ("SI202", "call", "failure_policy"),
     ("SI301", "call", "failure_policy"),
     ("SI302", "call", "failure_policy"),
@@ -1300,7 +1303,6 @@ PATH = (
     ("SI204", "call", ""),
     ("SI203", "call", ""),
     ("SI207", "call", ""),
-    ("SI209", "call", ""),
     ("SI210", "call", ""),
     ("SI110", "injector", "without_sidecar"),
     ("SI307", "injector", "rejected"),

@@ -42,6 +42,7 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.wo
 )
 
 RESTART_CODES = ("SI604", "SI605")
+DEADLOCK_CODES = ("SI209",)
 GATE = "answers.restart_gate"  # ctx.memo key: {workload ref: restart helps} once the answers exist
 MESH_NAMES = {"istio": "Istio", "linkerd": "Linkerd"}
 
@@ -141,9 +142,24 @@ def _blockers_by_workload(findings: List[Finding]) -> Dict[ObjectRef, List[Findi
         for ref in finding.affects:
             if ref.kind != "Namespace":
                 out.setdefault(ref, []).append(finding)
-    for refs in out.values():
+    for ref, refs in out.items():
+        refs[:] = [f for f in refs if f.code not in DEADLOCK_CODES or _deadlocks(f, ref, refs)]
         refs.sort(key=lambda f: path_rank(f.code))  # stable: findings of one code keep report order
     return out
+
+
+def _deadlocks(finding: Finding, ref: ObjectRef, found: List[Finding]) -> bool:
+    """A bootstrap deadlock (SI209) blocks a workload only in the namespace it names (the injector's own,
+    or kube-system; the Namespace in its evidence) and only while another finding stops the call (the
+    injector is down or unreachable): with the injector up it is a risk, not a block."""
+    namespaces = {
+        str(e.get("object", "")).split(" ", 1)[1]
+        for e in finding.evidence
+        if str(e.get("object", "")).startswith("Namespace ")
+    }
+    if ref.namespace not in namespaces:
+        return False
+    return any(f.code not in DEADLOCK_CODES and stage_of(f.code) == "call" and blocks(f) for f in found)
 
 
 def _walk(ctx: RuleContext, answer: Answer, found: List[Finding]) -> None:
@@ -164,6 +180,9 @@ def _walk(ctx: RuleContext, answer: Answer, found: List[Finding]) -> None:
     kinds = [(stage_of(f.code), blocks(f)) for f in found]
     if decision.outcome == "not-selected":
         answer.outcome = "not_selected"
+    elif decision.calls and any(s == "call" for s, _b in kinds):
+        # the call comes before the injector's own policy: a failed call decides even a pod it would decline
+        answer.outcome = "rejected" if answer.failure_policy == "Fail" else "admitted_without_sidecar"
     elif decision.outcome == "skipped":
         # the injector was called and declined: by its own policy (SI110) the pod is admitted without a
         # sidecar; by the pod's or namespace's markers (Linkerd's annotations) it was never asked for
@@ -215,7 +234,7 @@ def _restart_effect(answer: Answer) -> str:
     cause = answer.root_cause
     why = " (%s %s)" % (cause.code, cause.slug) if cause is not None else ""
     call_fails = cause is not None and stage_of(cause.code) == "call"
-    if not answer.intent.wants:
+    if not answer.intent.wants and answer.outcome != "rejected":
         return "nothing asks for a sidecar here: a restart changes nothing"
     if answer.outcome == "not_selected":
         return "a restart changes nothing: a pod created now is not selected for injection%s" % why
@@ -239,9 +258,12 @@ def compute_answers(ctx: RuleContext, findings: List[Finding]) -> List[Answer]:
         ref = workload_scope(verdict)
         pods = idx.pods_by_owner.get((ref.kind, ref.namespace, ref.name), []) if verdict.template else [verdict]
         answer = Answer(ref=ref, verdict=verdict, intent=intent_of(idx, verdict, pods), pods=pods)
-        if answer.intent.wants or verdict.decision.should_inject:
-            # a pod the injector takes without anyone asking (an invalid opt-out value) walks the path too
-            _walk(ctx, answer, list(by_ref.get(ref, [])))
+        found = list(by_ref.get(ref, []))
+        called = bool(verdict.decision.calls) and any(stage_of(f.code) == "call" for f in found)
+        if answer.intent.wants or verdict.decision.should_inject or called:
+            # a pod the injector takes without anyone asking (an invalid opt-out value) walks the path too,
+            # and so does one nobody wants meshed whose webhook call fails (coredns under a deadlock)
+            _walk(ctx, answer, found)
         else:
             answer.outcome = "not_selected"
             answer.webhook = verdict.decision.webhook

@@ -69,12 +69,8 @@ CODE_GAPS = {
         "SI208 inferred although the namespace was labelled after the pods started (managedFields)"
     ),
 }
-# per-workload answers still wrong: SI209 is found, but a deadlocked webhook does not yet decide the
-# next pod of the workloads it selects (they should come out rejected, with SI209 first)
-WORKLOAD_GAPS = {
-    "istio-1-6-bootstrap-deadlock-by-default": "SI209: the Fail webhook rejects istiod's own pods while it is down",
-    "linkerd-eks-ha-kube-system-deadlock": "SI209: a Fail webhook that selects kube-system (not its own namespace)",
-}
+# per-workload answers still wrong (none today)
+WORKLOAD_GAPS: Dict[str, str] = {}
 KNOWN_GAPS: Dict[Tuple[str, str], str] = dict(
     [(("codes", case), reason) for case, reason in CODE_GAPS.items()]
     + [(("workloads", case), reason) for case, reason in WORKLOAD_GAPS.items()]

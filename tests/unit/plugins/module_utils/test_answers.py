@@ -8,7 +8,9 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.findings import Finding
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.refs import ObjectRef
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules import answers as answers_mod
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.diagnosis import diagnose
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.engine import Options
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot.secrets import reduce_secret
@@ -257,3 +259,31 @@ def test_not_selected_and_opted_out_and_control_plane():
     assert result["summary"]["workloads"]["lacking_by_cause"][0]["fix"][0] == (
         "kubectl label namespace shop istio-injection=enabled --overwrite"
     )
+
+
+def _deadlock_findings(injector_down):
+    istiod = ObjectRef("Deployment", "istiod", "istio-system")
+    deadlock = Finding(
+        code="SI209",
+        message="webhook selects its own injector",
+        kind="MutatingWebhookConfiguration",
+        name="istio-sidecar-injector",
+        evidence=[{"object": "Namespace istio-system", "field": "metadata.labels", "value": "istio-injection=enabled"}],
+        affects=[istiod, WEB],
+    )
+    found = [deadlock]
+    if injector_down:
+        found.append(
+            Finding(code="SI301", message="no istiod replica", kind="Deployment", name="istiod", affects=[istiod, WEB])
+        )
+    return answers_mod._blockers_by_workload(found), istiod
+
+
+def test_a_bootstrap_deadlock_blocks_only_its_namespace_and_only_while_the_injector_is_down():
+    """SI209 is the root cause of istiod's own next pod while istiod is down; the application's next pod
+    is blocked by the outage itself (SI301); with istiod up SI209 is a risk and blocks nothing."""
+    by_ref, istiod = _deadlock_findings(injector_down=True)
+    assert [f.code for f in by_ref[istiod]] == ["SI209", "SI301"]
+    assert [f.code for f in by_ref[WEB]] == ["SI301"]
+    by_ref, istiod = _deadlock_findings(injector_down=False)
+    assert by_ref == {istiod: [], WEB: []}
