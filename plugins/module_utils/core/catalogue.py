@@ -364,8 +364,8 @@ CATALOGUE = {
         "fix": (
             "Exclude the injector's own namespace and kube-system first (SI209), then set `failurePolicy: "
             "Fail` (the JSON patch given, or `helm upgrade ... --set webhookFailurePolicy=Fail` for Linkerd "
-            "so an upgrade keeps it), or run role `harden_webhook` with `harden_webhook_failure_policy: "
-            "Fail`."
+            "so an upgrade keeps it), or `playbooks/harden.yml` / role `harden_webhook` with `harden_webhooks: "
+            "[{configuration: ..., webhook: ..., failure_policy: Fail}]`."
         ),
     },
     "SI204": {
@@ -379,11 +379,12 @@ CATALOGUE = {
             "Compares `timeoutSeconds` (default 10) of each active injector webhook with the "
             "`webhook_timeout_floor` option (default 5), and reads FailedCreate events whose message is a "
             "call to that webhook ending in a timeout (`context deadline exceeded`, `i/o timeout`, "
-            "`Client.Timeout exceeded`)."
+            "`Client.Timeout exceeded`): observed timeouts count only below Kubernetes' default of 10 s, since "
+            "calls that time out at the default or above mean an unreachable or stuck injector (SI30x)."
         ),
         "fix": (
-            "Raise `timeoutSeconds` (maximum 30; the JSON patch or role `harden_webhook` with "
-            "`harden_webhook_timeout_seconds`). When calls time out at a sane timeout the injector is "
+            "Raise `timeoutSeconds` (maximum 30; the JSON patch, or role `harden_webhook` with `harden_webhooks: "
+            "[{configuration: ..., webhook: ..., timeout_seconds: 10}]`). When calls time out at a sane timeout the injector is "
             "unreachable or overloaded: follow SI301, SI302, SI304 and SI305 for the same webhook."
         ),
     },
@@ -612,8 +613,8 @@ CATALOGUE = {
         ),
         "fix": (
             "Add a NetworkPolicy that admits TCP on the webhook port to the injector pods from any source "
-            "(manifest given) or from the control plane's CIDR as an ipBlock; role `harden_webhook` (action "
-            "allow_webhook_ingress, `harden_webhook_network_policy: true`)."
+            "(manifest given) or from the control plane's CIDR as an ipBlock; role `harden_webhook` executes "
+            "the plan (`playbooks/remediate.yml -e remediate_webhooks=true`)."
         ),
     },
     "SI305": {

@@ -56,12 +56,7 @@ def case_dir(case_id: str) -> str:
 
 # Cases today's diagnosis gets wrong, keyed by (test, case id): what a correct diagnosis needs.
 # The tests are xfail(strict=True): the day one passes it turns red, and its entry must go.
-DEFAULT_TIMEOUT = "SI204 on a webhook at its default timeout: calls time out because the firewall drops them"
 CODE_GAPS = {
-    "istio-1-4-eks-calico-overlay": DEFAULT_TIMEOUT,
-    "istio-1-4-gke-private-legacy-injector": DEFAULT_TIMEOUT,
-    "istio-eks-node-sg-blocks-15017": DEFAULT_TIMEOUT,
-    "istio-gke-private-master-firewall": DEFAULT_TIMEOUT,
     "istio-inject-label-on-deployment-metadata": (
         "SI105: a label on the Deployment's metadata is missed when the template has the marker as an annotation"
     ),
