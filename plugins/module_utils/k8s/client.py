@@ -304,15 +304,19 @@ class KubeClient(object):
         body: Optional[Dict[str, Any]] = None,
         params: Optional[Dict[str, Any]] = None,
         read_timeout: Optional[float] = None,
+        content_type: str = "application/json",
+        retry_statuses: Tuple[int, ...] = (429,),
     ) -> Dict[str, Any]:
-        """A write (POST, DELETE) with a JSON body; returns the parsed answer.
+        """A write (POST, PUT, PATCH, DELETE) with a JSON body; returns the parsed answer.
 
-        Unlike `get`, only 429 is retried: a 5xx answer to a write is the API server's verdict (a
-        failed webhook call is a 500 InternalError), which the caller reads. A connection that fails
-        is a `KubeClientError`, a read that outlasts `read_timeout` too (the caller's deadline)."""
+        Unlike `get`, only `retry_statuses` are retried (429; remediation adds 503): a 5xx answer to a
+        write is the API server's verdict (a failed webhook call is a 500 InternalError), which the
+        caller reads. A connection that fails is a `KubeClientError`, never retried (a write whose answer
+        was lost may have been applied: the caller re-reads); so is a read that outlasts `read_timeout`
+        (the caller's deadline)."""
         url = self.url(path, params)
         headers = self._headers()
-        headers["Content-Type"] = "application/json"
+        headers["Content-Type"] = content_type
         payload = json.dumps(body).encode("utf-8") if body is not None else None
         timeout = self._timeout()
         if read_timeout is not None and urllib3 is not None:
@@ -342,8 +346,12 @@ class KubeClient(object):
                 except ValueError as exc:
                     raise ApiError(status, "InvalidJSON", "response is not JSON: %s" % exc, path) from None
             reason, message = _status_message(data, response.reason or str(status))
-            if status == 429 and self._retry(
-                attempt, parse_retry_after(response.headers.get("Retry-After")), path, "429 %s" % reason, method
+            if status in retry_statuses and self._retry(
+                attempt,
+                parse_retry_after(response.headers.get("Retry-After")),
+                path,
+                "%d %s" % (status, reason),
+                method,
             ):
                 attempt += 1
                 continue

@@ -13,21 +13,13 @@ body. Only 429 and 503 are retried (the request was not processed); any other er
 
 from __future__ import annotations
 
-import json
-import random
-import time
 from typing import Any, Dict, List, Optional, Tuple
 
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.refs import ObjectRef
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.schema import KIND_TO_RESOURCE, RESOURCES
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.k8s.client import (
     ApiError,
-    HTTPError,
     KubeClient,
-    KubeClientError,
-    _retry_after,
-    _status_message,
-    describe_connection_error,
 )
 
 FIELD_MANAGER = "meshops-sidecar-injection"
@@ -109,64 +101,11 @@ class KubeWriter(object):
             params["fieldManager"] = self.field_manager
         if dry_run:
             params["dryRun"] = "All"
-        client = self.client
-        url = client.url(path, params)
-        payload = json.dumps(body).encode("utf-8")
-        attempt = 0
-        while True:
-            client.requests += 1
-            self.writes += 1
-            headers = client._headers()
-            headers["Content-Type"] = content_type
-            started = time.monotonic()
-            try:
-                response = client.pool.request(
-                    method, url, body=payload, headers=headers, timeout=client.timeout, retries=False,
-                    preload_content=False,
-                )  # fmt: skip
-                try:
-                    data = response.data
-                finally:
-                    response.release_conn()
-            except HTTPError as exc:
-                # Not retried: a write whose answer was lost may have been applied; the caller re-reads.
-                raise KubeClientError(
-                    "Cannot reach the Kubernetes API server at %s: %s (%s %s)"
-                    % (client.host, describe_connection_error(exc), method, path)
-                ) from None
-            status = response.status
-            client.log("%s %s -> %d (%.3fs)" % (method, path, status, time.monotonic() - started))
-            if 200 <= status < 300:
-                return _json(data, status, path)
-            reason, message = _status_message(data, response.reason or str(status))
-            if status in WRITE_RETRY_STATUS and attempt < client.retries:
-                delay = _delay(client, attempt, _retry_after(response.headers.get("Retry-After")))
-                client.sleeps.append(delay)
-                client.sleep(delay)
-                attempt += 1
-                continue
-            if status == 401:
-                raise KubeClientError(
-                    "The Kubernetes API server at %s rejected the credentials (401 Unauthorized): %s"
-                    % (client.host, message)
-                )
-            raise ApiError(status, reason, message, path)
-
-
-def _delay(client: KubeClient, attempt: int, retry_after: Optional[float]) -> float:
-    if retry_after is not None:
-        return retry_after
-    return min(client.max_backoff, client.backoff * (2**attempt)) * random.uniform(0.5, 1.0)
-
-
-def _json(data: bytes, status: int, path: str) -> Dict[str, Any]:
-    if not data:
-        return {}
-    try:
-        out = json.loads(data)
-    except ValueError as exc:
-        raise ApiError(status, "InvalidJSON", "response is not JSON: %s" % exc, path) from None
-    return out if isinstance(out, dict) else {}
+        self.writes += 1
+        answer = self.client.send(
+            method, path, body, params, content_type=content_type, retry_statuses=WRITE_RETRY_STATUS
+        )
+        return answer if isinstance(answer, dict) else {}
 
 
 def split_pointer(pointer: str) -> Tuple[str, ...]:

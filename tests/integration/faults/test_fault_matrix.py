@@ -55,7 +55,7 @@ RESULTS = []
 
 
 def test_the_matrix_covers_every_kind_the_gatherer_reads():
-    assert len(KINDS) == 25 and len(FAULTS) == 5
+    assert len(KINDS) == 26 and len(FAULTS) == 5
 
 
 def params(sim, **overrides):
