@@ -153,12 +153,12 @@ def select(
         else:
             template, shape = pod_template_of(chosen), "%s %s/%s" % (chosen.kind, namespace, chosen.name)
         decision = expectation.expected(decider, namespace, template)
-        workload = _answer_of(chosen, answers) if chosen is not None else None
+        workload = answer_of(chosen, answers) if chosen is not None else None
         out.append(Target(namespace, why[namespace], shape, template, decision, workload=workload))
     return out
 
 
-def _answer_of(chosen: Verdict, answers: Sequence[Answer]) -> Optional[Answer]:
+def answer_of(chosen: Verdict, answers: Sequence[Answer]) -> Optional[Answer]:
     """The answer computed for `chosen`, else for the workload it stands for (rules/workloads.workload_scope);
     None when the diagnosis has none (a ReplicaSet a Deployment owns is not a workload of its own)."""
     for item in answers:

@@ -331,6 +331,14 @@ def test_namespaces_and_like_add_namespaces_and_shape_the_pod(live: Any) -> None
     ]
     assert out["results"][1]["message"] == "namespace gone does not exist"
     assert out["results"][2]["containers"] == ["probe"]
+    # the model's side of `like`: that workload's next_pod (its own opt-out); a plain pod has none
+    demo, _gone, plain = (r["model"] for r in out["results"])
+    assert (demo["workload"], demo["next_pod"]["outcome"], demo["blocked_by"]) == (
+        "Deployment demo/batch",
+        "not_selected",
+        [],
+    )
+    assert (plain["workload"], plain["next_pod"], plain["should_inject"]) == ("", None, False)
     assert out["findings"] == []  # nothing expected a sidecar there
 
 

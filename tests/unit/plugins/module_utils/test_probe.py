@@ -11,7 +11,11 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.decision
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.model.mesh import build_model
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.model.webhooks import Webhook
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.probe import answer, expectation, pod
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.probe.select import SelectionError, parse_like
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.probe.select import (
+    SelectionError,
+    answer_of,
+    parse_like,
+)
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.answers import Answer
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.engine import (
     Options,
@@ -415,3 +419,13 @@ def test_feeding_a_diagnosis_report_replaces_the_earlier_probe_and_recounts(tmp_
     with pytest.raises(probe_runner.ProbeError) as raised:
         probe_runner.merge_into_report(str(path), out)
     assert str(raised.value) == "%s is not an injection_diagnose report (no findings list)" % path
+
+
+def test_the_target_carries_the_answer_of_the_workload_it_mimics():
+    web = _workload("injected")
+    other = Verdict("Deployment", "shop", "api", INJECT, {}, True)
+    assert answer_of(web.verdict, [web]) is web
+    # a verdict object other than the answer's, for the same workload: matched by its workload ref
+    same = Verdict("Deployment", "shop", "web", INJECT, {}, True)
+    assert answer_of(same, [web]) is web
+    assert answer_of(other, [web]) is None
