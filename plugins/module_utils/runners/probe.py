@@ -90,7 +90,8 @@ def summary_lines(cluster: Dict[str, Any], results: List[Dict[str, Any]], findin
         if result["proxy"]:
             text += " %s" % (result["proxy"]["image"] or result["proxy"]["container"])
         if result["agrees_with_model"] is False:
-            text += " - disagrees with the model"
+            next_pod = result["model"].get("next_pod")
+            text += " - disagrees with the model" + (" (next_pod %s)" % next_pod["outcome"] if next_pod else "")
         lines.append(text)
         if result["message"]:
             lines.append("    " + result["message"])

@@ -216,6 +216,12 @@ def test_each_breakage_probes_with_its_outcome_class_and_exact_message(
                 "(containers web); the model's next pod is admitted without a sidecar too (%s)"
                 % ", ".join("%s %s" % (b["code"], b["slug"]) for b in result["model"]["blocked_by"])
             )
+    status = "  demo: %s" % outcome + (" (%s)" % reason_class if reason_class else "")
+    assert [line for line in out["summary_lines"] if line.startswith("  demo: ")] == [
+        status
+        + (" " + result["proxy"]["image"] if result["proxy"] else "")
+        + (" - disagrees with the model (next_pod %s)" % next_outcome if agrees is False else "")
+    ]
     if agrees is False:
         disagreement = out["findings"][-1]
         seen = "was injected" if outcome == "injected" else "was rejected (%s): %s" % (reason_class, result["message"])
