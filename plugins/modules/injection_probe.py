@@ -17,7 +17,8 @@ description:
     admission path - webhook selection, TLS against the caBundle, the network, the webhook timeout, the injector,
     LimitRanger, ResourceQuota, Pod Security - and answers what the real pod would get, without creating anything.
   - Reads the answer - the returned pod (proxy and init containers, proxy image, version, revision) or the exact
-    error, classified with the classes of C(SI303) and C(SI5xx) - and compares it with the static verdict.
+    error, classified with the classes of C(SI303) and C(SI5xx) - and compares it with the static C(next_pod) of
+    the workload it mimics (the diagnosis of the same snapshot, with no further reads).
   - "Default selection: every namespace whose workloads want a sidecar (a namespace label or annotation, or a
     workload template asking for one), except the mesh control-plane and system namespaces; O(namespaces) and
     O(like) add namespaces."
@@ -25,7 +26,7 @@ description:
     leave nothing behind), and after each pod it checks the pod was not stored; a server that ignores dry run is
     refused with the reason (the throwaway object it stored is deleted).
   - Findings C(SI308) (the pod came back without a proxy, or was rejected, in a namespace that should be injected),
-    C(SI309) (the probe contradicts the static verdict) and C(SI801) (HTTP 403 on pods/create; not a failure).
+    C(SI309) (the probe contradicts the static C(next_pod), both sides as evidence) and C(SI801) (HTTP 403 on pods/create; not a failure).
   - Check mode probes as usual (a dry run is already safe); only O(report_path) is not written. Never C(changed).
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
@@ -127,7 +128,7 @@ summary:
       type: dict
       sample: {"injected": 3, "admitted_without_sidecar": 0, "rejected": 1, "skipped": 0}
     disagreements:
-      description: Results that contradict the static verdict (C(SI309)).
+      description: Results that contradict the static C(next_pod) (C(SI309)).
       type: int
     dry_run_check:
       description: How the server's dry-run support was verified.
@@ -166,10 +167,17 @@ results:
       description: The proxy of the returned pod (mesh, container, image, version, revision), or null.
       type: dict
     agrees_with_model:
-      description: Whether the answer agrees with the static verdict; null when the answer cannot tell.
+      description:
+        - Whether the answer agrees with the static C(next_pod) of the workload the probe pod mimics (the
+          injector decision alone for a plain pod); null when the answer cannot tell.
       type: bool
     model:
-      description: The static verdict for the probe pod (should_inject, mesh, webhook, revision, reasons).
+      description:
+        - The model's side. The injector decision for the probe pod (should_inject, mesh, webhook, revision,
+          reasons), and the mimicked workload's answer from the diagnosis of the same snapshot - workload
+          (C(Kind namespace/name)), next_pod (outcome, webhook, failure_policy) and blocked_by (code, slug,
+          stage of each blocking finding, root cause first); next_pod is null and blocked_by empty for a
+          plain pod.
       type: dict
     like:
       description: What the probe pod was shaped like.
@@ -195,7 +203,7 @@ results:
   sample:
     - {"namespace": "demo", "outcome": "rejected", "reason_class": "x509-unknown-authority",
        "message": "Internal error occurred: failed calling webhook ...", "webhook": "namespace.sidecar-injector.istio.io",
-       "proxy": null, "agrees_with_model": true, "like": "Deployment demo/web"}
+       "proxy": null, "agrees_with_model": false, "like": "Deployment demo/web"}
 findings:
   description: C(SI308), C(SI309) and C(SI801) findings, worst first, in the format of injection_diagnose.
   returned: always

@@ -710,20 +710,24 @@ CATALOGUE = {
         "group": "reachability",
         "origin": "project",
         "when": (
-            "the dry-run probe's answer contradicts the static verdict for the same pod (e.g. the model "
-            "says the injector webhook is called and the pod came back untouched)"
+            "the dry-run probe's answer contradicts the static next_pod of the workload the probe pod mimics "
+            "(e.g. next_pod says injected and the pod came back untouched)"
         ),
         "detect": (
-            "Compares each probe result with the static decision for the probe pod: injected although the "
-            "model expects no sidecar, admitted without one although the model expects a fail-closed webhook "
-            "to inject, or rejected by a webhook the model does not expect to be called. A fail-open webhook "
-            "(failurePolicy Ignore) hides whether it was called, so that case is never a disagreement."
+            "Compares each probe result's outcome class with the mimicked workload's next_pod (the per-workload "
+            "answer of the diagnosis of the same snapshot; the injector decision alone for a plain pod): "
+            "injected although next_pod is not, admitted without a sidecar although next_pod is injected "
+            "through a fail-closed webhook or rejected, rejected at another stage than next_pod's root cause, "
+            "or rejected by a webhook or a policy naming the mesh's containers where next_pod is not rejected. "
+            "A fail-open webhook (failurePolicy Ignore) hides whether it was called, so that case is never a "
+            "disagreement."
         ),
         "fix": (
             "Something the snapshot does not show decides: the MutatingAdmissionWebhook plugin disabled, "
             "selectors rewritten by the platform (managed clusters add exclusions), another mutating webhook, "
-            "or an injector decision the model does not know. Compare both sides of the evidence; report a "
-            "model gap with the probe's answer."
+            "a failure the snapshot cannot show (istiod's in-memory serving certificate, an injector slower "
+            "than the webhook timeout), or an injector decision the model does not know. Compare both sides "
+            "of the evidence; report a model gap with the probe's answer."
         ),
     },
     "SI401": {

@@ -28,6 +28,20 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.decision
 _RBAC_FORBIDDEN = re.compile(r'cannot create resource "pods" in API group ""')
 
 
+# the stage of core/catalogue.py PATH a rejection of each kind happens at, so the probe's answer and a
+# next_pod root cause (SI404 at "call", SI501 at "admission") can be compared
+STAGE_OF_KIND = {
+    "webhook-call-failed": "call",
+    "webhook-denied": "injector",
+    "pod-security": "admission",
+    "quota-exceeded": "admission",
+    "quota-must-specify": "admission",
+    "limitrange": "admission",
+    "psp": "admission",
+    "scc": "admission",
+}
+
+
 def from_pod(pod: Dict[str, Any]) -> Dict[str, Any]:
     meta = pod.get("metadata") or {}
     spec = pod.get("spec") or {}
@@ -64,9 +78,11 @@ def from_error(status: int, reason: str, message: str) -> Dict[str, Any]:
     if rejection is None:
         out["reason_class"] = re.sub(r"(?<!^)(?=[A-Z])", "-", reason or "error").lower()  # Invalid -> invalid
         out["mentions_mesh"] = False
+        out["stage"] = ""
         return out
     kind = rejection["kind"]
     out["reason_class"] = rejection["class"] if kind == "webhook-call-failed" else kind
+    out["stage"] = STAGE_OF_KIND.get(kind, "")
     if kind in ("webhook-call-failed", "webhook-denied"):
         out["webhook"] = rejection.get("webhook") or ""
     out["mentions_mesh"] = admission_errors.touches_mesh_proxy(rejection)

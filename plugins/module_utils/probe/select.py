@@ -11,7 +11,9 @@ namespace is *not* injected); `like` names the workload to mimic in a namespace 
 
 The template of a namespace, without `like`: the most common injection decision among its workload
 templates (sidecar or not, through which webhook) wins, and within it the first workload by kind
-and name, so the probe speaks for what most of the namespace's next pods would be.
+and name, so the probe speaks for what most of the namespace's next pods would be. The target carries
+that workload's answer (rules/answers.py: next_pod, blocked_by) when the diagnosis computed one: it is
+what the probe's answer is compared with (probe/expectation.py).
 """
 
 from __future__ import annotations
@@ -28,7 +30,11 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.decision
 )
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.model.mesh import MeshModel
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.probe import expectation, pod
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.workloads import SYSTEM_NAMESPACES
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.answers import Answer
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.workloads import (
+    SYSTEM_NAMESPACES,
+    workload_scope,
+)
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot.view import SnapshotView
 
 # `like: {ns: KIND/NAME}`: the kinds (and kubectl's short names) a probe can mimic
@@ -66,6 +72,7 @@ class Target:
     template: Dict[str, Any] = field(default_factory=dict)
     decision: Decision = field(default_factory=Decision)
     skip: str = ""  # set when the namespace cannot be probed (it does not exist)
+    workload: Optional[Answer] = None  # the mimicked workload's answer (None: a plain pod, or no answers given)
 
 
 def parse_like(like: Mapping[str, Any]) -> Dict[str, Tuple[str, str]]:
@@ -105,8 +112,9 @@ def select(
     verdicts: Sequence[Verdict],
     namespaces: Sequence[str] = (),
     like: Optional[Mapping[str, Any]] = None,
+    answers: Sequence[Answer] = (),
 ) -> List[Target]:
-    """The probe targets, sorted by namespace."""
+    """The probe targets, sorted by namespace; `answers` are the diagnosis' per-workload answers."""
     likes = parse_like(like or {})
     decider = Decider(view, model)
     templates: Dict[str, List[Verdict]] = {}
@@ -145,5 +153,19 @@ def select(
         else:
             template, shape = pod_template_of(chosen), "%s %s/%s" % (chosen.kind, namespace, chosen.name)
         decision = expectation.expected(decider, namespace, template)
-        out.append(Target(namespace, why[namespace], shape, template, decision))
+        workload = answer_of(chosen, answers) if chosen is not None else None
+        out.append(Target(namespace, why[namespace], shape, template, decision, workload=workload))
     return out
+
+
+def answer_of(chosen: Verdict, answers: Sequence[Answer]) -> Optional[Answer]:
+    """The answer computed for `chosen`, else for the workload it stands for (rules/workloads.workload_scope);
+    None when the diagnosis has none (a ReplicaSet a Deployment owns is not a workload of its own)."""
+    for item in answers:
+        if item.verdict is chosen:
+            return item
+    ref = workload_scope(chosen)
+    for item in answers:
+        if item.ref == ref:
+            return item
+    return None

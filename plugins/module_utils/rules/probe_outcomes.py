@@ -5,7 +5,9 @@
 
 The probe (probe/run.py) puts one plain result per namespace on the context (`ctx.probe`); these
 rules only read them, so they stay pure like every other rule. The API server's exact answer is the
-evidence: what the static checks infer, the probe has seen.
+evidence: what the static checks infer, the probe has seen. The model's side of a result is the
+next_pod of the workload the probe pod mimics (`model.next_pod`, `model.blocked_by`; rules/answers.py),
+or for a plain pod the injector decision alone (`model.should_inject`, `model.reasons`).
 """
 
 from __future__ import annotations
@@ -35,8 +37,35 @@ def _answer(result: Dict[str, Any]) -> List[Dict[str, Any]]:
     return out
 
 
+def _blockers(model: Dict[str, Any]) -> List[str]:
+    return ["%s %s" % (b["code"], b["slug"]) for b in model.get("blocked_by") or []]
+
+
+def _next_pod_text(model: Dict[str, Any]) -> str:
+    """`injected`, `rejected (blocked by SI404 cabundle-mismatch)`: next_pod as a message says it."""
+    blockers = _blockers(model)
+    return model["next_pod"]["outcome"] + (" (blocked by %s)" % ", ".join(blockers) if blockers else "")
+
+
 def _model(result: Dict[str, Any]) -> List[Dict[str, Any]]:
     model = result["model"]
+    if model.get("next_pod"):
+        next_pod = model["next_pod"]
+        out = [
+            evidence(_ns(result), "model: next pod of", model["workload"]),
+            evidence(_ns(result), "model: next_pod outcome", next_pod["outcome"]),
+        ]
+        if next_pod["webhook"]:
+            out.append(
+                evidence(
+                    _ns(result),
+                    "model: next_pod webhook",
+                    "%s (failurePolicy %s)" % (next_pod["webhook"], next_pod["failure_policy"] or "unknown"),
+                )
+            )
+        out.append(evidence(_ns(result), "model: blocked by", _blockers(model) or "nothing on the path"))
+        out += [evidence(_ns(result), "model: because", r) for r in model["reasons"][:3]]
+        return out
     value = (
         "sidecar from %s (%s%s)"
         % (model["webhook"], model["mesh"], ", revision " + model["revision"] if model["revision"] else "")
@@ -52,9 +81,14 @@ def _what(result: Dict[str, Any]) -> str:
     if result["outcome"] == "rejected":
         return "was rejected (%s): %s" % (result["reason_class"], result["message"])
     text = "came back without a proxy (containers %s)" % ", ".join(result["containers"])
-    if result["model"]["should_inject"] and result["agrees_with_model"] is None:
+    model = result["model"]
+    next_pod = model.get("next_pod") or {}
+    if next_pod.get("outcome") == "admitted_without_sidecar" and model.get("blocked_by"):
+        # the model knows why: a failed call through a fail-open webhook, or an injector that declined
+        text += "; the model's next pod is admitted without a sidecar too (%s)" % ", ".join(_blockers(model))
+    elif model["should_inject"] and result["agrees_with_model"] is None:
         # failurePolicy Ignore: a failed call admits the pod untouched, and the answer cannot say why
-        text += "; webhook %s fails open, so a failed call is silent" % result["model"]["webhook"]
+        text += "; webhook %s fails open, so a failed call is silent" % model["webhook"]
     return text
 
 
@@ -78,16 +112,20 @@ def probe_not_injected(ctx: RuleContext) -> Iterator[Finding]:
 
 @rule(codes=["SI309"], requires=["probe"])
 def probe_disagrees_with_model(ctx: RuleContext) -> Iterator[Finding]:
-    """The probe saw something other than what the static verdict predicts; both sides as evidence."""
+    """The probe saw something other than the static next_pod (or, for a plain pod, the injector
+    decision) predicts; both sides as evidence."""
     for result in ctx.probe:
         if result["agrees_with_model"] is not False:
             continue
         seen = "was injected" if result["outcome"] == "injected" else _what(result)
-        expected = "a sidecar" if result["model"]["should_inject"] else "no sidecar"
+        model = result["model"]
+        if model.get("next_pod"):
+            expected = "the model's next pod for %s is %s" % (model["workload"], _next_pod_text(model))
+        else:
+            expected = "the model expects %s" % ("a sidecar" if model["should_inject"] else "no sidecar")
         yield Finding(
             code="SI309",
-            message="the dry-run pod in namespace %s %s, but the model expects %s"
-            % (result["namespace"], seen, expected),
+            message="the dry-run pod in namespace %s %s, but %s" % (result["namespace"], seen, expected),
             kind="Namespace",
             name=result["namespace"],
             mesh=result["model"]["mesh"] or (result["proxy"] or {}).get("mesh", ""),

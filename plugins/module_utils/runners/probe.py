@@ -3,9 +3,10 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """What the injection_probe module does, as plain Python the tests call without Ansible.
 
-params → client → snapshot (the same live gathering as the diagnosis) → model and verdicts →
-targets (probe/select.py) → dry-run support check (probe/safety.py) → dry-run pod creates
-(probe/run.py) → the probe rules (SI308, SI309, SI801) → result. Check mode changes nothing here:
+params → client → snapshot (the same live gathering as the diagnosis) → the diagnosis of that snapshot
+(rules/diagnosis.py: model, verdicts and the per-workload answers, no further reads) →
+targets (probe/select.py, each with its workload's next_pod) → dry-run support check (probe/safety.py) →
+dry-run pod creates (probe/run.py) → the probe rules (SI308, SI309, SI801) → result. Check mode changes nothing here:
 a dry run is already safe, so the probe runs; only the report file is not written.
 """
 
@@ -18,13 +19,12 @@ from typing import Any, Callable, Dict, List, Optional
 
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.catalogue import SEVERITIES, severity_rank
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.findings import ordered
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.decision.verdicts import compute_verdicts
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.k8s import client as kube_client
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.model.mesh import build_model
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.probe import run as probe_run
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.probe import safety
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.probe import select as probe_select
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.report import document as report_mod
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.diagnosis import diagnose
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.engine import (
     Options,
     RuleContext,
@@ -90,7 +90,8 @@ def summary_lines(cluster: Dict[str, Any], results: List[Dict[str, Any]], findin
         if result["proxy"]:
             text += " %s" % (result["proxy"]["image"] or result["proxy"]["container"])
         if result["agrees_with_model"] is False:
-            text += " - disagrees with the model"
+            next_pod = result["model"].get("next_pod")
+            text += " - disagrees with the model" + (" (next_pod %s)" % next_pod["outcome"] if next_pod else "")
         lines.append(text)
         if result["message"]:
             lines.append("    " + result["message"])
@@ -167,11 +168,12 @@ def run(
         except kube_client.KubeClientError as exc:
             raise ProbeError(str(exc)) from None
         view = SnapshotView(snapshot)
-        model = build_model(view)
-        verdicts = compute_verdicts(view, model)
+        # the static side of the comparison: the whole diagnosis of the snapshot just gathered (pure: no reads)
+        diagnosis = diagnose(snapshot)
+        model, verdicts = diagnosis["model"], diagnosis["verdicts"]
         try:
             targets = probe_select.select(
-                view, model, verdicts, params.get("namespaces") or [], params.get("like") or {}
+                view, model, verdicts, params.get("namespaces") or [], params.get("like") or {}, diagnosis["workloads"]
             )
         except probe_select.SelectionError as exc:
             raise ProbeError(str(exc)) from None

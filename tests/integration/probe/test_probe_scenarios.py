@@ -13,7 +13,9 @@ from typing import Any
 
 import pytest
 
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.k8s import client as kube_client
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.runners import probe
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import gather
 from tests.kubesim import KubeSim
 from tests.kubesim.scenarios import Scenario, start
 
@@ -48,17 +50,19 @@ def _call(t: int, err: str) -> str:
     return re.escape(ISTIO_CALL.format(t=t, err="@")).replace("@", err)
 
 
-# (mesh, breakage) -> (outcome, reason_class, webhook, message regex, agrees_with_model, SI308 expected)
+# (mesh, breakage) -> (outcome, reason_class, webhook, message regex, agrees_with_model)
 EXPECTED: dict[tuple[str, str | None], tuple[str, str, str, str, bool | None]] = {
     ("istio", None): ("injected", "", "", "", True),
+    # istiod's serving certificate lives in its memory: the snapshot cannot show it is not from the mesh
+    # root, so next_pod says injected and the probe, which saw the call fail, disagrees (SI309)
     ("istio", "wrong-ca"): (
         "rejected",
         "x509-unknown-authority",
         ISTIO_WEBHOOK,
         _call(10, re.escape(X509 + "certificate signed by unknown authority")),
-        True,
+        False,
     ),
-    ("istio", "expired-cert"): ("rejected", "x509-expired", ISTIO_WEBHOOK, _call(10, EXPIRED), True),
+    ("istio", "expired-cert"): ("rejected", "x509-expired", ISTIO_WEBHOOK, _call(10, EXPIRED), False),
     ("istio", "injector-down"): (
         "rejected",
         "no-endpoints",
@@ -66,16 +70,39 @@ EXPECTED: dict[tuple[str, str | None], tuple[str, str, str, str, bool | None]] =
         _call(10, re.escape('no endpoints available for service "istiod"')),
         True,
     ),
-    ("istio", "timeout"): ("rejected", "timeout", ISTIO_WEBHOOK, _call(2, "context deadline exceeded"), True),
+    # the injector answers a second after the webhook's 2 s: nothing static shows it
+    ("istio", "timeout"): ("rejected", "timeout", ISTIO_WEBHOOK, _call(2, "context deadline exceeded"), False),
     ("istio", "networkpolicy"): ("rejected", "timeout", ISTIO_WEBHOOK, _call(10, "context deadline exceeded"), True),
     ("istio", "psa-restricted"): ("rejected", "pod-security", "", PSA_ISTIO, True),
+    # the quota names no mesh container: the rejection says nothing about injection
     ("istio", "quota"): ("rejected", "quota-exceeded", "", QUOTA_ISTIO, None),
     ("linkerd", None): ("injected", "", "", "", True),
-    # failurePolicy Ignore: the failed call is silent, so agreement is unknown, never a disagreement
-    ("linkerd", "wrong-ca"): ("admitted_without_sidecar", "", "", "", None),
-    ("linkerd", "injector-down"): ("admitted_without_sidecar", "", "", "", None),
+    # failurePolicy Ignore: next_pod is admitted without a sidecar by the failed call, as the probe sees
+    ("linkerd", "wrong-ca"): ("admitted_without_sidecar", "", "", "", True),
+    ("linkerd", "injector-down"): ("admitted_without_sidecar", "", "", "", True),
     ("linkerd", "psa-restricted"): ("rejected", "pod-security", "", PSA_LINKERD, True),
-    ("linkerd", "quota"): ("rejected", "quota-must-specify", "", QUOTA_LINKERD, True),
+    # the quota names linkerd-init and linkerd-proxy, which next_pod expects to be admitted
+    ("linkerd", "quota"): ("rejected", "quota-must-specify", "", QUOTA_LINKERD, False),
+}
+# (mesh, breakage) -> the model's next_pod outcome and blocked_by codes for Deployment demo/web
+NEXT_POD: dict[tuple[str, str | None], tuple[str, list[str]]] = {
+    ("istio", None): ("injected", []),
+    ("istio", "wrong-ca"): ("injected", []),
+    ("istio", "expired-cert"): ("injected", []),
+    ("istio", "injector-down"): ("rejected", ["SI301", "SI302"]),
+    ("istio", "timeout"): ("injected", []),
+    ("istio", "networkpolicy"): ("rejected", ["SI304"]),
+    ("istio", "psa-restricted"): ("rejected", ["SI501"]),
+    ("istio", "quota"): ("injected", []),
+    ("linkerd", None): ("injected", []),
+    ("linkerd", "wrong-ca"): ("admitted_without_sidecar", ["SI404"]),
+    ("linkerd", "injector-down"): ("admitted_without_sidecar", ["SI301", "SI302"]),
+    ("linkerd", "psa-restricted"): ("rejected", ["SI501"]),
+    ("linkerd", "quota"): ("injected", []),
+}
+WEBHOOKS = {
+    "istio": ("istio-sidecar-injector/" + ISTIO_WEBHOOK, "Fail"),
+    "linkerd": ("linkerd-proxy-injector-webhook-config/linkerd-proxy-injector.linkerd.io", "Ignore"),
 }
 PROXY = {
     "istio": {"mesh": "istio", "container": "istio-proxy", "revision": "default"},
@@ -160,8 +187,18 @@ def test_each_breakage_probes_with_its_outcome_class_and_exact_message(
     else:
         assert result["status"] == (403 if reason_class.startswith(("pod-security", "quota")) else 500)
     assert result["model"]["should_inject"] is True
+    next_outcome, blockers = NEXT_POD[(mesh, breakage)]
+    assert result["model"]["workload"] == "Deployment demo/web"
+    assert result["model"]["next_pod"] == {
+        "outcome": next_outcome,
+        "webhook": WEBHOOKS[mesh][0],
+        "failure_policy": WEBHOOKS[mesh][1],
+    }
+    assert [b["code"] for b in result["model"]["blocked_by"]] == blockers
+    codes = [f["code"] for f in out["findings"]]
+    assert codes == (["SI308"] if outcome != "injected" else []) + (["SI309"] if agrees is False else [])
+    assert out["summary"]["disagreements"] == (1 if agrees is False else 0)
     if outcome != "injected":
-        assert [f["code"] for f in out["findings"]] == ["SI308"]
         finding = out["findings"][0]
         assert (finding["namespace"], finding["name"], finding["severity"]) == ("", "demo", "error")
         values = {e["field"]: e["value"] for e in finding["evidence"]}
@@ -176,9 +213,28 @@ def test_each_breakage_probes_with_its_outcome_class_and_exact_message(
         else:
             assert finding["message"] == (
                 "a dry-run pod in namespace demo (shaped like Deployment demo/web) came back without a proxy "
-                "(containers web); webhook linkerd-proxy-injector-webhook-config/linkerd-proxy-injector.linkerd.io "
-                "fails open, so a failed call is silent"
+                "(containers web); the model's next pod is admitted without a sidecar too (%s)"
+                % ", ".join("%s %s" % (b["code"], b["slug"]) for b in result["model"]["blocked_by"])
             )
+    status = "  demo: %s" % outcome + (" (%s)" % reason_class if reason_class else "")
+    assert [line for line in out["summary_lines"] if line.startswith("  demo: ")] == [
+        status
+        + (" " + result["proxy"]["image"] if result["proxy"] else "")
+        + (" - disagrees with the model (next_pod %s)" % next_outcome if agrees is False else "")
+    ]
+    if agrees is False:
+        disagreement = out["findings"][-1]
+        seen = "was injected" if outcome == "injected" else "was rejected (%s): %s" % (reason_class, result["message"])
+        assert disagreement["message"] == (
+            "the dry-run pod in namespace demo %s, but the model's next pod for Deployment demo/web is %s"
+            % (seen, next_outcome)
+        )
+        values = {e["field"]: e["value"] for e in disagreement["evidence"]}
+        assert (values["model: next pod of"], values["model: next_pod outcome"], values["model: blocked by"]) == (
+            "Deployment demo/web",
+            next_outcome,
+            "nothing on the path",
+        )
     assert out["summary"]["outcomes"] == {
         "injected": 0,
         "admitted_without_sidecar": 0,
@@ -281,6 +337,14 @@ def test_namespaces_and_like_add_namespaces_and_shape_the_pod(live: Any) -> None
     ]
     assert out["results"][1]["message"] == "namespace gone does not exist"
     assert out["results"][2]["containers"] == ["probe"]
+    # the model's side of `like`: that workload's next_pod (its own opt-out); a plain pod has none
+    demo, _gone, plain = (r["model"] for r in out["results"])
+    assert (demo["workload"], demo["next_pod"]["outcome"], demo["blocked_by"]) == (
+        "Deployment demo/batch",
+        "not_selected",
+        [],
+    )
+    assert (plain["workload"], plain["next_pod"], plain["should_inject"]) == ("", None, False)
     assert out["findings"] == []  # nothing expected a sidecar there
 
 
@@ -317,9 +381,10 @@ def test_the_total_timeout_bounds_a_hanging_webhook(live: Any) -> None:
 
 
 def test_a_webhook_the_model_expects_but_the_server_does_not_call_is_a_disagreement(live: Any) -> None:
-    """kube-apiserver without MutatingAdmissionWebhook: the configuration says inject, the pod comes back bare."""
+    """kube-apiserver without MutatingAdmissionWebhook: next_pod says injected, the pod comes back bare."""
     sim = live("istio", None)
     sim.admission.disabled_plugins.add("MutatingAdmissionWebhook")
+    sim.clear_requests()
     out = probe.run(params(sim))
     result = out["results"][0]
     assert (result["outcome"], result["agrees_with_model"], result["containers"]) == (
@@ -327,16 +392,26 @@ def test_a_webhook_the_model_expects_but_the_server_does_not_call_is_a_disagreem
         False,
         ["web"],
     )
+    assert result["model"]["next_pod"] == {
+        "outcome": "injected",
+        "webhook": "istio-sidecar-injector/namespace.sidecar-injector.istio.io",
+        "failure_policy": "Fail",
+    }
+    assert result["model"]["blocked_by"] == []
     assert [f["code"] for f in out["findings"]] == ["SI308", "SI309"]
     disagreement = out["findings"][1]
     assert disagreement["message"] == (
-        "the dry-run pod in namespace demo came back without a proxy (containers web), but the model expects a sidecar"
+        "the dry-run pod in namespace demo came back without a proxy (containers web), but the model's next pod "
+        "for Deployment demo/web is injected"
     )
     assert [(e["field"], e["value"]) for e in disagreement["evidence"]] == [
+        ("model: next pod of", "Deployment demo/web"),
+        ("model: next_pod outcome", "injected"),
         (
-            "model: next pod gets",
-            "sidecar from istio-sidecar-injector/namespace.sidecar-injector.istio.io (istio, revision default)",
+            "model: next_pod webhook",
+            "istio-sidecar-injector/namespace.sidecar-injector.istio.io (failurePolicy Fail)",
         ),
+        ("model: blocked by", "nothing on the path"),
         # the model's own reasons (they name the webhook configuration of the fixture in use)
         *[("model: because", reason) for reason in result["model"]["reasons"][:3]],
         ("probe pod shaped like", "Deployment demo/web"),
@@ -345,3 +420,21 @@ def test_a_webhook_the_model_expects_but_the_server_does_not_call_is_a_disagreem
     ]
     assert result["model"]["reasons"][0].startswith("namespace label istio-injection=enabled matches webhook")
     assert out["summary"]["disagreements"] == 1
+    # the diagnosis runs on the snapshot already gathered: the probe reads what a gathering reads, plus
+    # the two looks whether its dry runs were stored; it writes only its two dry runs
+    probe_reads = [p for m, p in ((r["method"], r["path"]) for r in sim.requests) if m == "GET"]
+    sim.clear_requests()
+    client = kube_client.client_from_params(params(sim))
+    try:
+        gather.gather(client)
+    finally:
+        client.close()
+    gathered = [r["path"] for r in sim.requests]
+    extra = list(probe_reads)
+    for path in gathered:
+        extra.remove(path)
+    assert [re.sub(r"-[0-9a-z]{5,10}$", "-X", p) for p in extra] == [
+        "/api/v1/namespaces/demo/configmaps/meshops-dry-run-check-X",
+        "/api/v1/namespaces/demo/pods/meshops-probe-X",
+    ]
+    assert out["summary"]["requests"] == len(probe_reads) + 2

@@ -5,16 +5,24 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.decision.verdicts import Call, Decision
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.findings import Finding
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.refs import ObjectRef
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.decision.verdicts import Call, Decision, Verdict
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.model.mesh import build_model
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.model.webhooks import Webhook
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.probe import answer, expectation, pod
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.probe.select import SelectionError, parse_like
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.probe.select import (
+    SelectionError,
+    answer_of,
+    parse_like,
+)
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.answers import Answer
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.engine import (
     Options,
     RuleContext,
     run_rules,
 )
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.intent import Intent
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.registry import PROBE_RULES
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot.view import SnapshotView
 
@@ -172,6 +180,86 @@ def test_agreement_with_the_model(decision, policy, result, agrees):
     assert expectation.agrees(_model(policy), decision, result) is agrees
 
 
+WEB = ObjectRef("Deployment", "web", "shop")
+ISTIO_HOOK = "cfg/namespace.sidecar-injector.istio.io"
+
+
+def _workload(outcome, policy="Fail", blockers=()):
+    """The answer of Deployment shop/web: next_pod `outcome` through the Istio webhook, blocked by `blockers`."""
+    verdict = Verdict("Deployment", "shop", "web", INJECT, {}, True)
+    found = [Finding(code=code, message=code, kind="Deployment", namespace="shop", name="web") for code in blockers]
+    return Answer(
+        ref=WEB,
+        verdict=verdict,
+        intent=Intent(True, "istio", "", ["namespace label istio-injection=enabled"]),
+        pods=[],
+        outcome=outcome,
+        webhook=ISTIO_HOOK,
+        failure_policy=policy,
+        blocked_by=found,
+    )
+
+
+CALL_FAILED = {"outcome": "rejected", "stage": "call", "webhook": "namespace.sidecar-injector.istio.io"}
+
+
+@pytest.mark.parametrize(
+    ("workload", "result", "agrees"),
+    [
+        (_workload("injected"), {"outcome": "injected", "proxy": {"mesh": "istio"}}, True),
+        (_workload("injected"), {"outcome": "injected", "proxy": {"mesh": "linkerd"}}, False),
+        (_workload("not_selected", blockers=["SI101"]), {"outcome": "injected", "proxy": {"mesh": "istio"}}, False),
+        (_workload("rejected", blockers=["SI404"]), {"outcome": "injected", "proxy": {"mesh": "istio"}}, False),
+        # the admission plugin is off, or the platform rewrote the selectors: the webhook was not called
+        (_workload("injected"), {"outcome": "admitted_without_sidecar"}, False),
+        # a fail-open webhook: not called and called-and-failed look the same
+        (_workload("injected", "Ignore"), {"outcome": "admitted_without_sidecar"}, None),
+        (_workload("admitted_without_sidecar", "Ignore", ["SI404"]), {"outcome": "admitted_without_sidecar"}, True),
+        (_workload("not_selected", blockers=["SI101"]), {"outcome": "admitted_without_sidecar"}, True),
+        (_workload("rejected", blockers=["SI404"]), {"outcome": "admitted_without_sidecar"}, False),
+        (_workload("rejected", blockers=["SI404"]), CALL_FAILED, True),
+        (_workload("rejected", blockers=["SI404"]), dict(CALL_FAILED, webhook="other.example.com"), False),
+        (_workload("rejected", blockers=["SI501"]), {"outcome": "rejected", "stage": "admission"}, True),
+        # the model blames the call; the server let the call through and Pod Security refused the pod
+        (_workload("rejected", blockers=["SI404"]), {"outcome": "rejected", "stage": "admission"}, False),
+        (_workload("rejected", blockers=["SI404"]), {"outcome": "rejected", "stage": ""}, None),
+        (_workload("injected"), CALL_FAILED, False),
+        (_workload("injected"), {"outcome": "rejected", "stage": "admission", "mentions_mesh": True}, False),
+        (_workload("injected"), {"outcome": "rejected", "stage": "admission", "mentions_mesh": False}, None),
+        (_workload("injected"), {"outcome": "skipped"}, None),
+    ],
+)
+def test_agreement_with_next_pod(workload, result, agrees):
+    # the decision alone would say otherwise in several rows: next_pod is what counts when there is one
+    assert expectation.agrees(_model("Fail"), INJECT, result, workload) is agrees
+
+
+def test_the_model_side_shows_next_pod_and_what_blocks_it():
+    described = expectation.describe(INJECT, _workload("rejected", blockers=["SI404", "SI501"]))
+    assert {k: described[k] for k in ("workload", "next_pod", "blocked_by")} == {
+        "workload": "Deployment shop/web",
+        "next_pod": {"outcome": "rejected", "webhook": ISTIO_HOOK, "failure_policy": "Fail"},
+        "blocked_by": [
+            {"code": "SI404", "slug": "cabundle-mismatch", "stage": "call"},
+            {"code": "SI501", "slug": "pod-security-blocks-init", "stage": "admission"},
+        ],
+    }
+    assert expectation.describe(NONE)["next_pod"] is None  # a plain pod: the decision alone
+
+
+@pytest.mark.parametrize(
+    ("message", "stage"),
+    [
+        (CALL, "call"),
+        ('admission webhook "namespace.sidecar-injector.istio.io" denied the request: bad annotation', "injector"),
+        ('pods "p" is forbidden: exceeded quota: compute, requested: cpu=1, used: cpu=1, limited: cpu=1', "admission"),
+        ('Pod "p" is invalid: spec.containers: Required value', ""),
+    ],
+)
+def test_a_rejection_carries_the_path_stage_it_happened_at(message, stage):
+    assert answer.from_error(500, "InternalError", message)["stage"] == stage
+
+
 def test_like_is_kind_slash_name():
     assert parse_like({"shop": "deploy/web", "jobs": "CronJob/nightly"}) == {
         "shop": ("Deployment", "web"),
@@ -218,6 +306,65 @@ def test_a_disagreement_is_its_own_finding_with_both_sides():
         ("returned pod containers", ["web", "istio-proxy"]),
         ("returned pod initContainers", ["istio-init"]),
     ]
+
+
+def _next_pod_model(outcome, blocked_by=()):
+    return {
+        "should_inject": True,
+        "mesh": "istio",
+        "webhook": ISTIO_HOOK,
+        "revision": "default",
+        "reasons": ["namespace label istio-injection=enabled matches webhook %s" % ISTIO_HOOK],
+        "workload": "Deployment shop/web",
+        "next_pod": {"outcome": outcome, "webhook": ISTIO_HOOK, "failure_policy": "Fail"},
+        "blocked_by": [dict(zip(("code", "slug", "stage"), b)) for b in blocked_by],
+    }
+
+
+def test_a_disagreement_with_next_pod_names_it_and_what_blocks_it():
+    result = _result(
+        outcome="rejected",
+        reason_class="pod-security",
+        message='pods "p" is forbidden: violates PodSecurity',
+        webhook="",
+        proxy=None,
+        status=403,
+        agrees_with_model=False,
+        model=_next_pod_model("rejected", [("SI404", "cabundle-mismatch", "call")]),
+    )
+    si308, si309 = sorted(_findings([result]), key=lambda f: f.code)
+    assert si308.code == "SI308"
+    assert (si309.code, si309.mesh) == ("SI309", "istio")
+    assert si309.message == (
+        'the dry-run pod in namespace shop was rejected (pod-security): pods "p" is forbidden: violates PodSecurity, '
+        "but the model's next pod for Deployment shop/web is rejected (blocked by SI404 cabundle-mismatch)"
+    )
+    assert [(e["field"], e["value"]) for e in si309.evidence] == [
+        ("model: next pod of", "Deployment shop/web"),
+        ("model: next_pod outcome", "rejected"),
+        ("model: next_pod webhook", ISTIO_HOOK + " (failurePolicy Fail)"),
+        ("model: blocked by", ["SI404 cabundle-mismatch"]),
+        ("model: because", "namespace label istio-injection=enabled matches webhook " + ISTIO_HOOK),
+        ("probe pod shaped like", "Deployment shop/web"),
+        ("API server answer (HTTP 403)", 'pods "p" is forbidden: violates PodSecurity'),
+        ("reason class", "pod-security"),
+    ]
+
+
+def test_a_pod_admitted_bare_as_next_pod_predicts_says_why_in_si308():
+    result = _result(
+        outcome="admitted_without_sidecar",
+        proxy=None,
+        containers=["web"],
+        init_containers=[],
+        agrees_with_model=True,
+        model=_next_pod_model("admitted_without_sidecar", [("SI404", "cabundle-mismatch", "call")]),
+    )
+    (finding,) = _findings([result])
+    assert finding.message == (
+        "a dry-run pod in namespace shop (shaped like Deployment shop/web) came back without a proxy (containers web); "
+        "the model's next pod is admitted without a sidecar too (SI404 cabundle-mismatch)"
+    )
 
 
 def test_probe_rules_are_skipped_without_the_probe():
@@ -272,3 +419,13 @@ def test_feeding_a_diagnosis_report_replaces_the_earlier_probe_and_recounts(tmp_
     with pytest.raises(probe_runner.ProbeError) as raised:
         probe_runner.merge_into_report(str(path), out)
     assert str(raised.value) == "%s is not an injection_diagnose report (no findings list)" % path
+
+
+def test_the_target_carries_the_answer_of_the_workload_it_mimics():
+    web = _workload("injected")
+    other = Verdict("Deployment", "shop", "api", INJECT, {}, True)
+    assert answer_of(web.verdict, [web]) is web
+    # a verdict object other than the answer's, for the same workload: matched by its workload ref
+    same = Verdict("Deployment", "shop", "web", INJECT, {}, True)
+    assert answer_of(same, [web]) is web
+    assert answer_of(other, [web]) is None
