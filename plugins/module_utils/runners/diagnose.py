@@ -109,7 +109,7 @@ def run(
     started = time.monotonic()
     options = options_from(params)
     try:
-        snapshot = snapshot_source.load(params)
+        snapshot = snapshot_source.load(params, warn=warn)
     except snapshot_source.SourceError as exc:
         raise DiagnoseError(str(exc)) from None
     for text in gap_costs.warnings(snapshot):

@@ -36,6 +36,7 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequ
 
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core import schema as snap
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.k8s.client import ApiError
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import shapes
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot.projection import (
     ISTIO_CERT_SECRETS,
     LINKERD_CERT_SECRETS,
@@ -165,7 +166,9 @@ class ControlPlane(object):
 def select(
     resource: str, obj: Dict[str, Any], namespaces: NamespaceFilter, control_plane: Optional[ControlPlane] = None
 ) -> bool:
-    """Whether a raw object of `resource` belongs in the snapshot (before projection)."""
+    """Whether a raw object of `resource` belongs in the snapshot (before projection). Its shape is
+    checked first (shapes.py): a wrong type fails naming the object and the field."""
+    shapes.check(resource, obj)
     spec = snap.RESOURCES[resource]
     if resource == "namespaces":
         if not namespaces.allows(snap.name_of(obj)):

@@ -1,0 +1,254 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, meshops.sidecar_injection contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The shape of every field the snapshot stages read, checked once where objects enter.
+
+Objects come from customers' files and from API servers; projection, selection and the rules read
+them with `.get()` chains that assume mappings where the API has mappings. A document with
+`metadata: "x"`, `labels: "x"`, `spec: "x"` or `webhooks: "bad"` used to end in a bare Python error
+naming nothing. `check(resource, obj)` walks the table below and raises `ShapeError` naming the
+object (kind, namespace/name) and the field path; the offline loader adds the file and document.
+
+A wrong type is an error, never a skipped object: the checks that object feeds would otherwise pass
+silently on a cluster they never saw, and a partial diagnosis must not look like a clean one. Null
+is accepted everywhere (the API server omits and nulls fields freely, and projection drops them).
+Only fields someone reads are described; anything else is passed through as it is.
+
+Table notation: a dict is a mapping whose listed keys have those shapes; a one-element list is a list
+of that shape; `STR`/`SCALAR`/`MAP`/`LIST` are leaves; `STRINGS` is a mapping of scalars (labels,
+annotations, selectors), `TEXTS` a mapping of strings (ConfigMap and Secret data).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Tuple
+
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core import schema as snap
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot.limits import InputError
+
+STR = "string"
+SCALAR = "scalar"
+MAP = "mapping"
+LIST = "list"
+STRINGS = "mapping of scalars"
+TEXTS = "mapping of strings"
+
+_SCALARS = (str, int, float, bool)
+
+META: Dict[str, Any] = {
+    "name": STR,
+    "generateName": STR,
+    "namespace": STR,
+    "uid": STR,
+    "labels": STRINGS,
+    "annotations": STRINGS,
+    "ownerReferences": [{"apiVersion": STR, "kind": STR, "name": STR, "uid": STR}],
+    "managedFields": LIST,
+}
+SELECTOR: Dict[str, Any] = {
+    "matchLabels": STRINGS,
+    "matchExpressions": [{"key": STR, "operator": STR, "values": [SCALAR]}],
+}
+CONTAINER: Dict[str, Any] = {
+    "name": STR,
+    "image": STR,
+    "ports": [MAP],
+    "resources": {"limits": STRINGS, "requests": STRINGS},
+    "securityContext": MAP,
+    "volumeMounts": [{"name": STR, "mountPath": STR}],
+    "env": [{"name": STR}],
+    "command": [SCALAR],
+    "args": [SCALAR],
+    "restartPolicy": STR,
+}
+POD_SPEC: Dict[str, Any] = {
+    "containers": [CONTAINER],
+    "initContainers": [CONTAINER],
+    "securityContext": MAP,
+    "serviceAccountName": STR,
+    "nodeName": STR,
+}
+STATE: Dict[str, Any] = {"running": MAP, "waiting": MAP, "terminated": MAP}
+CONTAINER_STATUS: Dict[str, Any] = {"name": STR, "image": STR, "state": STATE, "lastState": STATE}
+TEMPLATE: Dict[str, Any] = {"metadata": META, "spec": POD_SPEC}
+WORKLOAD_SPEC: Dict[str, Any] = {"selector": SELECTOR, "template": TEMPLATE}
+WORKLOAD: Dict[str, Any] = {"metadata": META, "spec": WORKLOAD_SPEC, "status": {"conditions": [MAP]}}
+PEER: Dict[str, Any] = {"podSelector": SELECTOR, "namespaceSelector": SELECTOR, "ipBlock": MAP}
+WEBHOOK: Dict[str, Any] = {
+    "name": STR,
+    "clientConfig": {
+        "service": {"name": STR, "namespace": STR, "path": STR, "port": SCALAR},
+        "url": STR,
+        "caBundle": STR,
+    },
+    "namespaceSelector": SELECTOR,
+    "objectSelector": SELECTOR,
+    "rules": [{"operations": [STR], "apiGroups": [STR], "apiVersions": [STR], "resources": [STR], "scope": STR}],
+    "failurePolicy": STR,
+    "sideEffects": STR,
+    "timeoutSeconds": SCALAR,
+    "reinvocationPolicy": STR,
+    "matchConditions": [MAP],
+}
+RBAC_RULE: Dict[str, Any] = {"apiGroups": [STR], "resources": [STR], "verbs": [STR], "resourceNames": [STR]}
+
+SHAPES: Dict[str, Dict[str, Any]] = {
+    "namespaces": {"metadata": META, "status": MAP},
+    "pods": {
+        "metadata": META,
+        "spec": POD_SPEC,
+        "status": {
+            "conditions": [MAP],
+            "containerStatuses": [CONTAINER_STATUS],
+            "initContainerStatuses": [CONTAINER_STATUS],
+        },
+    },
+    "deployments": WORKLOAD,
+    "replicasets": WORKLOAD,
+    "statefulsets": WORKLOAD,
+    "daemonsets": WORKLOAD,
+    "jobs": WORKLOAD,
+    "cronjobs": {
+        "metadata": META,
+        "spec": {"jobTemplate": {"metadata": META, "spec": WORKLOAD_SPEC}},
+        "status": {"conditions": [MAP], "active": [MAP]},
+    },
+    "events": {"metadata": META, "involvedObject": MAP, "reason": SCALAR, "message": SCALAR, "type": SCALAR},
+    "mutatingwebhookconfigurations": {"metadata": META, "webhooks": [WEBHOOK]},
+    "validatingwebhookconfigurations": {"metadata": META, "webhooks": [WEBHOOK]},
+    "services": {"metadata": META, "spec": {"selector": STRINGS, "ports": [MAP]}},
+    "endpoints": {"metadata": META, "subsets": [{"addresses": [MAP], "notReadyAddresses": [MAP], "ports": [MAP]}]},
+    "endpointslices": {"metadata": META, "endpoints": [{"addresses": [STR], "conditions": MAP}], "ports": [MAP]},
+    "configmaps": {"metadata": META, "data": TEXTS},
+    "secrets": {"metadata": META, "data": TEXTS, "type": STR},
+    "networkpolicies": {
+        "metadata": META,
+        "spec": {
+            "podSelector": SELECTOR,
+            "policyTypes": [STR],
+            "ingress": [{"from": [PEER], "ports": [MAP]}],
+            "egress": [{"to": [PEER], "ports": [MAP]}],
+        },
+    },
+    "resourcequotas": {"metadata": META, "spec": {"hard": STRINGS}, "status": {"hard": STRINGS, "used": STRINGS}},
+    "limitranges": {"metadata": META, "spec": {"limits": [MAP]}},
+    "nodes": {"metadata": META, "spec": MAP, "status": {"nodeInfo": MAP, "addresses": [MAP]}},
+    "roles": {"metadata": META, "rules": [RBAC_RULE]},
+    "clusterroles": {"metadata": META, "rules": [RBAC_RULE], "aggregationRule": MAP},
+    "rolebindings": {"metadata": META, "roleRef": MAP, "subjects": [MAP]},
+    "clusterrolebindings": {"metadata": META, "roleRef": MAP, "subjects": [MAP]},
+}
+
+
+class ShapeError(InputError):
+    """A field of the wrong type; the message names the object and the field (and, offline, the file
+    and document)."""
+
+
+def type_name(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "a string %r" % (value if len(value) <= 40 else value[:40] + "...")
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return "a %s" % type(value).__name__
+
+
+def _problem(value: Any, shape: Any, path: str) -> Optional[Tuple[str, str, Any]]:
+    """(field, expected, value) of the first misfit of `value` against `shape`, or None. Iterative:
+    a document nested a hundred thousand levels deep must not exhaust the stack."""
+    stack: List[Tuple[Any, Any, str]] = [(value, shape, path)]
+    while stack:
+        item, want, where = stack.pop()
+        if item is None:
+            continue
+        if isinstance(want, dict):
+            if not isinstance(item, dict):
+                return where, MAP, item
+            for key, sub in want.items():
+                if key in item:
+                    stack.append((item[key], sub, "%s.%s" % (where, key) if where else key))
+        elif isinstance(want, list):
+            if not isinstance(item, list):
+                return where, LIST, item
+            for index, element in enumerate(item):
+                stack.append((element, want[0], "%s[%d]" % (where, index)))
+        elif want == STR:
+            if not isinstance(item, str):
+                return where, STR, item
+        elif want == SCALAR:
+            if not isinstance(item, _SCALARS):
+                return where, SCALAR, item
+        elif want == MAP:
+            if not isinstance(item, dict):
+                return where, MAP, item
+        elif want == LIST:
+            if not isinstance(item, list):
+                return where, LIST, item
+        elif want in (STRINGS, TEXTS):
+            if not isinstance(item, dict):
+                return where, want, item
+            kinds = str if want == TEXTS else _SCALARS
+            for key, sub in item.items():
+                if not isinstance(key, str):
+                    return "%s[%r]" % (where, key), "a string key", key
+                if sub is not None and not isinstance(sub, kinds):
+                    return "%s[%r]" % (where, key), STR if want == TEXTS else SCALAR, sub
+    return None
+
+
+def describe(resource: str, obj: Any) -> str:
+    """`Kind namespace/name` of a raw object, as far as its metadata can be trusted."""
+    kind = snap.RESOURCES[resource].kind if resource in snap.RESOURCES else resource
+    meta = obj.get("metadata") if isinstance(obj, dict) else None
+    if not isinstance(meta, dict):
+        return "%s (no readable metadata)" % kind
+    name = meta.get("name") if isinstance(meta.get("name"), str) else "?"
+    namespace = meta.get("namespace") if isinstance(meta.get("namespace"), str) else ""
+    return "%s %s" % (kind, "%s/%s" % (namespace, name) if namespace else name)
+
+
+def check(resource: str, obj: Any, where: str = "") -> None:
+    """Raise ShapeError when a field `resource`'s stages read has the wrong type. `where` (a file and
+    document, or a live request) starts the message."""
+    if not isinstance(obj, dict):
+        raise ShapeError(
+            "%s%s: the object is %s, not a mapping" % (where + ": " if where else "", resource, type_name(obj))
+        )
+    found = _problem(obj, SHAPES.get(resource, {"metadata": META}), "")
+    if found is None:
+        return
+    field, expected, value = found
+    article = "" if expected.startswith("a ") else ("an " if expected[0] in "aeiou" else "a ")
+    raise ShapeError(
+        "%s%s: field %s must be %s%s, got %s"
+        % (where + ": " if where else "", describe(resource, obj), field, article, expected, type_name(value))
+    )
+
+
+def check_snapshot(snapshot: Any, where: str) -> None:
+    """The structure of a saved snapshot (a bundle) and the shape of every object in it."""
+    if not isinstance(snapshot, dict):
+        raise ShapeError("%s: the snapshot is %s, not a mapping" % (where, type_name(snapshot)))
+    for key, expected in (("resources", dict), ("gaps", list), ("cluster", dict), ("version", dict)):
+        value = snapshot.get(key)
+        if value is not None and not isinstance(value, expected):
+            raise ShapeError(
+                "%s: field %s must be a %s, got %s"
+                % (where, key, "mapping" if expected is dict else "list", type_name(value))
+            )
+    for resource, items in (snapshot.get("resources") or {}).items():
+        if resource not in snap.RESOURCES:
+            continue
+        if not isinstance(items, list):
+            raise ShapeError("%s: resources.%s must be a list, got %s" % (where, resource, type_name(items)))
+        for index, item in enumerate(items):
+            check(resource, item, "%s: resources.%s[%d]" % (where, resource, index))
+    for index, entry in enumerate(snapshot.get("gaps") or []):
+        if not isinstance(entry, dict):
+            raise ShapeError("%s: gaps[%d] must be a mapping, got %s" % (where, index, type_name(entry)))
