@@ -8,7 +8,10 @@ Support bundles come from customers, so every byte read from `src` (and `manifes
   * only regular files are read: `os.stat` (following symlinks) before `open`, so a FIFO named
     `x.yaml` or a symlink to /dev/zero is refused without blocking; the file is then opened with
     O_NONBLOCK and checked again with `fstat` (it cannot be swapped in between);
-  * `max_file_mb`: the size of one data file, and of the content of a gzip'd plain dump;
+  * `max_file_mb`: the size of one data file (JSON), and of the content of a gzip'd plain dump;
+  * `max_yaml_mb`: the size of one YAML file: parsing YAML costs about a hundred times its size
+    in memory (a 50 MB dump took 6.3 GB), JSON about ten, so YAML has the lower limit (a
+    `kubectl get -o json` dump, or a bundle, is the way to hand over a large cluster);
   * `max_total_mb`: everything read from one source, gzip content counted expanded;
   * `max_documents`: YAML/JSON documents plus `List` items in one source;
   * `max_yaml_alias_nodes`: the nodes YAML aliases may add to a document when expanded (the
@@ -37,8 +40,9 @@ _RATIO_FLOOR = MIB
 
 # The option table (module options and role variables share the names, prefixed diagnose_ there).
 LIMIT_OPTIONS: Dict[str, Dict[str, Any]] = {
-    "max_file_mb": {"type": "int", "default": 32},
-    "max_total_mb": {"type": "int", "default": 512},
+    "max_file_mb": {"type": "int", "default": 256},
+    "max_yaml_mb": {"type": "int", "default": 32},
+    "max_total_mb": {"type": "int", "default": 1024},
     "max_documents": {"type": "int", "default": 500000},
     "max_yaml_alias_nodes": {"type": "int", "default": 100000},
     "max_gzip_ratio": {"type": "int", "default": 200},
@@ -55,35 +59,25 @@ class InputLimitError(InputError):
 
 
 class Limits(object):
-    """The limits of one loading run, and what that run has consumed so far (`total`, `documents`)."""
+    """The limits of one loading run, and what that run has consumed so far (`total`, `documents`).
+    Keyword arguments are the LIMIT_OPTIONS names; unset ones take their default."""
 
-    def __init__(
-        self,
-        max_file_mb: int = 32,
-        max_total_mb: int = 512,
-        max_documents: int = 500000,
-        max_yaml_alias_nodes: int = 100000,
-        max_gzip_ratio: int = 200,
-        max_gzip_mb: int = 1024,
-    ) -> None:
-        values = {
-            "max_file_mb": max_file_mb,
-            "max_total_mb": max_total_mb,
-            "max_documents": max_documents,
-            "max_yaml_alias_nodes": max_yaml_alias_nodes,
-            "max_gzip_ratio": max_gzip_ratio,
-            "max_gzip_mb": max_gzip_mb,
-        }
-        for name, value in values.items():
+    def __init__(self, **values: int) -> None:
+        unknown = sorted(set(values) - set(LIMIT_OPTIONS))
+        if unknown:
+            raise InputError("unknown input limits: %s" % ", ".join(unknown))
+        merged = {name: values.get(name, option["default"]) for name, option in LIMIT_OPTIONS.items()}
+        for name, value in merged.items():
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise InputError("%s must be a positive whole number, got %r" % (name, value))
-        self.max_file = max_file_mb * MIB
-        self.max_total = max_total_mb * MIB
-        self.max_documents = max_documents
-        self.max_alias_nodes = max_yaml_alias_nodes
-        self.max_gzip_ratio = max_gzip_ratio
-        self.max_gzip = max_gzip_mb * MIB
-        self.values = values
+        self.values = merged
+        self.max_file = merged["max_file_mb"] * MIB
+        self.max_yaml = merged["max_yaml_mb"] * MIB
+        self.max_total = merged["max_total_mb"] * MIB
+        self.max_documents = merged["max_documents"]
+        self.max_alias_nodes = merged["max_yaml_alias_nodes"]
+        self.max_gzip_ratio = merged["max_gzip_ratio"]
+        self.max_gzip = merged["max_gzip_mb"] * MIB
         self.total = 0
         self.documents = 0
 

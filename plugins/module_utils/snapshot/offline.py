@@ -166,7 +166,10 @@ def read_documents(path: str, limits: Optional[input_limits.Limits] = None) -> L
     """The documents in one data file (YAML or JSON by extension; sniffed otherwise), read within
     `limits`. A gzip file (not a bundle) is a gzip'd plain dump, decompressed within the limits."""
     limits = limits or input_limits.Limits()
-    raw = input_limits.read_regular(path, limits)
+    if path.endswith((".yaml", ".yml")):  # refused before reading
+        raw = input_limits.read_regular(path, limits, max_bytes=limits.max_yaml, option="max_yaml_mb")
+    else:
+        raw = input_limits.read_regular(path, limits)
     name = path
     if raw[:2] == b"\x1f\x8b":
         raw = input_limits.gunzip(path, raw, limits, limits.max_file, "max_file_mb")
@@ -177,6 +180,10 @@ def read_documents(path: str, limits: Optional[input_limits.Limits] = None) -> L
         raise OfflineError("%s: not UTF-8 text (byte %d)" % (path, exc.start)) from None
     if name.endswith(".json") or (not name.endswith((".yaml", ".yml")) and text.lstrip()[:1] in ("{", "[")):
         return _json_documents(path, text, limits)
+    if len(raw) > limits.max_yaml:
+        raise limits.refuse(
+            path, "%d bytes of YAML, more than %d MiB" % (len(raw), limits.max_yaml // input_limits.MIB), "max_yaml_mb"
+        )
     return _yaml_documents(path, text, limits)
 
 
