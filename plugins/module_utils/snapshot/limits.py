@@ -150,16 +150,19 @@ def read_regular(path: str, limits: Limits, max_bytes: Optional[int] = None, opt
     except OSError as exc:
         raise InputError("%s: cannot read: %s" % (path, exc.strerror or exc)) from None
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):  # replaced between stat and open
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):  # replaced between stat and open
             raise InputError("%s: not a regular file; only regular files are read" % path)
         with os.fdopen(fd, "rb", closefd=False) as handle:
-            data = handle.read(cap + 1)
+            # read(n) allocates n bytes up front: ask for the size the file has (one more byte
+            # shows a file that grew), never for the cap
+            data = handle.read(min(info.st_size, cap) + 1)
     except OSError as exc:
         raise InputError("%s: cannot read: %s" % (path, exc.strerror or exc)) from None
     finally:
         os.close(fd)
-    if len(data) > cap:  # grew while being read
-        raise limits.refuse(path, "larger than %d MiB" % (cap // MIB), option)
+    if len(data) > info.st_size:
+        raise InputError("%s: the file grew while it was read; read a copy that is not being written" % path)
     limits.consume(path, len(data))
     return data
 

@@ -103,8 +103,9 @@ def _expanded_nodes(root: Any) -> Tuple[int, int]:
             stack.append((node, True))
             stack.extend((child, False) for child in children if id(child) not in sizes)
             continue
-        # a recursive alias (`&a [*a]`) points at a node still open (-1): count it once
-        sizes[key] = 1 + sum(max(sizes.get(id(child), 1), 1) for child in children)
+        if any(sizes.get(id(child)) == -1 for child in children):
+            return len(sizes), -1  # a recursive alias (`&a [*a]`): a node inside itself
+        sizes[key] = 1 + sum(sizes[id(child)] for child in children)
     return len(sizes), sizes[id(root)]
 
 
@@ -118,6 +119,10 @@ def _yaml_documents(path: str, text: str, limits: input_limits.Limits) -> List[A
                 continue
             if "*" in text:  # only a document with an alias can expand
                 distinct, expanded = _expanded_nodes(node)
+                if expanded < 0:
+                    raise OfflineError(
+                        "%s: document %d: a YAML alias refers to itself (a recursive structure)" % (path, len(docs) + 1)
+                    )
                 if expanded - distinct > limits.max_alias_nodes:
                     raise limits.refuse(
                         path,

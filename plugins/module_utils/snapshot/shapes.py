@@ -15,8 +15,10 @@ is accepted everywhere (the API server omits and nulls fields freely, and projec
 Only fields someone reads are described; anything else is passed through as it is.
 
 Table notation: a dict is a mapping whose listed keys have those shapes; a one-element list is a list
-of that shape; `STR`/`SCALAR`/`MAP`/`LIST` are leaves; `STRINGS` is a mapping of scalars (labels,
-annotations, selectors), `TEXTS` a mapping of strings (ConfigMap and Secret data).
+of that shape (whose elements may not be null); `STR`/`INT`/`SCALAR`/`MAP`/`LIST` are leaves;
+`TEXTS` is a mapping of strings (labels, annotations, selectors, ConfigMap and Secret data: the API
+has them as strings, and kubectl refuses an unquoted `version: 1` label the same way), `STRINGS` a
+mapping of scalars (resource quantities, which YAML may give as numbers).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core imp
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot.limits import InputError
 
 STR = "string"
+INT = "integer"
 SCALAR = "scalar"
 MAP = "mapping"
 LIST = "list"
@@ -40,14 +43,17 @@ META: Dict[str, Any] = {
     "generateName": STR,
     "namespace": STR,
     "uid": STR,
-    "labels": STRINGS,
-    "annotations": STRINGS,
+    "labels": TEXTS,
+    "annotations": TEXTS,
     "ownerReferences": [{"apiVersion": STR, "kind": STR, "name": STR, "uid": STR}],
     "managedFields": LIST,
+    "generation": INT,
 }
+REF: Dict[str, Any] = {"apiVersion": STR, "apiGroup": STR, "kind": STR, "namespace": STR, "name": STR, "uid": STR}
+CONDITION: Dict[str, Any] = {"type": STR, "status": STR, "reason": STR, "message": STR}
 SELECTOR: Dict[str, Any] = {
-    "matchLabels": STRINGS,
-    "matchExpressions": [{"key": STR, "operator": STR, "values": [SCALAR]}],
+    "matchLabels": TEXTS,
+    "matchExpressions": [{"key": STR, "operator": STR, "values": [STR]}],
 }
 CONTAINER: Dict[str, Any] = {
     "name": STR,
@@ -56,7 +62,7 @@ CONTAINER: Dict[str, Any] = {
     "resources": {"limits": STRINGS, "requests": STRINGS},
     "securityContext": MAP,
     "volumeMounts": [{"name": STR, "mountPath": STR}],
-    "env": [{"name": STR}],
+    "env": [{"name": STR, "value": STR}],
     "command": [SCALAR],
     "args": [SCALAR],
     "restartPolicy": STR,
@@ -68,16 +74,49 @@ POD_SPEC: Dict[str, Any] = {
     "serviceAccountName": STR,
     "nodeName": STR,
 }
-STATE: Dict[str, Any] = {"running": MAP, "waiting": MAP, "terminated": MAP}
-CONTAINER_STATUS: Dict[str, Any] = {"name": STR, "image": STR, "state": STATE, "lastState": STATE}
+STATE: Dict[str, Any] = {
+    "running": {"startedAt": STR},
+    "waiting": {"reason": STR, "message": STR},
+    "terminated": {"reason": STR, "message": STR, "exitCode": INT},
+}
+CONTAINER_STATUS: Dict[str, Any] = {
+    "name": STR,
+    "image": STR,
+    "restartCount": INT,
+    "state": STATE,
+    "lastState": STATE,
+}
 TEMPLATE: Dict[str, Any] = {"metadata": META, "spec": POD_SPEC}
-WORKLOAD_SPEC: Dict[str, Any] = {"selector": SELECTOR, "template": TEMPLATE}
-WORKLOAD: Dict[str, Any] = {"metadata": META, "spec": WORKLOAD_SPEC, "status": {"conditions": [MAP]}}
+WORKLOAD_SPEC: Dict[str, Any] = {
+    "selector": SELECTOR,
+    "template": TEMPLATE,
+    "replicas": INT,
+    "completions": INT,
+    "parallelism": INT,
+}
+_COUNTS = (
+    "replicas",
+    "readyReplicas",
+    "availableReplicas",
+    "updatedReplicas",
+    "currentReplicas",
+    "observedGeneration",
+    "numberReady",
+    "numberAvailable",
+    "desiredNumberScheduled",
+    "currentNumberScheduled",
+    "updatedNumberScheduled",
+    "active",
+    "succeeded",
+    "failed",
+)
+WORKLOAD_STATUS: Dict[str, Any] = dict({key: INT for key in _COUNTS}, conditions=[CONDITION])
+WORKLOAD: Dict[str, Any] = {"metadata": META, "spec": WORKLOAD_SPEC, "status": WORKLOAD_STATUS}
 PEER: Dict[str, Any] = {"podSelector": SELECTOR, "namespaceSelector": SELECTOR, "ipBlock": MAP}
 WEBHOOK: Dict[str, Any] = {
     "name": STR,
     "clientConfig": {
-        "service": {"name": STR, "namespace": STR, "path": STR, "port": SCALAR},
+        "service": {"name": STR, "namespace": STR, "path": STR, "port": INT},
         "url": STR,
         "caBundle": STR,
     },
@@ -86,19 +125,21 @@ WEBHOOK: Dict[str, Any] = {
     "rules": [{"operations": [STR], "apiGroups": [STR], "apiVersions": [STR], "resources": [STR], "scope": STR}],
     "failurePolicy": STR,
     "sideEffects": STR,
-    "timeoutSeconds": SCALAR,
+    "timeoutSeconds": INT,
     "reinvocationPolicy": STR,
     "matchConditions": [MAP],
 }
 RBAC_RULE: Dict[str, Any] = {"apiGroups": [STR], "resources": [STR], "verbs": [STR], "resourceNames": [STR]}
 
 SHAPES: Dict[str, Dict[str, Any]] = {
-    "namespaces": {"metadata": META, "status": MAP},
+    "namespaces": {"metadata": META, "status": {"phase": STR}},
     "pods": {
         "metadata": META,
         "spec": POD_SPEC,
         "status": {
-            "conditions": [MAP],
+            "phase": STR,
+            "reason": STR,
+            "conditions": [CONDITION],
             "containerStatuses": [CONTAINER_STATUS],
             "initContainerStatuses": [CONTAINER_STATUS],
         },
@@ -111,12 +152,12 @@ SHAPES: Dict[str, Dict[str, Any]] = {
     "cronjobs": {
         "metadata": META,
         "spec": {"jobTemplate": {"metadata": META, "spec": WORKLOAD_SPEC}},
-        "status": {"conditions": [MAP], "active": [MAP]},
+        "status": {"conditions": [CONDITION], "active": [REF]},
     },
-    "events": {"metadata": META, "involvedObject": MAP, "reason": SCALAR, "message": SCALAR, "type": SCALAR},
+    "events": {"metadata": META, "involvedObject": REF, "reason": STR, "message": STR, "type": STR, "count": INT},
     "mutatingwebhookconfigurations": {"metadata": META, "webhooks": [WEBHOOK]},
     "validatingwebhookconfigurations": {"metadata": META, "webhooks": [WEBHOOK]},
-    "services": {"metadata": META, "spec": {"selector": STRINGS, "ports": [MAP]}},
+    "services": {"metadata": META, "spec": {"selector": TEXTS, "ports": [MAP], "type": STR}},
     "endpoints": {"metadata": META, "subsets": [{"addresses": [MAP], "notReadyAddresses": [MAP], "ports": [MAP]}]},
     "endpointslices": {"metadata": META, "endpoints": [{"addresses": [STR], "conditions": MAP}], "ports": [MAP]},
     "configmaps": {"metadata": META, "data": TEXTS},
@@ -132,11 +173,15 @@ SHAPES: Dict[str, Dict[str, Any]] = {
     },
     "resourcequotas": {"metadata": META, "spec": {"hard": STRINGS}, "status": {"hard": STRINGS, "used": STRINGS}},
     "limitranges": {"metadata": META, "spec": {"limits": [MAP]}},
-    "nodes": {"metadata": META, "spec": MAP, "status": {"nodeInfo": MAP, "addresses": [MAP]}},
+    "nodes": {
+        "metadata": META,
+        "spec": {"providerID": STR, "podCIDR": STR, "podCIDRs": [STR]},
+        "status": {"nodeInfo": TEXTS, "addresses": [{"type": STR, "address": STR}]},
+    },
     "roles": {"metadata": META, "rules": [RBAC_RULE]},
     "clusterroles": {"metadata": META, "rules": [RBAC_RULE], "aggregationRule": MAP},
-    "rolebindings": {"metadata": META, "roleRef": MAP, "subjects": [MAP]},
-    "clusterrolebindings": {"metadata": META, "roleRef": MAP, "subjects": [MAP]},
+    "rolebindings": {"metadata": META, "roleRef": REF, "subjects": [REF]},
+    "clusterrolebindings": {"metadata": META, "roleRef": REF, "subjects": [REF]},
 }
 
 
@@ -152,11 +197,17 @@ def type_name(value: Any) -> str:
         return "a list"
     if isinstance(value, str):
         return "a string %r" % (value if len(value) <= 40 else value[:40] + "...")
+    if value is None:
+        return "null"
     if isinstance(value, bool):
         return "a boolean"
     if isinstance(value, (int, float)):
         return "a number"
     return "a %s" % type(value).__name__
+
+
+def _leaf_name(shape: Any) -> str:
+    return MAP if isinstance(shape, dict) else LIST if isinstance(shape, list) else shape
 
 
 def _problem(value: Any, shape: Any, path: str) -> Optional[Tuple[str, str, Any]]:
@@ -177,10 +228,15 @@ def _problem(value: Any, shape: Any, path: str) -> Optional[Tuple[str, str, Any]
             if not isinstance(item, list):
                 return where, LIST, item
             for index, element in enumerate(item):
+                if element is None:  # a null list element is never what the API sends
+                    return "%s[%d]" % (where, index), _leaf_name(want[0]), element
                 stack.append((element, want[0], "%s[%d]" % (where, index)))
         elif want == STR:
             if not isinstance(item, str):
                 return where, STR, item
+        elif want == INT:
+            if not isinstance(item, int) or isinstance(item, bool):
+                return where, INT, item
         elif want == SCALAR:
             if not isinstance(item, _SCALARS):
                 return where, SCALAR, item

@@ -89,6 +89,14 @@ def alias_bomb(root: str) -> Tuple[str, str]:
     return path, "lol.yaml: document 1: YAML aliases expand"
 
 
+def recursive_alias(root: str) -> Tuple[str, str]:
+    """A YAML alias inside its own anchor: a structure that contains itself (endless recursion)."""
+    path = os.path.join(root, "loop.yaml")
+    with open(path, "w") as handle:
+        handle.write("apiVersion: v1\nkind: Namespace\nmetadata: &m {name: loop, labels: *m}\n")
+    return path, "loop.yaml: document 1: a YAML alias refers to itself"
+
+
 def dev_zero_in_dir(root: str) -> Tuple[str, str]:
     """A symlink to /dev/zero named like a dump, inside a directory."""
     os.makedirs(os.path.join(root, "dump"))
@@ -163,7 +171,7 @@ WRONG_TYPES = [
     _wrong_type(
         "labels",
         "apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: shop, labels: x}\n",
-        "bad.yaml: document 2: Pod shop/web: field metadata.labels must be a mapping of scalars, got a string 'x'",
+        "bad.yaml: document 2: Pod shop/web: field metadata.labels must be a mapping of strings, got a string 'x'",
     ),
     _wrong_type(
         "spec",
@@ -184,6 +192,7 @@ HOSTILE: List[Builder] = [
     gzip_bomb_dump,
     gzip_bomb_src,
     alias_bomb,
+    recursive_alias,
     dev_zero_in_dir,
     dev_zero_src,
     fifo_in_dir,
