@@ -25,6 +25,7 @@ description:
     naming the skipped checks; kinds missing from an offline snapshot are reported as C(SI803).
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
+  - meshops.sidecar_injection.input_limits
 options:
   src:
     description:

@@ -30,6 +30,7 @@ description:
   - Returns a summary (and with O(return_snapshot) the snapshot); it sets no facts.
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
+  - meshops.sidecar_injection.input_limits
 options:
   manifests:
     description:

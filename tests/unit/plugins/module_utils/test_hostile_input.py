@@ -30,3 +30,16 @@ def test_a_hostile_input_fails_fast_naming_itself(build, tmp_path):
     assert got["error"] is not None and expected in got["error"]
     assert os.path.basename(src) in got["error"]
     assert got["max_rss_mb"] < MEMORY_BOUND_MB
+
+
+def test_the_limit_options_are_documented_with_their_defaults():
+    import yaml
+
+    from ansible_collections.meshops.sidecar_injection.plugins.doc_fragments.input_limits import ModuleDocFragment
+    from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import limits, source
+
+    documented = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)["options"]
+    assert {name: (o["type"], o["default"]) for name, o in documented.items()} == {
+        name: (o["type"], o["default"]) for name, o in limits.LIMIT_OPTIONS.items()
+    }
+    assert len(documented) == 7 and set(documented) <= set(source.SOURCE_ARGUMENT_SPEC)
