@@ -37,7 +37,7 @@ FILE_NAMES = {
     "prometheus": "sidecar_injection.prom",
     "sarif": "sidecar_injection.sarif",
 }
-DOCUMENT_KEYS = ("cluster", "summary", "findings", "verdicts", "workloads")
+DOCUMENT_KEYS = ("cluster", "summary", "findings", "verdicts", "workloads", "provenance")
 NO_RESULT = "no diagnosis result: the host did not run the diagnosis task"
 
 REPORT_ARGUMENT_SPEC: Dict[str, Dict[str, Any]] = {
