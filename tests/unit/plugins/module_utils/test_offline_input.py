@@ -79,3 +79,21 @@ def test_too_many_documents_and_too_much_data_are_refused_naming_the_option(tmp_
         % (tmp_path / "b.yaml")
     )
     assert os.path.getsize(str(tmp_path / "a.yaml")) < 1024 * 1024
+
+
+def test_a_fifo_among_manifests_is_refused_without_blocking(tmp_path):
+    from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import source
+
+    (tmp_path / "dump").mkdir()
+    (tmp_path / "dump" / "namespaces.yaml").write_text(NAMESPACE % "shop")
+    (tmp_path / "manifests").mkdir()
+    (tmp_path / "manifests" / "pod.yaml").write_text(POD % "web")
+    os.mkfifo(str(tmp_path / "manifests" / "x.yaml"))
+    with pytest.raises(source.SourceError) as exc:
+        source.load({"src": str(tmp_path / "dump"), "manifests": [str(tmp_path / "manifests")]})
+    assert str(exc.value) == "%s: a FIFO (named pipe); only regular files are read" % (
+        tmp_path / "manifests" / "x.yaml"
+    )
+    os.unlink(str(tmp_path / "manifests" / "x.yaml"))
+    snapshot = source.load({"src": str(tmp_path / "dump"), "manifests": [str(tmp_path / "manifests")]})
+    assert [p["metadata"]["name"] for p in snapshot["resources"]["pods"]] == ["web"]
