@@ -11,10 +11,16 @@ own defaults, which ansible-core has already merged), it takes the `group/kubern
 entries of the task's module_defaults, templates them and passes kubernetes.core's auth options
 among them to the module. All or nothing: mixing a task's `host` with a default `kubeconfig` would
 make a client neither of them meant.
+
+The base also resolves relative paths (`src`, `dest`, `report_path`, `manifests`, a `kubeconfig`
+file) against the directory ansible-playbook was started from: the module itself runs in a
+temporary directory, where `-e snapshot_path=dump/` would never be found. The module then sees,
+and every message shows, the absolute path.
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any, Dict, FrozenSet, List, Mapping
 
 from ansible.plugins.action import ActionBase
@@ -26,6 +32,28 @@ except ImportError:  # the module itself reports the missing collection
     AUTH_ARG_SPEC = {}
 
 KUBERNETES_CORE_GROUP = "group/kubernetes.core.k8s"
+PATH_OPTIONS = ("src", "dest", "report_path", "kubeconfig")
+PATH_LIST_OPTIONS = ("manifests",)
+
+
+def resolve(path: Any, start: str) -> Any:
+    """A relative path (after ~) made absolute against `start`; anything else as it is."""
+    if not isinstance(path, str) or not path:
+        return path
+    expanded = os.path.expanduser(path)
+    return expanded if os.path.isabs(expanded) else os.path.normpath(os.path.join(start, expanded))
+
+
+def resolve_paths(args: Dict[str, Any], start: str) -> Dict[str, Any]:
+    """The task's path options resolved against `start` (kubeconfig may also be a dict: untouched)."""
+    out = dict(args)
+    for name in PATH_OPTIONS:
+        if name in out:
+            out[name] = resolve(out[name], start)
+    for name in PATH_LIST_OPTIONS:
+        if isinstance(out.get(name), list):
+            out[name] = [resolve(item, start) for item in out[name]]
+    return out
 
 
 def auth_option_names(spec: Mapping[str, Mapping[str, Any]]) -> FrozenSet[str]:
@@ -73,7 +101,8 @@ class KubernetesCoreDefaultsAction(ActionBase):
         args = dict(self._task.args)
         if not AUTH_OPTIONS.intersection(args):
             args.update(self.kubernetes_core_auth())
-        return args
+        # the controller's working directory is where ansible-playbook was started
+        return resolve_paths(args, os.getcwd())
 
     def run(self, tmp: Any = None, task_vars: Any = None) -> Dict[str, Any]:
         result = super().run(tmp, task_vars)
@@ -93,4 +122,4 @@ class KubernetesCoreDefaultsAction(ActionBase):
         return result
 
 
-__all__: List[str] = ["AUTH_OPTIONS", "KUBERNETES_CORE_GROUP", "KubernetesCoreDefaultsAction"]
+__all__: List[str] = ["AUTH_OPTIONS", "KUBERNETES_CORE_GROUP", "KubernetesCoreDefaultsAction", "resolve_paths"]

@@ -1,24 +1,14 @@
 # Copyright: (c) 2026, meshops.sidecar_injection contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Runs injection_diagnose; `module_defaults` for group/kubernetes.core.k8s reach it (see __init__.py).
-
-A relative `report_path` is made absolute here, on the controller, against the directory the run
-started in, so the report lands where the user ran ansible-playbook whatever the module's own
-working directory is.
+"""Runs injection_diagnose; `module_defaults` for group/kubernetes.core.k8s reach it, and relative
+`src`, `manifests`, `report_path` and `kubeconfig` resolve against the directory the run started in
+(both in __init__.py), so the report lands where the user ran ansible-playbook.
 """
 
 from __future__ import annotations
-
-import os
-from typing import Any, Dict
 
 from ansible_collections.meshops.sidecar_injection.plugins.action import KubernetesCoreDefaultsAction
 
 
 class ActionModule(KubernetesCoreDefaultsAction):
-    def module_arguments(self) -> Dict[str, Any]:
-        args = super().module_arguments()
-        path = args.get("report_path")
-        if isinstance(path, str) and path and not os.path.isabs(os.path.expanduser(path)):
-            args["report_path"] = os.path.abspath(path)
-        return args
+    pass

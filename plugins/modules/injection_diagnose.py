@@ -29,6 +29,7 @@ description:
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
   - meshops.sidecar_injection.live_read
+  - meshops.sidecar_injection.input_limits
 options:
   src:
     description:
@@ -203,6 +204,20 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+provenance:
+  description:
+    - When and from what the report was made - C(generated_at) (this run, UTC), C(gathered_at) (live
+      gathering, or the bundle's; null for file dumps), C(source) (live or offline), C(from) (the
+      snapshot path or the API server), C(collection) and C(collection_version). Also in the report file.
+  returned: on success
+  type: dict
+  sample: {"generated_at": "2026-12-03T13:40:00Z", "gathered_at": null, "source": "offline",
+           "from": "/srv/dumps/prod-eu", "collection": "meshops.sidecar_injection", "collection_version": "0.1.0"}
+stale_report_removed:
+  description: When the cluster could not be read, the previous report at O(report_path) that was removed
+    so that it cannot be mistaken for this run's.
+  returned: on failure, when an earlier report was there
+  type: str
 cluster:
   description: Where the state came from.
   returned: always

@@ -33,6 +33,7 @@ description:
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
   - meshops.sidecar_injection.live_read
+  - meshops.sidecar_injection.input_limits
 options:
   manifests:
     description:

@@ -383,9 +383,10 @@ CATALOGUE = {
             "calls that time out at the default or above mean an unreachable or stuck injector (SI30x)."
         ),
         "fix": (
-            "Raise `timeoutSeconds` (maximum 30; the JSON patch, or role `harden_webhook` with `harden_webhooks: "
-            "[{configuration: ..., webhook: ..., timeout_seconds: 10}]`). When calls time out at a sane timeout the injector is "
-            "unreachable or overloaded: follow SI301, SI302, SI304 and SI305 for the same webhook."
+            "Raise `timeoutSeconds` (maximum 30; the JSON patch, or role `harden_webhook` with "
+            "`harden_webhooks: [{configuration: ..., webhook: ..., timeout_seconds: 10}]`). When calls time "
+            "out at a sane timeout the injector is unreachable or overloaded: follow SI301, SI302, SI304 and "
+            "SI305 for the same webhook."
         ),
     },
     "SI205": {

@@ -58,6 +58,7 @@ except ImportError:  # reported by the module with missing_required_lib
 # so the module still accepts the options and can say which library is missing.
 from ansible_collections.kubernetes.core.plugins.module_utils.args_common import AUTH_ARG_SPEC
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core import fastjson
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.k8s import exec_plugin
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.k8s.retry import (
     Deadline,
     RetryPolicy,
@@ -452,6 +453,10 @@ def client_from_params(params: Dict[str, Any], **kwargs: Any) -> KubeClient:
                 raise KubeClientError(
                     "Cannot load the Kubernetes client configuration: kubeconfig %s does not exist" % path
                 )
+    if not auth.get("host") and not auth.get("api_key"):
+        missing = exec_plugin.missing_plugin(kubeconfig, auth.get("context"))
+        if missing:  # otherwise the loader logs it and the API server answers 401
+            raise KubeClientError("Cannot load the Kubernetes client configuration: %s" % missing)
     # Start from a pristine default: the loaders keep the last kubeconfig (and its token refresh hook)
     # as the process-wide default, which must not leak into a second client made in the same process.
     kubernetes.client.Configuration.set_default(kubernetes.client.Configuration())

@@ -9,6 +9,8 @@ rules) → findings filtered by severity → report (file + result + summary lin
 from __future__ import annotations
 
 import copy
+import datetime
+import os
 import time
 from typing import Any, Callable, Dict, List, Optional
 
@@ -21,6 +23,7 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.report i
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.diagnosis import diagnose
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.engine import Options
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.runners import gaps as gap_costs
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.runners.report import VERSION
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import source as snapshot_source
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot.view import SnapshotView
 
@@ -50,6 +53,34 @@ DIAGNOSE_OPTIONS: Dict[str, Dict[str, Any]] = {
 
 DIAGNOSE_ARGUMENT_SPEC: Dict[str, Dict[str, Any]] = dict(copy.deepcopy(snapshot_source.SOURCE_ARGUMENT_SPEC))
 DIAGNOSE_ARGUMENT_SPEC.update(DIAGNOSE_OPTIONS)
+
+
+COLLECTION = "meshops.sidecar_injection"
+
+
+def provenance(snapshot: Dict[str, Any], generated_at: str) -> Dict[str, Any]:
+    """When and from what a report was made: a report read days later says what it speaks for."""
+    cluster = snapshot.get("cluster") or {}
+    return {
+        "generated_at": generated_at,
+        "gathered_at": snapshot.get("gathered_at"),
+        "source": cluster.get("source"),
+        "from": cluster.get("path") if cluster.get("source") == "offline" else cluster.get("server"),
+        "collection": COLLECTION,
+        "collection_version": VERSION,
+    }
+
+
+def remove_stale_report(path: Optional[str]) -> Optional[str]:
+    """A failed run must not leave the previous run's `<host>.json` looking current: remove it.
+    Returns the path removed, or None."""
+    if not path or not os.path.isfile(path):
+        return None
+    try:
+        os.unlink(path)
+    except OSError:
+        return None
+    return path
 
 
 class DiagnoseError(Exception):
@@ -118,14 +149,20 @@ def run(
 ) -> Dict[str, Any]:
     """The module's result. In check mode everything is diagnosed and returned; no file is written."""
     started = time.monotonic()
+    generated_at = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     options = options_from(params)
     try:
         rules = suppressions.parse(params.get("suppress"))
     except suppressions.SuppressError as exc:
         raise DiagnoseError(str(exc)) from None
     try:
-        snapshot = snapshot_source.load(params)
+        snapshot = snapshot_source.load(params, warn=warn)
     except snapshot_source.SourceError as exc:
+        removed = None if check_mode else remove_stale_report(params.get("report_path"))
+        if removed:
+            raise DiagnoseError(
+                "%s (the previous report %s was removed)" % (exc, removed), stale_report_removed=removed
+            ) from None
         raise DiagnoseError(str(exc)) from None
     for text in gap_costs.warnings(snapshot):
         if warn is not None:
@@ -147,8 +184,10 @@ def run(
     document = report_mod.build(
         cluster, summary, findings, result["verdicts"], result["workloads"], suppressed=suppressed
     )
+    document["provenance"] = provenance(snapshot, generated_at)
     verdicts = document["verdicts"]
     out: Dict[str, Any] = {
+        "provenance": document["provenance"],
         "cluster": cluster,
         "summary": summary,
         # large on big clusters (8,000 findings for 50,000 pods): every byte of the result is serialised,

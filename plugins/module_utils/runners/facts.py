@@ -78,7 +78,7 @@ def run(
     started = time.monotonic()
     stats: Dict[str, Any] = {}
     try:
-        snapshot = snapshot_source.load(params, debug=debug, stats=stats)
+        snapshot = snapshot_source.load(params, debug=debug, stats=stats, warn=warn)
     except snapshot_source.SourceError as exc:
         raise FactsError(str(exc)) from None
     for text in gap_costs.warnings(snapshot):

@@ -25,6 +25,7 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.report i
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.report import prometheus as prom_mod
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.report import sarif as sarif_mod
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.report.document import SCHEMA
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.report.names import file_stem
 
 VERSION = "0.1.0"
 FORMATS = ("markdown", "html", "fleet", "junit", "prometheus", "sarif")
@@ -36,7 +37,7 @@ FILE_NAMES = {
     "prometheus": "sidecar_injection.prom",
     "sarif": "sidecar_injection.sarif",
 }
-DOCUMENT_KEYS = ("cluster", "summary", "findings", "verdicts", "workloads")
+DOCUMENT_KEYS = ("cluster", "summary", "findings", "verdicts", "workloads", "provenance")
 NO_RESULT = "no diagnosis result: the host did not run the diagnosis task"
 
 REPORT_ARGUMENT_SPEC: Dict[str, Dict[str, Any]] = {
@@ -133,7 +134,7 @@ def run(
     if "markdown" in formats:
         for item in entries:
             if item.document is not None:
-                texts["%s.md" % item.name] = markdown_mod.render(item.document)
+                texts["%s.md" % file_stem(item.name)] = markdown_mod.render(item.document)
     if "html" in formats:
         texts[FILE_NAMES["html"]] = html_mod.render(fleet, entries)
     if "fleet" in formats:

@@ -29,6 +29,7 @@ import zlib
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.schema import SCHEMA
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import limits as input_limits
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot.gather import gc_paused
 
 FORMAT = "meshops.sidecar_injection/snapshot-bundle"
@@ -39,11 +40,15 @@ _GZIP_MAGIC = b"\x1f\x8b"
 _WRITE_BYTES = 1 << 20
 
 
-class BundleError(Exception):
+class BundleError(input_limits.InputError):
     """A bundle that cannot be read or written; the message names the file."""
 
 
 def _header_of(path: str) -> Optional[Dict[str, Any]]:
+    try:
+        input_limits.regular_size(path)  # never open a FIFO or a device
+    except input_limits.InputError:
+        return None
     try:
         with gzip.open(path, "rb") as handle:
             line = handle.readline(65536)
@@ -55,15 +60,51 @@ def _header_of(path: str) -> Optional[Dict[str, Any]]:
     return None
 
 
+def is_gzip(path: str) -> bool:
+    """A regular file that starts with the gzip magic (a FIFO or a device is never opened)."""
+    try:
+        input_limits.regular_size(path)
+        with open(path, "rb") as handle:
+            return handle.read(2) == _GZIP_MAGIC
+    except (OSError, input_limits.InputError):
+        return False
+
+
 def is_bundle(path: str) -> bool:
     """A gzip file whose first line is a bundle header."""
+    return is_gzip(path) and _header_of(path) is not None
+
+
+def _intact_digest(path: str) -> Optional[str]:
+    """The content digest of the bundle at `path` if the whole file checks out against it (a header
+    alone is not trusted: a file truncated or edited after its first line must be rewritten). Read
+    and hashed in pieces, within the gzip size limit, so checking `dest` costs no snapshot's memory."""
+    header = _header_of(path)
+    if header is None:
+        return None
+    limit = input_limits.Limits().max_gzip
+    hasher = hashlib.sha256()
+    size = 0
+    last = b""
     try:
-        with open(path, "rb") as handle:
-            if handle.read(2) != _GZIP_MAGIC:
-                return False
-    except OSError:
-        return False
-    return _header_of(path) is not None
+        with gzip.open(path, "rb") as handle:
+            handle.readline(65536)  # the header line _header_of read
+            while True:
+                chunk = handle.read(1 << 20)
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > limit:
+                    return None
+                data = last + chunk
+                hasher.update(data[:-1])  # the body's final newline is not part of its digest
+                last = data[-1:]
+    except (OSError, EOFError, zlib.error):
+        return None
+    if last != b"\n":
+        hasher.update(last)
+    digest = header.get("content_sha256")
+    return digest if hasher.hexdigest() == digest else None
 
 
 def _chunks(value: Any, depth: int = 0) -> Iterator[str]:
@@ -178,7 +219,7 @@ def write(dest: str, snapshot: Dict[str, Any], check_mode: bool = False) -> Dict
         raise BundleError(
             "dest %s is a directory; give a file name such as %s" % (dest, os.path.join(dest, "snapshot.json.gz"))
         )
-    existing = _header_of(dest) if os.path.isfile(dest) else None
+    existing = _intact_digest(dest) if os.path.isfile(dest) else None
     temps: List[str] = []
     try:
         if check_mode:
@@ -194,7 +235,7 @@ def write(dest: str, snapshot: Dict[str, Any], check_mode: bool = False) -> Dict
                 body_size = body_handle.tell()
         header = _header(snapshot, content)
         result = {"path": dest, "content_sha256": content, "written": False}
-        if existing is not None and existing.get("content_sha256") == content:
+        if existing is not None and existing == content:
             result.update(changed=False, size=os.path.getsize(dest))
             return result
         head = _header_member(header)
@@ -221,16 +262,28 @@ def write(dest: str, snapshot: Dict[str, Any], check_mode: bool = False) -> Dict
                 os.unlink(path)
 
 
-def read(path: str) -> Dict[str, Any]:
-    """The snapshot saved in a bundle, exactly as it was written."""
+def _split(path: str, limits: input_limits.Limits) -> Tuple[Dict[str, Any], bytes]:
+    """(header, body) of the bundle at `path`, read within `limits` (max_gzip_mb, max_gzip_ratio)."""
     try:
-        with gzip.open(path, "rb") as handle:
-            header = json.loads(handle.readline(65536))
-            body = handle.read()
-    except (OSError, EOFError, ValueError, zlib.error) as exc:
+        raw = input_limits.read_regular(path, limits, max_bytes=limits.max_gzip, option="max_gzip_mb")
+        content = input_limits.gunzip(path, raw, limits, limits.max_gzip, "max_gzip_mb")
+    except input_limits.InputLimitError:
+        raise
+    except input_limits.InputError as exc:  # corrupt or truncated: a damaged bundle
+        raise BundleError(str(exc)) from None
+    line, _, body = content.partition(b"\n")
+    try:
+        header = json.loads(line)
+    except ValueError as exc:
         raise BundleError("%s: not a readable snapshot bundle: %s" % (path, exc)) from None
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise BundleError("%s: not a snapshot bundle (no %s header)" % (path, FORMAT))
+    return header, body
+
+
+def read(path: str, limits: Optional[input_limits.Limits] = None) -> Dict[str, Any]:
+    """The snapshot saved in a bundle, exactly as it was written; read within `limits`."""
+    header, body = _split(path, limits or input_limits.Limits())
     if header.get("format_version") != FORMAT_VERSION or header.get("schema") != SCHEMA:
         raise BundleError(
             "%s: bundle format %s schema %s; this collection reads format %d schema %d"
@@ -238,8 +291,13 @@ def read(path: str) -> Dict[str, Any]:
         )
     if hashlib.sha256(body.rstrip(b"\n")).hexdigest() != header.get("content_sha256"):
         raise BundleError("%s: content does not match its checksum (truncated or edited bundle)" % path)
-    with gc_paused():  # a large snapshot is millions of acyclic objects: see gather.gc_paused
-        snapshot = json.loads(body)
+    try:
+        with gc_paused():  # a large snapshot is millions of acyclic objects: see gather.gc_paused
+            snapshot = json.loads(body)
+    except (ValueError, RecursionError) as exc:
+        raise BundleError("%s: the bundle content is not valid JSON: %s" % (path, exc)) from None
+    if not isinstance(snapshot, dict):
+        raise BundleError("%s: the bundle content is not a snapshot object" % path)
     for key in VOLATILE:
         snapshot[key] = header.get(key)
     return snapshot

@@ -53,6 +53,7 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.k8s.clie
     KubeClientError,
     Unavailable,
 )
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import shapes
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot.projection import (
     ISTIO_CERT_SECRETS,
     ISTIO_LEGACY_CERT_SECRETS,
@@ -199,7 +200,9 @@ class ControlPlane(object):
 def select(
     resource: str, obj: Dict[str, Any], namespaces: NamespaceFilter, control_plane: Optional[ControlPlane] = None
 ) -> bool:
-    """Whether a raw object of `resource` belongs in the snapshot (before projection)."""
+    """Whether a raw object of `resource` belongs in the snapshot (before projection). Its shape is
+    checked first (shapes.py): a wrong type fails naming the object and the field."""
+    shapes.check(resource, obj)
     spec = snap.RESOURCES[resource]
     if resource == "namespaces":
         if not namespaces.allows(snap.name_of(obj)):

@@ -31,6 +31,7 @@ except ImportError:  # reported by the module with missing_required_lib
     HAS_YAML = False
 
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core import schema as snap
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import limits as input_limits
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot.offline import walk
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot.projection import (
     Memo,
@@ -45,8 +46,12 @@ class OverlayError(Exception):
 
 def documents(path: str) -> List[Tuple[int, Any]]:
     """(line, object) for every document of a file, `kind: List` items with their own line."""
-    with open(path, encoding="utf-8") as handle:
-        text = handle.read()
+    # a regular file within the offline limits: a FIFO or /dev/zero among manifests must not hang
+    raw = input_limits.read_regular(path, input_limits.Limits(), max_bytes=input_limits.Limits().max_yaml)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise OverlayError("manifest %s is not UTF-8 text (byte %d)" % (path, exc.start)) from None
     if path.endswith(".json"):
         try:
             return [(1, json.loads(text))]

@@ -4,9 +4,9 @@
 """Module parameters -> snapshot: the one entry point both modules use to read a cluster.
 
 `SOURCE_ARGUMENT_SPEC` is kubernetes.core's auth options plus `src`, the namespace filters,
-`control_plane_namespaces`, `limit`, `retries`, `request_timeout` and `deadline`; `load(params)`
-reads an offline `src` or gathers live and raises `SourceError` with one message a module can fail
-with.
+`control_plane_namespaces`, `limit`, `retries`, `request_timeout` and `deadline`, and the input
+limits of offline sources (limits.LIMIT_OPTIONS); `load(params)` reads an offline `src` or gathers
+live and raises `SourceError` with one message a module can fail with.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ import copy
 from typing import Any, Callable, Dict, Optional
 
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.k8s import client as kube_client
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import bundle, gather, overlay
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import gather, overlay
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import limits as input_limits
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.snapshot import offline as offline_loader
 
 DEFAULT_DEADLINE = 300.0
@@ -35,6 +36,7 @@ SOURCE_OPTIONS: Dict[str, Dict[str, Any]] = {
 
 SOURCE_ARGUMENT_SPEC: Dict[str, Dict[str, Any]] = copy.deepcopy(kube_client.AUTH_ARG_SPEC)
 SOURCE_ARGUMENT_SPEC.update(copy.deepcopy(SOURCE_OPTIONS))
+SOURCE_ARGUMENT_SPEC.update(copy.deepcopy(input_limits.LIMIT_OPTIONS))
 
 
 class SourceError(Exception):
@@ -50,13 +52,15 @@ def load(
     debug: Optional[Callable[[str], None]] = None,
     stats: Optional[Dict[str, Any]] = None,
     client_options: Optional[Dict[str, Any]] = None,
+    warn: Optional[Callable[[str], None]] = None,
 ) -> Dict[str, Any]:
-    """`_load`, then the `manifests` overlay (snapshot/overlay.py) when given: the pre-deployment check."""
-    snapshot = _load(params, debug=debug, stats=stats, client_options=client_options)
+    """`_load`, then the `manifests` overlay (snapshot/overlay.py) when given: the pre-deployment check.
+    `warn` receives what the user should see (duplicated objects); default: `debug`."""
+    snapshot = _load(params, debug=debug, stats=stats, client_options=client_options, warn=warn)
     if params.get("manifests"):
         try:
             overlay.apply(snapshot, params["manifests"])
-        except (OSError, overlay.OverlayError) as exc:
+        except (OSError, overlay.OverlayError, input_limits.InputError) as exc:
             raise SourceError(str(exc)) from None
     return snapshot
 
@@ -66,6 +70,7 @@ def _load(
     debug: Optional[Callable[[str], None]] = None,
     stats: Optional[Dict[str, Any]] = None,
     client_options: Optional[Dict[str, Any]] = None,
+    warn: Optional[Callable[[str], None]] = None,
 ) -> Dict[str, Any]:
     """The snapshot described by module `params` (offline when `src` is set, else live).
 
@@ -83,8 +88,9 @@ def _load(
     }
     if params.get("src"):
         try:
-            return offline_loader.load(params["src"], log=debug, stats=stats, **filters)
-        except (offline_loader.OfflineError, bundle.BundleError) as exc:
+            limits = input_limits.Limits.from_params(params)
+            return offline_loader.load(params["src"], log=debug, stats=stats, limits=limits, warn=warn, **filters)
+        except input_limits.InputError as exc:  # OfflineError, BundleError, InputLimitError, ShapeError
             raise SourceError(str(exc)) from None
     request_timeout, deadline = params.get("request_timeout"), params.get("deadline")
     if request_timeout is not None and not request_timeout > 0:
@@ -106,6 +112,8 @@ def _load(
         )
     except kube_client.KubeClientError as exc:
         raise SourceError(str(exc)) from None
+    except input_limits.InputError as exc:  # an object of the wrong shape from the API server
+        raise SourceError("%s: %s" % (params.get("host") or params.get("context") or "the API server", exc)) from None
     finally:
         client.close()
     return snapshot

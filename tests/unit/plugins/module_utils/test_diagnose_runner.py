@@ -85,7 +85,16 @@ def test_the_report_file_holds_everything_and_is_replaced_whole(tmp_path):
     result = run(params(src=ISTIO_EXAMPLE, report_path=str(path), min_severity="warning"))
     document = json.loads(path.read_text())
     assert result["report_path"] == str(path)
-    assert set(document) == {"schema", "cluster", "summary", "findings", "suppressed", "verdicts", "workloads"}
+    assert set(document) == {
+        "schema",
+        "cluster",
+        "summary",
+        "findings",
+        "suppressed",
+        "verdicts",
+        "workloads",
+        "provenance",
+    }
     assert document["findings"] == result["findings"]
     assert document["workloads"] == result["workloads"]
     assert len(document["verdicts"]) > len(result["verdicts"])

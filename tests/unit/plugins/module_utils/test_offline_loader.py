@@ -353,7 +353,8 @@ def test_events_k8s_io_events_are_not_core_events(tmp_path):
     write(
         tmp_path,
         "e.yaml",
-        "apiVersion: events.k8s.io/v1\nkind: Event\nmetadata: {name: x, namespace: a}\ntype: Warning\n",
+        "apiVersion: events.k8s.io/v1\nkind: Event\nmetadata: {name: x, namespace: a}\ntype: Warning\n"
+        "---\napiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n",  # a source must hold something known
     )
     s, stats = load(str(tmp_path))
     assert "events" not in s["resources"] and stats["unknown_kinds"] == {"Event": 1}
