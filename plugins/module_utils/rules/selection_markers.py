@@ -240,9 +240,11 @@ def inject_marker_wrong_object(ctx: RuleContext) -> Iterator[Finding]:
             if key not in own[section]:
                 continue
             value = own[section][key]
-            if tmpl["labels"].get(key) == value or tmpl["annotations"].get(key) == value:
-                continue  # repeated on the template as well: harmless
+            # where the marker works on a pod: Istio's webhooks select on labels (an annotation is read
+            # only once the webhook is called), Linkerd's injector reads the annotation
             where = "labels" if key in (ISTIO_INJECT, "istio.io/rev") else "annotations"
+            if tmpl[where].get(key) == value:
+                continue  # repeated where it works on the template: harmless
             yield subject_finding(
                 "SI105",
                 verdict,

@@ -865,6 +865,13 @@ def _created(obj: Dict[str, Any]) -> str:
     return str(meta(obj).get("creationTimestamp") or "")
 
 
+def _labels_changed(view: Any, namespace: str) -> str:
+    """When the namespace's labels last changed (its managedFields; "" when unknown)."""
+    ns = view.namespace(namespace) or {}
+    times = [str(e.get("time") or "") for e in meta(ns).get("managedFields") or [] if isinstance(e, dict)]
+    return max(times, default="")
+
+
 @rule(codes=["SI208"], needs=["mutatingwebhookconfigurations", "pods"], uses=["events", "namespaces"])
 def admission_plugin_disabled(ctx: RuleContext) -> Iterator[Finding]:
     """kube-apiserver without the MutatingAdmissionWebhook plugin: read from a visible static-pod
@@ -925,7 +932,13 @@ def admission_plugin_disabled(ctx: RuleContext) -> Iterator[Finding]:
     later = [v for v in ctx.verdicts if not v.template and not v.control_plane and _created(v.obj) > since]
     if any(v.injected for v in later):
         return  # some pod created after the webhook got its sidecar: admission works
-    missing = [v for v in later if v.should_inject and not v.injected and v.running]
+    # a pod created before its namespace's labels last changed may predate its injection label: a
+    # restart (SI604), not a skipped webhook, explains it
+    missing = [
+        v
+        for v in later
+        if v.should_inject and not v.injected and v.running and _created(v.obj) >= _labels_changed(view, v.namespace)
+    ]
     if not missing:
         return
     config = hooks[0].config

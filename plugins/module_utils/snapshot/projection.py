@@ -466,9 +466,34 @@ def project_node(obj: Dict[str, Any]) -> Dict[str, Any]:
     return out
 
 
+def _label_managers(meta: Any) -> List[Dict[str, Any]]:
+    """The managedFields entries that own labels, reduced to who, when and which labels: when a
+    namespace was labelled tells a pod that predates its injection label from one a skipped webhook
+    let through (SI208)."""
+    out = []
+    for entry in (meta or {}).get("managedFields") or []:
+        if not isinstance(entry, dict):
+            continue
+        fields = ((entry.get("fieldsV1") or {}).get("f:metadata") or {}).get("f:labels")
+        if not isinstance(fields, dict) or not entry.get("time"):
+            continue
+        out.append(
+            {
+                "manager": entry.get("manager") or "",
+                "operation": entry.get("operation") or "",
+                "time": entry["time"],
+                "fieldsV1": {"f:metadata": {"f:labels": {k: {} for k in sorted(fields)}}},
+            }
+        )
+    return out
+
+
 def project_namespace(obj: Dict[str, Any]) -> Dict[str, Any]:
     out = _header("namespaces")
     out["metadata"] = _metadata(obj.get("metadata"), _OBJ_META)
+    managers = _label_managers(obj.get("metadata"))
+    if managers:
+        out["metadata"]["managedFields"] = managers
     phase = (obj.get("status") or {}).get("phase")
     if phase is not None:
         out["status"] = {"phase": phase}

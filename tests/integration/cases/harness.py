@@ -56,14 +56,7 @@ def case_dir(case_id: str) -> str:
 
 # Cases today's diagnosis gets wrong, keyed by (test, case id): what a correct diagnosis needs.
 # The tests are xfail(strict=True): the day one passes it turns red, and its entry must go.
-CODE_GAPS = {
-    "istio-inject-label-on-deployment-metadata": (
-        "SI105: a label on the Deployment's metadata is missed when the template has the marker as an annotation"
-    ),
-    "istio-pods-predate-namespace-label": (
-        "SI208 inferred although the namespace was labelled after the pods started (managedFields)"
-    ),
-}
+CODE_GAPS = {}
 # per-workload answers still wrong (none today)
 WORKLOAD_GAPS: Dict[str, str] = {}
 KNOWN_GAPS: Dict[Tuple[str, str], str] = dict(

@@ -685,3 +685,26 @@ def test_sort_key_orders_by_namespace_then_name():
         ("a", "b"),
         ("b", "a"),
     ]
+
+
+def test_namespace_keeps_only_who_labelled_it_and_when():
+    """SI208 tells a pod that predates its namespace's injection label from one a skipped webhook let
+    through by when the labels changed: only label-owning managedFields entries stay, reduced."""
+    entries = MANAGED + [
+        {
+            "manager": "kubectl-label",
+            "operation": "Update",
+            "time": "2020-09-21T07:05:00Z",
+            "fieldsType": "FieldsV1",
+            "fieldsV1": {"f:metadata": {"f:labels": {"f:istio-injection": {}}, "f:annotations": {"f:x": {}}}},
+        }
+    ]
+    raw = {"metadata": {"name": "default", "labels": {"istio-injection": "enabled"}, "managedFields": entries}}
+    assert projection.project("namespaces", raw)["metadata"]["managedFields"] == [
+        {
+            "manager": "kubectl-label",
+            "operation": "Update",
+            "time": "2020-09-21T07:05:00Z",
+            "fieldsV1": {"f:metadata": {"f:labels": {"f:istio-injection": {}}}},
+        }
+    ]

@@ -196,6 +196,31 @@ def test_si105_marker_on_the_controller_or_namespace():
     assert findings[0]["evidence"][0]["field"] == "spec.jobTemplate.spec.template.metadata.labels.istio-injection"
 
 
+def test_si105_a_label_repeated_only_as_a_template_annotation_still_misses():
+    """istio/istio#32853: the Deployment has the inject label, its template only the annotation, which
+    is read once a webhook is called; no webhook selects the pod on an annotation, so SI105 stands.
+    Repeated as a template label it works, and nothing is reported."""
+    marker = {"sidecar.istio.io/inject": "true"}
+    objects = [
+        ISTIO,
+        namespace("default"),
+        workload("Deployment", "httpd", "default", labels=marker, tmpl_annotations=marker),
+        workload("Deployment", "fine", "default", labels=marker, tmpl_labels=marker),
+    ]
+    [finding] = run(markers.inject_marker_wrong_object, *objects)
+    assert (finding["kind"], finding["name"]) == ("Deployment", "httpd")
+    assert finding["evidence"] == [
+        {"object": "Deployment default/httpd", "field": "metadata.labels.sidecar.istio.io/inject", "value": "true"},
+        {"object": "Deployment default/httpd", "field": "spec.template.metadata.labels", "value": "<none>"},
+        {
+            "object": "Deployment default/httpd",
+            "field": "next pod",
+            "value": "not_selected; a restart changes nothing: a pod created now is not selected for injection "
+            "(SI105 inject-marker-wrong-object)",
+        },
+    ]
+
+
 def test_si105_plans_move_the_marker_where_it_is_read():
     objects = [
         ISTIO,

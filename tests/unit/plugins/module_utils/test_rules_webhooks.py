@@ -629,6 +629,22 @@ def test_si208_inferred_from_pods():
         f.pod("web-1", "shop", {"app": "web"}, created="2026-10-01T00:00:00Z"),
     ]
     assert f.run(r.admission_plugin_disabled, older) == []  # predates the webhook: SI604's business
+    # labelled after the pod started (istio/istio#27439): the pod predates its namespace's selection
+    relabelled = f.istio_cp() + [
+        f.namespace("shop", {"istio-injection": "enabled"}),
+        f.pod("web-1", "shop", {"app": "web"}, created=later),
+    ]
+    f.find(relabelled, "Namespace", "shop")["metadata"]["managedFields"] = [
+        {
+            "manager": "kubectl-label",
+            "operation": "Update",
+            "time": "2026-11-21T00:00:00Z",
+            "fieldsV1": {"f:metadata": {"f:labels": {"f:istio-injection": {}}}},
+        }
+    ]
+    assert f.run(r.admission_plugin_disabled, relabelled) == []
+    f.find(relabelled, "Namespace", "shop")["metadata"]["managedFields"][0]["time"] = "2026-11-19T00:00:00Z"
+    assert [x.code for x in f.run(r.admission_plugin_disabled, relabelled)] == ["SI208"]
 
 
 # ---- SI209 -------------------------------------------------------------------------------------
