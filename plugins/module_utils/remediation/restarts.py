@@ -155,8 +155,10 @@ def wait_batch(
     timeout: float,
     interval: float = 0.5,
     sleep: Callable[[float], None] = time.sleep,
+    need_proxy: bool = True,
 ) -> Dict[str, Dict[str, Any]]:
-    """Per workload: rolled out, and whether every pod of the restarted template carries the proxy."""
+    """Per workload: rolled out, and whether every pod of the restarted template carries the proxy
+    (`need_proxy` False: an injector's own pods, which carry none)."""
     deadline = time.monotonic() + timeout
     state: Dict[str, Dict[str, Any]] = {}
     while True:
@@ -170,7 +172,7 @@ def wait_batch(
                 if ((p.get("metadata") or {}).get("annotations") or {}).get(RESTARTED_AT) == stamp
                 and not (p.get("metadata") or {}).get("deletionTimestamp")
             ]
-            injected = bool(new) and all(has_proxy(p) for p in new)
+            injected = bool(new) and all(has_proxy(p) for p in new) if need_proxy else True
             state[ref.text()] = {
                 "rolled_out": done,
                 "new_pods": sorted(p["metadata"]["name"] for p in new),
