@@ -140,7 +140,15 @@ def test_every_module_that_talks_to_a_cluster_is_in_the_action_group():
     with open(os.path.join(REPO, "meta", "runtime.yml")) as handle:
         group = yaml.safe_load(handle)["action_groups"]["k8s"]
     cluster, controller = cluster_modules()
-    assert cluster == ["injection_diagnose", "injection_facts", "namespace_injection", "rollback", "webhook_settings"]
+    assert cluster == [
+        "injection_diagnose",
+        "injection_facts",
+        "namespace_injection",
+        "rollback",
+        "webhook_ca",
+        "webhook_settings",
+        "workload_restart",
+    ]
     assert controller == ["injection_gate", "injection_report"]
     assert group[0] == {"metadata": {"extend_group": ["kubernetes.core.k8s"]}}
     assert sorted(group[1:]) == cluster
