@@ -172,14 +172,14 @@ def wait_batch(
                 if ((p.get("metadata") or {}).get("annotations") or {}).get(RESTARTED_AT) == stamp
                 and not (p.get("metadata") or {}).get("deletionTimestamp")
             ]
-            injected = bool(new) and all(has_proxy(p) for p in new) if need_proxy else True
+            injected = bool(new) and all(has_proxy(p) for p in new)
             state[ref.text()] = {
                 "rolled_out": done,
                 "new_pods": sorted(p["metadata"]["name"] for p in new),
-                "proxy": injected,
-                "ok": done and injected,
+                "proxy": injected if need_proxy else None,
+                "ok": done and (injected or not need_proxy),
             }
-            pending = pending or not (done and injected)
+            pending = pending or not state[ref.text()]["ok"]
         if not pending or time.monotonic() >= deadline:
             return state
         sleep(interval)

@@ -320,7 +320,7 @@ def _rotate(session: Session, params: Dict[str, Any], code: str, plan: Dict[str,
             "ca_fingerprint_sha256": certs.fingerprint(new["ca_pem"])}  # fmt: skip
     result["certificates"].append(info)
     step["status"] = "would_change"
-    step["order"] = ["caBundle += new CA", "Secret %s <- new certificate and key" % secret_ref.text(),
+    step["order"] = ["caBundle += new CA", "%s <- new certificate and key" % secret_ref.text(),
                      "restart %s" % ", ".join(i.text() for i in injectors), "caBundle = new CA"]  # fmt: skip
     result["plan"].append(step)
     result["changed"] = True

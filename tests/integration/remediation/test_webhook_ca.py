@@ -150,3 +150,55 @@ def test_cert_manager_owned_bundle_is_not_fought(kubesim_factory, tmp_path):
     assert [n["op"] for n in result["not_executed"]] == ["resync_ca"]
     assert bundle(sim) == before
     assert writes(sim) == []
+
+
+def test_istio_orphaned_revision_webhook_handed_to_the_running_istiod(kubesim_factory, tmp_path):
+    import copy
+
+    sim = cluster(kubesim_factory, "istio")
+    live = sim.get(MWC, None, "istio-sidecar-injector")
+    root = base64.b64decode(live["webhooks"][0]["clientConfig"]["caBundle"]).decode()
+    # istiod publishes its root in every namespace; the scenario's stand-in does not, so seed it
+    sim.apply({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "istio-ca-root-cert",
+               "namespace": "istio-system"}, "data": {"root-cert.pem": root}})  # fmt: skip
+    orphan = copy.deepcopy(live)
+    orphan["metadata"] = {"name": "istio-sidecar-injector-canary", "labels": dict(live["metadata"]["labels"])}
+    orphan["metadata"]["labels"]["istio.io/rev"] = "canary"
+    stale = base64.b64encode(b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n").decode()
+    for hook in orphan["webhooks"]:
+        hook["clientConfig"]["caBundle"] = stale
+        hook["namespaceSelector"] = {"matchLabels": {"istio.io/rev": "canary"}}
+    sim.apply(orphan)
+    sim.settle()
+    given = findings(sim, ("SI210",))
+    assert [(f["code"], f["name"]) for f in given] == [("SI210", "istio-sidecar-injector-canary")]
+    sim.clear_requests()
+    result = webhook_ca.run(params(sim, tmp_path, findings=given))
+    assert result["changed"] is True
+    fixed = sim.get(MWC, None, "istio-sidecar-injector-canary")
+    assert fixed["metadata"]["labels"]["istio.io/rev"] == "default"
+    assert {h["clientConfig"]["caBundle"] for h in fixed["webhooks"]} == {base64.b64encode(root.encode()).decode()}
+    assert result["verification"]["findings"] == [
+        {"code": "SI210", "object": {"kind": "MutatingWebhookConfiguration", "namespace": "",
+                                     "name": "istio-sidecar-injector-canary"}, "gone": True}
+    ]  # fmt: skip
+    sim.clear_requests()
+    assert webhook_ca.run(params(sim, tmp_path, findings=given))["changed"] is False
+    assert writes(sim) == []
+
+
+def test_bundle_changed_since_the_diagnosis_is_refused(kubesim_factory, tmp_path):
+    sim = cluster(kubesim_factory, "linkerd", "wrong-ca")
+    given = findings(sim, ("SI404",))
+    config = sim.get(MWC, None, CONFIG)
+    other = base64.b64encode(b"-----BEGIN CERTIFICATE-----\nMIIC\n-----END CERTIFICATE-----\n").decode()
+    config["webhooks"][0]["clientConfig"]["caBundle"] = other
+    sim.apply(config)
+    sim.clear_requests()
+    with pytest.raises(RemediationError) as err:
+        webhook_ca.run(params(sim, tmp_path, findings=given))
+    assert str(err.value).startswith(
+        "MutatingWebhookConfiguration %s changed since the diagnosis: /webhooks/0/clientConfig/caBundle is" % CONFIG
+    )
+    assert writes(sim) == []
+    assert bundle(sim) == other
