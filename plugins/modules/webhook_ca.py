@@ -23,6 +23,8 @@ description:
     then the injector Deployment restarted and rolled out, then the caBundle pruned to the new CA. Needs
     O(allow_rotation). A certificate already valid beyond O(renew_days), for the hosts, trusted by the bundle is
     left alone.
+  - With O(restart_istiod), Istio webhooks that fail with x509 errors (SI303) are handed back to istiod by a
+    rollout restart instead.
   - A configuration annotated C(cert-manager.io/inject-ca-from) has its bundle written by cert-manager's
     cainjector; its plans are not executed and RV(owned) names the Certificate to fix instead.
   - Key material is never returned or logged - certificates are reported by SHA-256 fingerprint (RV(certificates)),
@@ -44,6 +46,15 @@ options:
     description: A serving certificate valid for fewer days than this is rotated.
     type: int
     default: 30
+  restart_istiod:
+    description:
+      - Have istiod re-patch its webhooks - for each given SI303 finding with an x509 failure
+        (unknown authority, expired, wrong name) calling an Istio webhook, rollout-restart the istiod of the
+        configuration's C(istio.io/rev) revision (Deployment C(istiod) or C(istiod-<rev>) in the webhook Service's
+        namespace) and wait for it. A new istiod serves a fresh certificate from its CA and writes that CA into the
+        caBundle of the revision's configurations.
+    type: bool
+    default: false
   timeout:
     description: Seconds to wait for the restarted injector to roll out.
     type: int

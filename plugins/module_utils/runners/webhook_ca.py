@@ -52,8 +52,11 @@ ARGUMENT_SPEC = argument_spec(
         "cert_days": {"type": "int", "default": 365},
         "renew_days": {"type": "int", "default": 30},
         "timeout": {"type": "int", "default": 300},
+        "restart_istiod": {"type": "bool", "default": False},
     }
 )
+# x509 admission failures (SI303's error classes) that a fresh istiod serving certificate ends.
+X509_REASONS = ("x509-unknown-authority", "x509-expired", "x509-hostname")
 ACTIONS = ("resync_ca", "rotate_cert")
 INJECT_CA = ("cert-manager.io/inject-ca-from", "cert-manager.io/inject-ca-from-secret")
 ROTATION_OPT_IN = (
@@ -147,8 +150,12 @@ def run(
         plans, skipped = finding_plans(params.get("findings") or [], ACTIONS)
     except PlanError as exc:
         raise RemediationError(str(exc)) from None
-    if not plans:
-        raise RemediationError("nothing to do: give findings with resync_ca or rotate_cert plans (SI401-SI406, SI210)")
+    istiod = _istiod_findings(params.get("findings") or []) if params.get("restart_istiod") else []
+    if not plans and not istiod:
+        raise RemediationError(
+            "nothing to do: give findings with resync_ca or rotate_cert plans (SI401-SI406, SI210), or SI303 x509 "
+            "failures of an Istio webhook with restart_istiod"
+        )
     rotations = [(c, p) for c, p in plans if p.get("action") == "rotate_cert"]
     if rotations and not params.get("allow_rotation"):
         raise RemediationError(ROTATION_OPT_IN % ", ".join(sorted({p["target"]["name"] for _c, p in rotations})))
@@ -157,6 +164,10 @@ def run(
         result = _resync(session, params, [(c, p) for c, p in plans if p.get("action") == "resync_ca"], check_mode)
         for code, plan in rotations:
             _merge(result, _rotate(session, params, code, plan, check_mode, sleep))
+        if istiod:
+            _merge(result, _restart_istiod(session, params, istiod, check_mode, sleep))
+            done = {(f["code"], f.get("name")) for f in istiod}
+            skipped = [s for s in skipped if (s["code"], s["object"].get("name")) not in done]
         if not check_mode and result["changed"] and params.get("verify", True):
             _verify_findings(session, result)
     finally:
@@ -416,3 +427,69 @@ def _verify_findings(session: Session, result: Dict[str, Any]) -> None:
     objects = result["verification"]["objects"]
     ok = all(o.get("ok", True) for o in objects) and all(f["gone"] for f in found)
     result["verification"] = {"objects": objects, "findings": found, "ok": ok}
+
+
+def _istiod_findings(findings: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """SI303 x509 failures calling an Istio webhook: istiod serves a certificate its bundle does not
+    trust, which a restarted istiod (a fresh certificate from its CA, the bundle re-patched) ends."""
+    return [
+        f
+        for f in findings
+        if isinstance(f, dict)
+        and f.get("code") == "SI303"
+        and f.get("mesh") == "istio"
+        and any(reason in str(f.get("message") or "") for reason in X509_REASONS)
+    ]
+
+
+def _restart_istiod(session: Session, params: Dict[str, Any], found: List[Dict[str, Any]], check_mode: bool,
+                    sleep: Callable[[float], None]) -> Dict[str, Any]:  # fmt: skip
+    """Rollout-restart the istiod serving each configuration (its istio.io/rev label and Service
+    namespace), wait for it, and let it re-patch the caBundle."""
+    result = _empty()
+    deployments: Dict[ObjectRef, Dict[str, Any]] = {}
+    for finding in found:
+        ref = ObjectRef("MutatingWebhookConfiguration", str(finding.get("name") or ""), "")
+        mwc = _read(session, ref)
+        if mwc is None:
+            raise RemediationError("%s does not exist." % ref.text())
+        rev = ((mwc.get("metadata") or {}).get("labels") or {}).get("istio.io/rev") or "default"
+        services = [((h.get("clientConfig") or {}).get("service") or {}) for h in mwc.get("webhooks") or []]
+        ns = next((svc.get("namespace") for svc in services if svc.get("namespace")), "istio-system")
+        deploy = ObjectRef("Deployment", "istiod" if rev == "default" else "istiod-%s" % rev, ns)
+        live = _read(session, deploy)
+        if live is None:
+            raise RemediationError("%s (the istiod of revision %s) does not exist." % (deploy.text(), rev))
+        deployments.setdefault(deploy, live)
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    why = "istiod serves a fresh certificate from its CA and re-patches the caBundle"
+    for deploy in deployments:
+        result["plan"].append({"object": deploy.as_dict(), "code": "SI303", "status": "would_change", "why": why})
+        result["changed_objects"].append(deploy.as_dict())
+    result["changed"] = bool(deployments)
+    if check_mode or not deployments:
+        return result
+    if params.get("backup_dir"):
+        items = [
+            {"ref": d, "before": live, "pointers": [restarts.RESTARTED_POINTER]} for d, live in deployments.items()
+        ]
+        try:
+            entries = backup.write_objects(params["backup_dir"], items, "webhook_ca")
+        except backup.BackupError as exc:
+            raise RemediationError("%s Nothing was changed." % exc) from None
+        result["backups"] = {"dir": params["backup_dir"], "files": [e["file"] for e in entries],
+                             "manifest": backup.MANIFEST}  # fmt: skip
+    for (deploy, live), step in zip(deployments.items(), result["plan"]):
+        try:
+            session.writer.json_patch(deploy, restarts.restart_patch(live, stamp))
+        except ApiError as exc:
+            step.update(status="failed", message=describe_api_error(deploy, exc))
+            raise RemediationError(step["message"], **_public(result)) from None
+        step["status"] = "applied"
+    state = restarts.wait_batch(session.writer, list(deployments), stamp, params.get("timeout") or 300, sleep=sleep,
+                                need_proxy=False)  # fmt: skip
+    result["verification"]["objects"].extend(dict(s, object=n, checked=["rolled_out"]) for n, s in state.items())
+    if not all(s["ok"] for s in state.values()):
+        raise RemediationError("%s did not roll out within %ss" % (", ".join(state), params.get("timeout")),
+                               **_public(result))  # fmt: skip
+    return result

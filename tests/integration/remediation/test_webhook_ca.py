@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 
 import pytest
 
@@ -202,3 +203,35 @@ def test_bundle_changed_since_the_diagnosis_is_refused(kubesim_factory, tmp_path
     )
     assert writes(sim) == []
     assert bundle(sim) == other
+
+
+def test_istio_wrong_ca_istiod_restarted_failed_create_gone(kubesim_factory, tmp_path):
+    from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.refs import ObjectRef
+
+    from .helpers import writer
+
+    sim = cluster(kubesim_factory, "istio", "wrong-ca")
+    w = writer(sim)
+    pod = next(p for p in sim.list("v1/pods") if p["metadata"]["namespace"] == "demo")
+    w.delete(ObjectRef("Pod", pod["metadata"]["name"], "demo"))  # the ReplicaSet's re-create meets the x509 failure
+    sim.settle()
+    assert len([p for p in sim.list("v1/pods") if p["metadata"]["namespace"] == "demo"]) == 1
+    given = findings(sim, ("SI303",))
+    assert [(f["code"], f["name"]) for f in given] == [("SI303", "istio-sidecar-injector")]
+    assert "x509-unknown-authority" in given[0]["message"]
+    with pytest.raises(RemediationError):  # without the opt-in SI303 is not this module's
+        webhook_ca.run(params(sim, tmp_path, findings=given))
+    checked = webhook_ca.run(params(sim, tmp_path, findings=given, restart_istiod=True), check_mode=True)
+    assert [p["status"] for p in checked["plan"]] == ["would_change"]
+    result = webhook_ca.run(params(sim, tmp_path, findings=given, restart_istiod=True))
+    assert result["changed_objects"] == [{"kind": "Deployment", "namespace": "istio-system", "name": "istiod"}]
+    assert result["verification"]["objects"][0]["rolled_out"] is True
+    deadline = time.monotonic() + 30
+    while injected_preview(sim) != (True, "a new pod is injected"):  # the injector notices the restart
+        assert time.monotonic() < deadline, injected_preview(sim)
+        time.sleep(0.2)
+    while len([p for p in sim.list("v1/pods") if p["metadata"]["namespace"] == "demo"]) < 2:
+        assert time.monotonic() < deadline, "the ReplicaSet did not re-create its pod"
+        sim.settle(1)
+    pods = [p for p in sim.list("v1/pods") if p["metadata"]["namespace"] == "demo"]
+    assert all("istio-proxy" in [c["name"] for c in p["spec"]["containers"]] for p in pods)
