@@ -353,13 +353,14 @@ def _rotate(session: Session, params: Dict[str, Any], code: str, plan: Dict[str,
     if check_mode:
         return result
     # backups: the configuration (by the engine) and the Secret (rollback needs its old key; mode 0600)
+    secret_entries: List[Dict[str, Any]] = []
     if params.get("backup_dir"):
         try:
-            entries = backup.write_objects(params["backup_dir"], [{"ref": secret_ref, "before": secret,
-                                           "pointers": ["/data"]}], "webhook_ca")  # fmt: skip
+            secret_entries = backup.write_objects(params["backup_dir"], [{"ref": secret_ref, "before": secret,
+                                                  "pointers": ["/data"]}], "webhook_ca")  # fmt: skip
         except backup.BackupError as exc:
             raise RemediationError("%s Nothing was changed." % exc) from None
-        result["backups"] = {"dir": params["backup_dir"], "files": [e["file"] for e in entries],
+        result["backups"] = {"dir": params["backup_dir"], "files": [e["file"] for e in secret_entries],
                              "manifest": backup.MANIFEST}  # fmt: skip
     entries, failure = engine.apply(first)
     result["backups"]["files"] = [e["file"] for e in entries] + result["backups"]["files"]
@@ -371,7 +372,7 @@ def _rotate(session: Session, params: Dict[str, Any], code: str, plan: Dict[str,
            {"op": "add", "path": "/data/" + key, "value": certs.b64(new["cert_pem"])},
            {"op": "add", "path": "/data/tls.key", "value": certs.b64(new["key_pem"])}]  # fmt: skip
     try:
-        session.writer.json_patch(secret_ref, ops)
+        written = session.writer.json_patch(secret_ref, ops)
     except ApiError as exc:
         raise RemediationError(
             "step 2 (Secret): %s The caBundle trusts both CAs, so the served certificate still verifies."
@@ -380,6 +381,8 @@ def _rotate(session: Session, params: Dict[str, Any], code: str, plan: Dict[str,
         ) from None
     finally:
         del ops, new  # the key leaves no reference behind
+    for entry in secret_entries:
+        entry["resource_version_after"] = (written.get("metadata") or {}).get("resourceVersion")
     # (3) the injector serves the new certificate once restarted
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     started = []
@@ -411,6 +414,12 @@ def _rotate(session: Session, params: Dict[str, Any], code: str, plan: Dict[str,
     if failure is not None:
         raise RemediationError("step 4 (prune the old CA): %s" % failure, **_public(result))
     result["verification"]["objects"].extend(prune.verify_objects(changes))
+    if params.get("backup_dir"):
+        # rollback compares the live resourceVersions with the ones this rotation left
+        after = (changes[0].after or {}).get("metadata") or {}
+        for entry in entries:
+            entry["resource_version_after"] = after.get("resourceVersion") or entry.get("resource_version_after")
+        backup.record_after(params["backup_dir"], entries + secret_entries)
     result["plan"][-1]["status"] = "applied"
     result["_resolves"].append((code, ObjectRef.from_dict(plan.get("target") or {})))
     return result

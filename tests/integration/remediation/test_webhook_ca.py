@@ -235,3 +235,17 @@ def test_istio_wrong_ca_istiod_restarted_failed_create_gone(kubesim_factory, tmp
         sim.settle(1)
     pods = [p for p in sim.list("v1/pods") if p["metadata"]["namespace"] == "demo"]
     assert all("istio-proxy" in [c["name"] for c in p["spec"]["containers"]] for p in pods)
+
+
+def test_rollback_restores_the_rotated_secret_and_bundle(kubesim_factory, tmp_path):
+    from ansible_collections.meshops.sidecar_injection.plugins.module_utils.runners import rollback
+
+    sim = cluster(kubesim_factory, "linkerd", "expired-cert")
+    old_secret = sim.get("v1/secrets", "linkerd", SECRET)["data"]
+    old_bundle = bundle(sim)
+    webhook_ca.run(params(sim, tmp_path, findings=findings(sim, ("SI405",))))
+    assert bundle(sim) != old_bundle
+    out = rollback.run(dict(auth(sim), backup_dir=str(tmp_path / "backup"), force=False, objects=[], retries=0))
+    assert out["changed"] is True
+    assert sim.get("v1/secrets", "linkerd", SECRET)["data"] == old_secret
+    assert bundle(sim) == old_bundle
