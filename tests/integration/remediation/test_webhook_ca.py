@@ -249,3 +249,20 @@ def test_rollback_restores_the_rotated_secret_and_bundle(kubesim_factory, tmp_pa
     assert out["changed"] is True
     assert sim.get("v1/secrets", "linkerd", SECRET)["data"] == old_secret
     assert bundle(sim) == old_bundle
+
+
+def test_secret_write_forbidden_stops_with_both_cas_trusted(kubesim_factory, tmp_path):
+    sim = cluster(kubesim_factory, "linkerd", "expired-cert")
+    given = findings(sim, ("SI405",))
+    old_bundle = bundle(sim)
+    sim.add_rule(action="forbid", verbs=["patch"], resources=["secrets"], names=[SECRET])
+    with pytest.raises(RemediationError) as err:
+        webhook_ca.run(params(sim, tmp_path, findings=given))
+    prefix = "step 2 (Secret): Not allowed to patch Secret linkerd/%s (403 Forbidden: " % SECRET
+    assert str(err.value).startswith(prefix)
+    assert str(err.value).endswith("The caBundle trusts both CAs, so the served certificate still verifies.")
+    from cryptography import x509
+
+    trusted = x509.load_pem_x509_certificates(base64.b64decode(bundle(sim)))
+    assert len(trusted) == 2  # the old certificate (still served) and the new CA
+    assert base64.b64decode(old_bundle) in base64.b64decode(bundle(sim))

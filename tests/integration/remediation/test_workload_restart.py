@@ -159,3 +159,14 @@ def test_restart_needs_the_opt_in(kubesim_factory, tmp_path):
         workload_restart.run(params(sim, tmp_path, findings=findings(sim), allow_restart=False))
     assert str(err.value) == workload_restart.OPT_IN
     assert writes(sim) == []
+
+
+def test_forbidden_restart_is_a_clear_failure(kubesim_factory, tmp_path):
+    sim = cluster(kubesim_factory, "linkerd")
+    sim.add_rule(action="forbid", verbs=["patch"], resources=["deployments"], names=["web"])
+    with pytest.raises(RemediationError) as err:
+        workload_restart.run(params(sim, tmp_path, findings=findings(sim)))
+    assert str(err.value).startswith("Not allowed to patch Deployment demo/web (403 Forbidden: ")
+    result = err.value.details
+    assert [p["status"] for p in result["plan"]] == ["failed"]
+    assert result["changed"] is False and result["changed_objects"] == []
