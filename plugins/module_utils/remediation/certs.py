@@ -97,3 +97,25 @@ def bundle_pems(bundle_b64: str) -> List[bytes]:
         elif block:
             block.append(line)
     return out
+
+
+def serving_ok(cert_pem: bytes, bundles_b64: Sequence[str], hosts: Sequence[str], renew_days: int) -> bool:
+    """`cert_pem` (the first certificate) is valid beyond `renew_days`, names every host in its SAN,
+    and each caBundle holds it or its issuer: a second run has nothing to rotate."""
+    try:
+        cert = x509.load_pem_x509_certificates(cert_pem)[0]
+        names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except (ValueError, IndexError, x509.ExtensionNotFound):
+        return False
+    # not_valid_after_utc is cryptography >= 42; older releases give a naive UTC datetime
+    end = getattr(cert, "not_valid_after_utc", None) or cert.not_valid_after.replace(tzinfo=datetime.timezone.utc)
+    left = end - datetime.datetime.now(datetime.timezone.utc)
+    if left < datetime.timedelta(days=renew_days):
+        return False
+    if not all(h in names.get_values_for_type(x509.DNSName) for h in hosts):
+        return False
+    for bundle in bundles_b64:
+        trusted = [x509.load_pem_x509_certificate(p) for p in bundle_pems(bundle)]
+        if not any(t == cert or t.subject == cert.issuer for t in trusted):
+            return False
+    return True

@@ -38,6 +38,7 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.remediat
     Remediation,
     RemediationFailed,
     describe_api_error,
+    dump_yaml,
 )
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.runners.remediate import (
     RemediationError,
@@ -252,31 +253,6 @@ def _resync(session: Session, params: Dict[str, Any], plans: List[Tuple[str, Any
     return result
 
 
-def _serving_ok(secret: Dict[str, Any], key: str, bundle_b64s: List[str], hosts: List[str], renew_days: int) -> bool:
-    """The Secret already serves a certificate valid beyond `renew_days`, for every host, that each
-    webhook's caBundle trusts: a second run has nothing to rotate."""
-    from cryptography import x509
-
-    try:
-        pem = base64.b64decode((secret.get("data") or {}).get(key) or "")
-        cert = x509.load_pem_x509_certificates(pem)[0]
-    except (ValueError, IndexError):
-        return False
-    import datetime
-
-    left = cert.not_valid_after_utc - datetime.datetime.now(datetime.timezone.utc)
-    if left < datetime.timedelta(days=renew_days):
-        return False
-    names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(x509.DNSName)
-    if not all(h in names for h in hosts):
-        return False
-    for bundle in bundle_b64s:
-        trusted = [x509.load_pem_x509_certificate(p) for p in certs.bundle_pems(bundle)]
-        if not any(t.subject == cert.issuer or t == cert for t in trusted):
-            return False
-    return True
-
-
 def _secret_view(secret: Dict[str, Any], fingerprints: Dict[str, str]) -> Dict[str, Any]:
     """What a diff shows of the Secret: its name and the certificate fingerprint, never the data."""
     meta = secret.get("metadata") or {}
@@ -286,8 +262,6 @@ def _secret_view(secret: Dict[str, Any], fingerprints: Dict[str, str]) -> Dict[s
 
 def _rotate(session: Session, params: Dict[str, Any], code: str, plan: Dict[str, Any], check_mode: bool,
             sleep: Callable[[float], None]) -> Dict[str, Any]:  # fmt: skip
-    from ansible_collections.meshops.sidecar_injection.plugins.module_utils.remediation.lifecycle import dump_yaml
-
     result = _empty()
     raw = next((o for o in plan.get("operations") or [] if o.get("op") == "rotate_cert"), None)
     if raw is None:
@@ -311,7 +285,8 @@ def _rotate(session: Session, params: Dict[str, Any], code: str, plan: Dict[str,
     bundles = [((hooks.get(n) or {}).get("clientConfig") or {}).get("caBundle") or "" for n in op.webhooks]
     step: Dict[str, Any] = {"object": secret_ref.as_dict(), "code": code, "hosts": hosts,
                             "injectors": [i.as_dict() for i in injectors]}  # fmt: skip
-    if _serving_ok(secret, key, bundles, hosts, params.get("renew_days", 30)):
+    served = base64.b64decode((secret.get("data") or {}).get(key) or "")
+    if certs.serving_ok(served, bundles, hosts, params.get("renew_days", 30)):
         step["status"] = "unchanged"
         result["plan"].append(step)
         return result
