@@ -146,7 +146,9 @@ def test_every_module_that_talks_to_a_cluster_is_in_the_action_group():
         "injection_probe",
         "namespace_injection",
         "rollback",
+        "webhook_ca",
         "webhook_settings",
+        "workload_restart",
     ]
     assert controller == ["injection_gate", "injection_report"]
     assert group[0] == {"metadata": {"extend_group": ["kubernetes.core.k8s"]}}

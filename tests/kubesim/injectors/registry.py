@@ -38,6 +38,7 @@ class InjectorRegistry:
         self.injectors: dict[str, Injector] = {}
         self._manual: set[str] = set()
         self._task: asyncio.Task | None = None
+        self._restarted: dict[str, str] = {}  # host_port -> the istiod pod template's restartedAt seen
 
     def get(self, host_port: str) -> Injector | None:
         return self.injectors.get(host_port)
@@ -130,9 +131,31 @@ class InjectorRegistry:
                         await self.start_linkerd(namespace, manual=False)
             for host_port in [h for h in self.injectors if h not in wanted and h not in self._manual]:
                 await self.remove(host_port)
+        await self._restarts()
         for injector in list(self.injectors.values()):
             if isinstance(injector, IstioInjector) and injector.server.running:
                 await injector.patch_webhooks()
+
+    async def _restarts(self) -> None:
+        """A rollout restart of an istiod Deployment (kubectl.kubernetes.io/restartedAt on its pod
+        template) restarts its injector: like a new istiod process it serves a fresh certificate from
+        its CA, whatever a test made it serve before (serve_foreign_ca, serve_expired)."""
+        for deploy in await maybe_await(self.store.list("apps/v1/deployments")):
+            meta = deploy.get("metadata") or {}
+            labels = meta.get("labels") or {}
+            if labels.get("app") != "istiod":
+                continue
+            rev = labels.get("istio.io/rev", "default")
+            service = "istiod" if rev in ("", "default") else f"istiod-{rev}"
+            host_port = f"{service}.{meta.get('namespace', '')}.svc:443"
+            template = ((deploy.get("spec") or {}).get("template") or {}).get("metadata") or {}
+            stamp = (template.get("annotations") or {}).get("kubectl.kubernetes.io/restartedAt", "")
+            seen = self._restarted.setdefault(host_port, stamp)
+            injector = self.injectors.get(host_port)
+            if stamp != seen and isinstance(injector, IstioInjector):
+                self._restarted[host_port] = stamp
+                injector.serve_valid()
+                log.info("istiod %s restarted: serving a fresh certificate", host_port)
 
     async def run(self, interval: float = 0.5) -> None:
         while True:

@@ -1,0 +1,61 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, meshops.sidecar_injection contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""restarts.candidates: the per-workload answers of a report when it has them, else the restart
+plans of SI604/SI605 with the pods their evidence names; and the restart patch kubectl would send."""
+
+from __future__ import annotations
+
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.refs import ObjectRef
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.remediation import restarts
+
+WEB = {"kind": "Deployment", "namespace": "demo", "name": "web"}
+
+
+def finding(code, workloads, pods):
+    return {
+        "code": code,
+        "evidence": [{"object": "Pod demo/%s" % p, "field": "proxy", "value": "x"} for p in pods],
+        "plan": {
+            "action": "restart_workload",
+            "operations": [{"op": "restart", "target": WEB, "workloads": workloads}],
+        },
+    }
+
+
+def test_findings_fallback_groups_codes_and_pods_per_workload():
+    got = restarts.candidates(
+        [finding("SI605", [WEB], ["web-1", "web-2"]), finding("SI604", [WEB], ["web-3"]), {"code": "SI101"}]
+    )
+    assert len(got) == 1
+    assert got[0].ref == ObjectRef("Deployment", "web", "demo")
+    assert got[0].codes == ["SI605", "SI604"]
+    assert got[0].pods == ["demo/web-1", "demo/web-2", "demo/web-3"]
+    assert got[0].blocker == ""
+
+
+def test_report_workloads_win_and_carry_the_next_pod_blocker():
+    report = {
+        "workloads": [
+            {"ref": WEB, "restart": {"helps": True}, "next_pod": {"verdict": "injected"}},
+            {"ref": dict(WEB, name="api"), "restart": {"helps": True, "why": "caBundle wrong"}, "next_pod": "rejected"},
+            {"ref": dict(WEB, name="db"), "restart": {"helps": False}, "next_pod": "injected"},
+        ]
+    }
+    got = restarts.candidates([finding("SI605", [dict(WEB, name="other")], [])], report)
+    assert [(c.ref.name, c.blocker) for c in got] == [
+        ("web", ""),
+        ("api", "its next pod would be rejected (caBundle wrong)"),
+    ]
+
+
+def test_restart_patch_is_guarded_and_adds_missing_maps():
+    live = {"metadata": {"name": "web", "namespace": "demo", "resourceVersion": "42"}, "spec": {"template": {}}}
+    assert restarts.restart_patch(live, "2026-12-03T13:00:00Z") == [
+        {"op": "replace", "path": "/metadata/resourceVersion", "value": "42"},
+        {"op": "add", "path": "/spec/template/metadata", "value": {}},
+        {"op": "add", "path": "/spec/template/metadata/annotations", "value": {}},
+        {"op": "add", "path": "/spec/template/metadata/annotations/kubectl.kubernetes.io~1restartedAt",
+         "value": "2026-12-03T13:00:00Z"},
+    ]  # fmt: skip
+    assert restarts.batches([1, 2, 3, 4, 5], 2) == [[1, 2], [3, 4], [5]]
