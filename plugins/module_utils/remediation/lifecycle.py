@@ -26,6 +26,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
@@ -122,6 +123,21 @@ def clean(obj: Optional[Dict[str, Any]]) -> Dict[str, Any]:
     meta = out.get("metadata") or {}
     for key in SERVER_FIELDS:
         meta.pop(key, None)
+    return out
+
+
+def shown(obj: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+    """`clean(obj)` as a person may see it: a Secret's values (private keys among them) replaced by
+    their SHA-256, so a diff still shows which key changed and never what it holds."""
+    out = clean(obj)
+    if out.get("kind") == "Secret":
+        for section in ("data", "stringData"):
+            values = out.get(section)
+            if isinstance(values, dict):
+                out[section] = {
+                    key: "<not shown: sha256 %s>" % hashlib.sha256(str(value).encode("utf-8")).hexdigest()[:16]
+                    for key, value in values.items()
+                }
     return out
 
 
@@ -373,9 +389,9 @@ def diff_of(change: Change) -> Dict[str, Any]:
     return {
         "before_header": change.ref.text(),
         "after_header": change.ref.text(),
-        "before": dump_yaml(clean(change.before)),
-        "after": dump_yaml(clean(change.after)),
+        "before": dump_yaml(shown(change.before)),
+        "after": dump_yaml(shown(change.after)),
     }
 
 
-__all__ = ["REMOVE", "Change", "PlanError", "Remediation", "RemediationFailed", "clean", "describe_api_error"]
+__all__ = ["REMOVE", "Change", "PlanError", "Remediation", "RemediationFailed", "clean", "describe_api_error", "shown"]

@@ -60,16 +60,22 @@ def candidates(findings: Sequence[Dict[str, Any]], report: Optional[Dict[str, An
     out: Dict[ObjectRef, Candidate] = {}
     workloads = (report or {}).get("workloads")
     if workloads:
+        # the per-workload answers (rules/answers.py): restart.helps only where the next pod is injected;
+        # a workload that wants a sidecar, lacks one and whose next pod would not get it is a blocker
         for item in workloads:
             restart = item.get("restart") or {}
             ref = ObjectRef.from_dict(item.get("ref") or {})
-            if not restart.get("needed", restart.get("helps")):
-                continue
-            cand = out.setdefault(ref, Candidate(ref))
             next_pod = item.get("next_pod")
-            verdict = next_pod.get("verdict") if isinstance(next_pod, dict) else next_pod
-            if verdict and verdict != "injected":
-                cand.blocker = "its next pod would be %s (%s)" % (verdict, restart.get("why") or "root cause unfixed")
+            outcome = next_pod.get("outcome") if isinstance(next_pod, dict) else next_pod
+            if restart.get("helps"):
+                out.setdefault(ref, Candidate(ref))
+            elif (item.get("intent") or {}).get("wants") and (item.get("current") or {}).get("without_proxy"):
+                cand = out.setdefault(ref, Candidate(ref))
+                cand.blocker = "its next pod would be %s (root cause %s): %s" % (
+                    outcome or "unknown",
+                    item.get("root_cause") or "not known",
+                    restart.get("effect") or "a restart does not help",
+                )
         return list(out.values())
     for finding in findings:
         if finding.get("code") not in RESTART_CODES:

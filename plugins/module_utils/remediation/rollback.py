@@ -32,6 +32,7 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.remediat
     clean,
     describe_api_error,
     dump_yaml,
+    shown,
 )
 
 # Set by the API server on create; a re-created object must not carry them.
@@ -200,8 +201,8 @@ class Rollback(object):
                 {
                     "before_header": s["ref"].text(),
                     "after_header": s["ref"].text(),
-                    "before": dump_yaml(clean(s["live"])),
-                    "after": dump_yaml(clean(s["original"]) if s["action"] != "delete" else {}),
+                    "before": dump_yaml(shown(s["live"])),
+                    "after": dump_yaml(shown(s["original"]) if s["action"] != "delete" else {}),
                 }
                 for s in written
             ],

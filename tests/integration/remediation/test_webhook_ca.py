@@ -249,6 +249,12 @@ def test_rollback_restores_the_rotated_secret_and_bundle(kubesim_factory, tmp_pa
     assert out["changed"] is True
     assert sim.get("v1/secrets", "linkerd", SECRET)["data"] == old_secret
     assert bundle(sim) == old_bundle
+    # the diff names the Secret's keys and never shows their values (the restored private key)
+    [secret_diff] = [d for d in out["diff"] if d["before_header"].startswith("Secret ")]
+    text = secret_diff["before"] + secret_diff["after"]
+    assert "tls.key: '<not shown: sha256 " in text
+    assert all(value not in text for value in old_secret.values())
+    assert "PRIVATE KEY" not in json.dumps(out)
 
 
 def test_secret_write_forbidden_stops_with_both_cas_trusted(kubesim_factory, tmp_path):

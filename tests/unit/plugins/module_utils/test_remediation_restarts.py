@@ -35,17 +35,33 @@ def test_findings_fallback_groups_codes_and_pods_per_workload():
 
 
 def test_report_workloads_win_and_carry_the_next_pod_blocker():
+    """The report's per-workload answers (rules/answers.py Answer.as_dict) decide: restart.helps is a
+    candidate; a workload that wants a sidecar, lacks one and whose next pod would not be injected is
+    reported with its root cause and what a restart would do; the rest is left alone."""
+    effect = "a restart would fail: new pods are rejected (failurePolicy Fail) (SI404 cabundle-mismatch)"
+
+    def answer(name, helps, outcome, wants=True, without=1, cause="", why=""):
+        return {
+            "ref": dict(WEB, name=name),
+            "intent": {"wants": wants},
+            "current": {"pods": 2, "with_proxy": 2 - without, "without_proxy": without},
+            "next_pod": {"outcome": outcome, "webhook": "w", "failure_policy": "Fail", "path": []},
+            "root_cause": cause,
+            "restart": {"helps": helps, "effect": why},
+        }
+
     report = {
         "workloads": [
-            {"ref": WEB, "restart": {"helps": True}, "next_pod": {"verdict": "injected"}},
-            {"ref": dict(WEB, name="api"), "restart": {"helps": True, "why": "caBundle wrong"}, "next_pod": "rejected"},
-            {"ref": dict(WEB, name="db"), "restart": {"helps": False}, "next_pod": "injected"},
+            answer("web", True, "injected"),
+            answer("api", False, "rejected", cause="SI404", why=effect),
+            answer("db", False, "injected", without=0),  # all its pods carry the proxy
+            answer("batch", False, "not_selected", wants=False),  # nobody asks for a sidecar
         ]
     }
     got = restarts.candidates([finding("SI605", [dict(WEB, name="other")], [])], report)
     assert [(c.ref.name, c.blocker) for c in got] == [
         ("web", ""),
-        ("api", "its next pod would be rejected (caBundle wrong)"),
+        ("api", "its next pod would be rejected (root cause SI404): " + effect),
     ]
 
 
