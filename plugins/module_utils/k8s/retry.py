@@ -13,6 +13,7 @@ the deadline plus at most one request timeout, however the server misbehaves.
 
 from __future__ import annotations
 
+import math
 import random
 import time
 from typing import Callable, Optional
@@ -57,7 +58,7 @@ def parse_retry_after(value: Optional[str]) -> Optional[float]:
         seconds = float(value)
     except ValueError:
         return None
-    return max(seconds, 0.0) if seconds == seconds else None  # NaN is no answer
+    return None if math.isnan(seconds) else max(seconds, 0.0)  # NaN is no answer
 
 
 class RetryPolicy(object):

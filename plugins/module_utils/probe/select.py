@@ -80,7 +80,7 @@ def parse_like(like: Mapping[str, Any]) -> Dict[str, Tuple[str, str]]:
     out: Dict[str, Tuple[str, str]] = {}
     for namespace, value in (like or {}).items():
         text = str(value or "")
-        kind, _, name = text.partition("/")
+        kind, _sep, name = text.partition("/")
         if not name or kind.lower() not in KIND_NAMES:
             raise SelectionError(
                 "like: %s: %r is not KIND/NAME with KIND one of deployment, statefulset, daemonset, replicaset, "

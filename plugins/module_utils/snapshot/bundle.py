@@ -271,7 +271,7 @@ def _split(path: str, limits: input_limits.Limits) -> Tuple[Dict[str, Any], byte
         raise
     except input_limits.InputError as exc:  # corrupt or truncated: a damaged bundle
         raise BundleError(str(exc)) from None
-    line, _, body = content.partition(b"\n")
+    line, _sep, body = content.partition(b"\n")
     try:
         header = json.loads(line)
     except ValueError as exc:

@@ -46,9 +46,9 @@ def _gzip_bomb(path: str, members: int = 30, member_mib: int = 100) -> None:
     """`members` gzip members of `member_mib` MiB of zeros each: about 3 MB expanding to 3 GB."""
     compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
     zeros = b"\0" * MIB
-    member = b"".join(compressor.compress(zeros) for _ in range(member_mib)) + compressor.flush()
+    member = b"".join(compressor.compress(zeros) for _mib in range(member_mib)) + compressor.flush()
     with open(path, "wb") as handle:
-        for _ in range(members):
+        for _member in range(members):
             handle.write(member)
 
 

@@ -395,7 +395,7 @@ def test_send_returns_a_5xx_verdict_at_once():
 
 def test_send_read_timeout_is_the_callers_deadline():
     pool = ScriptedPool(Response(200, {}))
-    c, _ = client(pool)
+    c, _sleeps = client(pool)
     c.send("DELETE", "/api/v1/namespaces/a/configmaps/x", read_timeout=2.5)
     timeout = pool.calls[0][2]["timeout"]
     assert (timeout.connect_timeout, timeout.read_timeout) == (10.0, 2.5)

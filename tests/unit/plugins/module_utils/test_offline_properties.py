@@ -157,7 +157,7 @@ def _replace(obj: Any, path: tuple, value: Any) -> None:
 def test_example_objects_with_fields_replaced_load_or_raise(data):
     obj = copy.deepcopy(data.draw(st.sampled_from(EXAMPLE_OBJECTS)))
     paths = [p for p in _paths(obj) if p]
-    for _ in range(data.draw(st.integers(min_value=1, max_value=3))):
+    for _round in range(data.draw(st.integers(min_value=1, max_value=3))):
         _replace(obj, data.draw(st.sampled_from(paths)), data.draw(values))
     _load_bounded(yaml.safe_dump(obj), "mutated.yaml")
 
