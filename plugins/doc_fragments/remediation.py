@@ -13,7 +13,7 @@ options:
     description:
       - Findings of a diagnosis report (RV(meshops.sidecar_injection.injection_diagnose#module:findings), or
         a JMESPath selection of them) whose typed C(plan) this module executes. Plans of other actions are
-        listed in RV(not_executed) and left alone.
+        listed in the result's C(not_executed) (where the module returns it) and left alone.
       - Every operation is applied only when the object still holds the value the diagnosis saw; otherwise
         the task fails before anything is written.
     type: list
