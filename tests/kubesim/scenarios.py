@@ -139,7 +139,34 @@ def builtin_istio() -> list[dict]:
                 "name": "istio-sidecar-injector",
                 "labels": {"app": "sidecar-injector", "istio.io/rev": "default"},
             },
+            # the four webhooks of istiod's default revision, in upstream's order: the rev.* pair serves
+            # istio.io/rev=default, the other pair istio-injection=enabled and the pod label
             "webhooks": [
+                _istio_webhook(
+                    "rev.namespace.sidecar-injector.istio.io",
+                    {
+                        "matchExpressions": [
+                            {"key": "istio.io/rev", "operator": "In", "values": ["default"]},
+                            {"key": "istio-injection", "operator": "DoesNotExist"},
+                        ]
+                    },
+                    not_false,
+                ),
+                _istio_webhook(
+                    "rev.object.sidecar-injector.istio.io",
+                    {
+                        "matchExpressions": [
+                            {"key": "istio.io/rev", "operator": "DoesNotExist"},
+                            {"key": "istio-injection", "operator": "DoesNotExist"},
+                        ]
+                    },
+                    {
+                        "matchExpressions": [
+                            {"key": "sidecar.istio.io/inject", "operator": "NotIn", "values": ["false"]},
+                            {"key": "istio.io/rev", "operator": "In", "values": ["default"]},
+                        ]
+                    },
+                ),
                 _istio_webhook(
                     "namespace.sidecar-injector.istio.io",
                     {"matchExpressions": [{"key": "istio-injection", "operator": "In", "values": ["enabled"]}]},

@@ -13,10 +13,15 @@ import pytest
 import yaml
 
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.refs import ObjectRef
+from tests.kubesim.scenarios import shared_fixtures
 
 from .helpers import store, writer
 from .test_playbooks import playbook, recap
 from .test_workload_restart import cluster
+
+# SI605 here comes from the upstream Linkerd manifests' injector version (../shared/fixtures); the
+# built-in copies carry none, so without them these tests skip
+pytestmark = pytest.mark.skipif(shared_fixtures() is None, reason="../shared/fixtures is absent")
 
 STORE = ["admissionregistration.k8s.io/v1/mutatingwebhookconfigurations", "v1/secrets", "apps/v1/deployments"]
 DESIRED = {"remediate_certs": True, "remediate_restart_workloads": True, "restart_workloads_timeout": 60,
