@@ -50,7 +50,10 @@ options:
   report:
     description:
       - A whole diagnosis report; when it has per-workload answers (C(workloads) with C(restart) and C(next_pod))
-        those choose the workloads and their blockers instead of O(findings).
+        those choose the workloads and their blockers instead of the restart plans of O(findings).
+      - A workload whose next pod the report found blocked is left alone with the report's reason, unless one of
+        its C(blocked_by) findings is in O(findings) - the findings this run fixes before the restarts, as
+        C(remediate.yml) passes them - then the live dry-run pod, made after those fixes, decides.
     type: dict
   batch_size:
     description: Workloads restarted together.

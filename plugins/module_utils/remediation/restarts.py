@@ -4,9 +4,11 @@
 """Rollout restarts that re-admit a workload's pods, in batches, each proven before the next starts.
 
 * which workloads: `candidates` reads the diagnosis - the report's per-workload answers
-  (`workloads[]` with `restart.helps` / `next_pod`) when the report has them, else the restart
-  operations of SI604/SI605 plans and the pods their evidence names. It is the one place to switch
-  to the root-cause answers (`next_pod`) when they land.
+  (`workloads[]` with `restart.helps` / `next_pod` / `blocked_by`) when the report has them, else
+  the restart operations of SI604/SI605 plans and the pods their evidence names. A workload whose
+  next pod the diagnosis found blocked stays blocked with that answer, unless `findings` (what this
+  run acts on, remediate.yml passes the findings of the roles before it) hold one of its blockers:
+  then the dry-run below, made after those fixes, decides.
 * never a restart that cannot help: before each batch, a server-side dry-run create of a pod from
   the workload's template (`dryRun=All` runs admission, the injector included) must come back
   carrying the proxy; otherwise the workload is `blocked` with what admission answered, and the
@@ -55,9 +57,16 @@ def _pod_names(finding: Dict[str, Any]) -> List[str]:
     return out
 
 
+def _blocked_by(answer: Dict[str, Any]) -> List[str]:
+    codes = [str(c) for c in answer.get("blocked_by") or []]
+    cause = answer.get("root_cause")
+    return codes + [str(cause)] if cause and cause not in codes else codes
+
+
 def candidates(findings: Sequence[Dict[str, Any]], report: Optional[Dict[str, Any]] = None) -> List[Candidate]:
     """The workloads a restart would help, from the diagnosis (see the module docstring)."""
     out: Dict[ObjectRef, Candidate] = {}
+    acted_on = {str(f.get("code")) for f in findings}
     workloads = (report or {}).get("workloads")
     if workloads:
         # the per-workload answers (rules/answers.py): restart.helps only where the next pod is injected;
@@ -71,6 +80,12 @@ def candidates(findings: Sequence[Dict[str, Any]], report: Optional[Dict[str, An
                 out.setdefault(ref, Candidate(ref))
             elif (item.get("intent") or {}).get("wants") and (item.get("current") or {}).get("without_proxy"):
                 cand = out.setdefault(ref, Candidate(ref))
+                fixing = [c for c in _blocked_by(item) if c in acted_on]
+                if fixing:
+                    # this run acts on what blocks it (the certificate/webhook/label roles ran before):
+                    # the live dry-run pod decides, after those fixes, instead of the stale answer
+                    cand.codes = fixing
+                    continue
                 cand.blocker = "its next pod would be %s (root cause %s): %s" % (
                     outcome or "unknown",
                     item.get("root_cause") or "not known",

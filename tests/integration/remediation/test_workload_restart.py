@@ -102,17 +102,20 @@ def test_check_mode_writes_nothing(kubesim_factory, tmp_path):
     assert not (tmp_path / "backup").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the diagnosis no longer emits SI605 while the root cause is unfixed (issue 10), so this test's input "
-    "finding is absent; it must feed the restart module a hand-made SI605 instead",
-)
 def test_restart_refused_while_the_root_cause_is_unfixed(kubesim_factory, tmp_path):
+    """A restart plan handed over from an older diagnosis (the current one emits no SI605 while the
+    caBundle is wrong): the dry-run pod comes back without the proxy, so nothing is restarted."""
     sim = cluster(kubesim_factory, "linkerd", "wrong-ca")
-    given = findings(sim)
-    assert [f["code"] for f in given] == ["SI605"]
+    assert [f["code"] for f in findings(sim, codes=("SI404", "SI604", "SI605"))] == ["SI404"]
+    pods = sorted(p["metadata"]["name"] for p in web_pods(sim) if p["metadata"]["name"].startswith("web-"))
+    assert len(pods) == 2
+    stale = {
+        "code": "SI605",
+        "evidence": [{"object": "Pod demo/%s" % name, "field": "proxy version", "value": "old"} for name in pods],
+        "plan": {"action": "restart_workload", "operations": [{"op": "restart", "target": WEB, "workloads": [WEB]}]},
+    }
     before = store(sim, [DEPLOY, "v1/pods"])
-    result = workload_restart.run(params(sim, tmp_path, findings=given))
+    result = workload_restart.run(params(sim, tmp_path, findings=[stale]))
     assert result["changed"] is False
     assert result["blocked"] == [{"object": WEB, "why": "a new pod would be admitted without the proxy"}]
     assert result["plan"][0]["status"] == "blocked"

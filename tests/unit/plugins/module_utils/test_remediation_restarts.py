@@ -65,6 +65,34 @@ def test_report_workloads_win_and_carry_the_next_pod_blocker():
     ]
 
 
+def test_a_blocker_this_run_fixes_leaves_the_decision_to_the_dry_run():
+    """remediate.yml passes the findings its earlier roles act on: a workload blocked by one of them
+    (here the expired injector certificate SI405 under its root cause SI402) gets no preset blocker,
+    so the live dry-run pod made after the rotation decides; one blocked by something else keeps the
+    report's answer."""
+
+    def answer(name, blocked_by, cause):
+        return {
+            "ref": dict(WEB, name=name),
+            "intent": {"wants": True},
+            "current": {"pods": 1, "with_proxy": 0, "without_proxy": 1},
+            "next_pod": {"outcome": "admitted_without_sidecar"},
+            "blocked_by": blocked_by,
+            "root_cause": cause,
+            "restart": {"helps": False, "effect": "they stay un-meshed"},
+        }
+
+    report = {"workloads": [answer("web", ["SI402", "SI405"], "SI402"), answer("api", ["SI404"], "SI404")]}
+    rotation = {"code": "SI405", "plan": {"action": "rotate_cert", "operations": []}}
+    got = restarts.candidates([rotation], report)
+    assert [(c.ref.name, c.codes, c.blocker) for c in got] == [
+        ("web", ["SI405"], ""),
+        ("api", [], "its next pod would be admitted_without_sidecar (root cause SI404): they stay un-meshed"),
+    ]
+    # nothing acted on: both keep the report's answer
+    assert [c.blocker != "" for c in restarts.candidates([], report)] == [True, True]
+
+
 def test_restart_patch_is_guarded_and_adds_missing_maps():
     live = {"metadata": {"name": "web", "namespace": "demo", "resourceVersion": "42"}, "spec": {"template": {}}}
     assert restarts.restart_patch(live, "2026-12-03T13:00:00Z") == [
