@@ -57,12 +57,6 @@ def _pod_names(finding: Dict[str, Any]) -> List[str]:
     return out
 
 
-def _blocked_by(answer: Dict[str, Any]) -> List[str]:
-    codes = [str(c) for c in answer.get("blocked_by") or []]
-    cause = answer.get("root_cause")
-    return codes + [str(cause)] if cause and cause not in codes else codes
-
-
 def candidates(findings: Sequence[Dict[str, Any]], report: Optional[Dict[str, Any]] = None) -> List[Candidate]:
     """The workloads a restart would help, from the diagnosis (see the module docstring)."""
     out: Dict[ObjectRef, Candidate] = {}
@@ -80,7 +74,7 @@ def candidates(findings: Sequence[Dict[str, Any]], report: Optional[Dict[str, An
                 out.setdefault(ref, Candidate(ref))
             elif (item.get("intent") or {}).get("wants") and (item.get("current") or {}).get("without_proxy"):
                 cand = out.setdefault(ref, Candidate(ref))
-                fixing = [c for c in _blocked_by(item) if c in acted_on]
+                fixing = [str(c) for c in item.get("blocked_by") or [] if c in acted_on]  # root_cause is its first
                 if fixing:
                     # this run acts on what blocks it (the certificate/webhook/label roles ran before):
                     # the live dry-run pod decides, after those fixes, instead of the stale answer
