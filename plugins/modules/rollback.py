@@ -103,24 +103,15 @@ verification:
   type: dict
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.k8s import client as kube_client
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.runners import rollback
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.runners.remediate import RemediationError
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.runners.remediate import execute
 
 
 def main():
     module = AnsibleModule(argument_spec=rollback.ARGUMENT_SPEC, supports_check_mode=True)
-    if not kube_client.HAS_KUBERNETES:
-        module.fail_json(msg=missing_required_lib("kubernetes"), exception=kube_client.KUBERNETES_IMPORT_ERROR)
-    try:
-        result = rollback.run(module.params, check_mode=module.check_mode, debug=module.debug)
-    except RemediationError as exc:
-        module.fail_json(msg=str(exc), **exc.details)
-    if not module._diff:
-        result.pop("diff", None)
-    module.exit_json(**result)
+    execute(module, rollback.run)
 
 
 if __name__ == "__main__":

@@ -126,27 +126,16 @@ not_executed:
   elements: dict
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.k8s import client as kube_client
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.remediation import certs
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.runners import webhook_ca
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.runners.remediate import RemediationError
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.runners.remediate import execute
 
 
 def main():
     module = AnsibleModule(argument_spec=webhook_ca.ARGUMENT_SPEC, supports_check_mode=True)
-    if not kube_client.HAS_KUBERNETES:
-        module.fail_json(msg=missing_required_lib("kubernetes"), exception=kube_client.KUBERNETES_IMPORT_ERROR)
-    if not certs.HAS_CRYPTOGRAPHY:
-        module.fail_json(msg=missing_required_lib("cryptography"))
-    try:
-        result = webhook_ca.run(module.params, check_mode=module.check_mode, debug=module.debug)
-    except RemediationError as exc:
-        module.fail_json(msg=str(exc), **exc.details)
-    if not module._diff:
-        result.pop("diff", None)
-    module.exit_json(**result)
+    execute(module, webhook_ca.run, libraries=[(certs.HAS_CRYPTOGRAPHY, "cryptography")])
 
 
 if __name__ == "__main__":

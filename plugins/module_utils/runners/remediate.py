@@ -1,14 +1,16 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, meshops.sidecar_injection contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What every remediation module's runner shares: its options, the client and writer, the snapshot
-it plans from, the findings it was given, and the re-diagnosis that verifies it."""
+"""What every remediation module's runner shares: its options, its main() body, the client and
+writer, the snapshot it plans from, the findings it was given, and the re-diagnosis that verifies it."""
 
 from __future__ import annotations
 
 import copy
 import time
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.k8s import client as kube_client
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.k8s.writes import FIELD_MANAGER, KubeWriter
@@ -40,6 +42,23 @@ class RemediationError(Exception):
     def __init__(self, message: str, **details: Any) -> None:
         super().__init__(message)
         self.details = details
+
+
+def execute(module: Any, run: Callable[..., Dict[str, Any]], libraries: Sequence[Tuple[bool, str]] = ()) -> None:
+    """The body every remediation module's main() shares: required libraries, run, fail or exit (the
+    diff only under --diff). `module` is the AnsibleModule the module built from its runner's spec."""
+    if not kube_client.HAS_KUBERNETES:
+        module.fail_json(msg=missing_required_lib("kubernetes"), exception=kube_client.KUBERNETES_IMPORT_ERROR)
+    for present, name in libraries:
+        if not present:
+            module.fail_json(msg=missing_required_lib(name))
+    try:
+        result = run(module.params, check_mode=module.check_mode, debug=module.debug)
+    except RemediationError as exc:
+        module.fail_json(msg=str(exc), **exc.details)
+    if not module._diff:
+        result.pop("diff", None)
+    module.exit_json(**result)
 
 
 class Session(object):
