@@ -1030,21 +1030,7 @@ def injector_bootstrap_deadlock(ctx: RuleContext) -> Iterator[Finding]:
         if not caught:
             continue
         pod = caught[0]
-        ev = [
-            evidence(mwc_ref(webhook), hook_field(webhook, "failurePolicy"), "Fail"),
-            evidence(
-                mwc_ref(webhook), hook_field(webhook, "namespaceSelector"), selectors.render(webhook.namespace_selector)
-            ),
-            evidence(
-                mwc_ref(webhook), hook_field(webhook, "objectSelector"), selectors.render(webhook.object_selector)
-            ),
-            evidence(
-                object_ref("Namespace", "", ns),
-                "metadata.labels",
-                selectors.label_string({k: v for k, v in ns_labels.items() if k != "kubernetes.io/metadata.name"}),
-            ),
-            evidence(object_ref("Pod", ns, name_of(pod)), "metadata.labels", selectors.label_string(labels(pod))),
-        ]
+        ev = _fail_closed_catches(webhook, ns, ns_labels, pod)
         ns_obj = namespace_ref(ns)
         if webhook.mesh == "linkerd":
             ops = [
@@ -1096,6 +1082,20 @@ def injector_bootstrap_deadlock(ctx: RuleContext) -> Iterator[Finding]:
 
 
 KUBE_SYSTEM = "kube-system"
+
+
+def _fail_closed_catches(webhook: Any, ns: str, ns_labels: Dict[str, str], pod: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """SI209's evidence: the Fail webhook, its selectors, and the namespace and pod they match."""
+    own_labels = {k: v for k, v in ns_labels.items() if k != "kubernetes.io/metadata.name"}
+    return [
+        evidence(mwc_ref(webhook), hook_field(webhook, "failurePolicy"), "Fail"),
+        evidence(
+            mwc_ref(webhook), hook_field(webhook, "namespaceSelector"), selectors.render(webhook.namespace_selector)
+        ),
+        evidence(mwc_ref(webhook), hook_field(webhook, "objectSelector"), selectors.render(webhook.object_selector)),
+        evidence(object_ref("Namespace", "", ns), "metadata.labels", selectors.label_string(own_labels)),
+        evidence(object_ref("Pod", ns, name_of(pod)), "metadata.labels", selectors.label_string(labels(pod))),
+    ]
 
 
 def _kube_system_pods(ctx: RuleContext) -> List[Dict[str, Any]]:
@@ -1170,23 +1170,7 @@ def _kube_system_deadlock(ctx: RuleContext, webhook: Any) -> Optional[Finding]:
         message="webhook %s (failurePolicy Fail) selects kube-system: namespace kube-system and pod %s match, so "
         "while the injector is down kube-system pods (DNS, CNI, kube-proxy) cannot be created, and the injector "
         "may need them to come back" % (webhook.name, name_of(pod)),
-        evidence=[
-            evidence(mwc_ref(webhook), hook_field(webhook, "failurePolicy"), "Fail"),
-            evidence(
-                mwc_ref(webhook), hook_field(webhook, "namespaceSelector"), selectors.render(webhook.namespace_selector)
-            ),
-            evidence(
-                mwc_ref(webhook), hook_field(webhook, "objectSelector"), selectors.render(webhook.object_selector)
-            ),
-            evidence(
-                object_ref("Namespace", "", KUBE_SYSTEM),
-                "metadata.labels",
-                selectors.label_string({k: v for k, v in ns_labels.items() if k != "kubernetes.io/metadata.name"}),
-            ),
-            evidence(
-                object_ref("Pod", KUBE_SYSTEM, name_of(pod)), "metadata.labels", selectors.label_string(labels(pod))
-            ),
-        ],
+        evidence=_fail_closed_catches(webhook, KUBE_SYSTEM, ns_labels, pod),
         plan=plan,
         # kube-system's workloads, and while the injector is down everything it decides
         affects=merge_affects(namespaces_affects(ctx, [KUBE_SYSTEM]), webhook_affects(ctx, [webhook])),
