@@ -29,6 +29,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import threading
 import time
 import zlib
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
@@ -198,6 +199,7 @@ class KubeClient(object):
         self.sleep = sleep
         self.log = log or (lambda msg: None)
         self.closer = closer
+        self._counting = threading.Lock()  # the probe sends from a thread pool through one client
         self.requests = 0
         self.bytes_received = 0  # bodies as JSON (decompressed)
         self.wire_bytes = 0  # bodies as sent (gzip where the server compressed them)
@@ -238,6 +240,12 @@ class KubeClient(object):
             path,
         )
 
+    def _count(self, requests: int = 0, received: int = 0, wire: int = 0) -> None:
+        with self._counting:
+            self.requests += requests
+            self.bytes_received += received
+            self.wire_bytes += wire
+
     def get(self, path: str, params: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
         """GET `path` and return the parsed JSON body; see the module docstring for errors."""
         url = self.url(path, params)
@@ -245,7 +253,7 @@ class KubeClient(object):
         while True:
             if self.deadline.expired():
                 raise self._out_of_time(path, attempt, "")
-            self.requests += 1
+            self._count(requests=1)
             started = time.monotonic()
             try:
                 response = self.pool.request(
@@ -275,8 +283,7 @@ class KubeClient(object):
                     "Cannot reach the Kubernetes API server at %s: %s" % (self.host, describe_connection_error(exc))
                 ) from None
             status = response.status
-            self.bytes_received += len(body)
-            self.wire_bytes += wire
+            self._count(received=len(body), wire=wire)
             self.log("GET %s -> %d (%d bytes, %.3fs)" % (path, status, len(body), time.monotonic() - started))
             if 200 <= status < 300:
                 try:
@@ -324,7 +331,7 @@ class KubeClient(object):
             timeout = urllib3.Timeout(connect=min(CONNECT_TIMEOUT, self.request_timeout), read=max(read_timeout, 0.1))
         attempt = 0
         while True:
-            self.requests += 1
+            self._count(requests=1)
             started = time.monotonic()
             try:
                 response = self.pool.request(
@@ -339,7 +346,7 @@ class KubeClient(object):
                     "%s %s at %s failed: %s" % (method, path, self.host, describe_connection_error(exc))
                 ) from None
             status = response.status
-            self.bytes_received += len(data)
+            self._count(received=len(data))
             self.log("%s %s -> %d (%d bytes, %.3fs)" % (method, path, status, len(data), time.monotonic() - started))
             if 200 <= status < 300:
                 try:
