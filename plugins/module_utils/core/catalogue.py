@@ -1080,7 +1080,9 @@ CATALOGUE = {
             "Istio proxy image against the revision's ConfigMap values (IST0158 logic; "
             "-distroless/-debug variants of the same build are accepted), the istio.io/rev annotation "
             "against the revision selected now (injector list NEEDS RESTART), and "
-            "linkerd.io/proxy-version against the control-plane version. One finding per namespace."
+            "linkerd.io/proxy-version against the proxy version the injector injects (a "
+            "config.linkerd.io/proxy-version pin on the pod or namespace, else linkerd-config's "
+            "proxy.image.version, else linkerdVersion). One finding per namespace."
         ),
         "fix": (
             "Restart the listed workloads (`kubectl rollout restart deployment/<name> -n <ns>`) so they "

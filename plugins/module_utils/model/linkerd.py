@@ -32,6 +32,9 @@ class LinkerdModel:
     major: str = ""
     values: Dict[str, Any] = field(default_factory=dict)
     proxy_image: str = ""
+    # the version the injector writes into linkerd.io/proxy-version: `proxy.image.version`, else
+    # linkerdVersion (they differ where the proxy is versioned on its own or pinned)
+    proxy_version: str = ""
     native_sidecar: bool = False
     cni_enabled: bool = False
     token_projection: bool = True
@@ -82,6 +85,7 @@ def build_linkerd(view: SnapshotView, webhooks: List[Webhook]) -> Optional[Linke
         if webhook.injector and webhook.service and not namespace:
             namespace = webhook.service.namespace
     config = None
+    installed_proxy = ""  # linkerd.io/proxy-version of the injector's own pod template
     for cm in view.items("configmaps"):
         if name_of(cm) == "linkerd-config" and (not namespace or namespace_of(cm) == namespace):
             config = cm
@@ -95,6 +99,10 @@ def build_linkerd(view: SnapshotView, webhooks: List[Webhook]) -> Optional[Linke
             model.ready_replicas += int((deploy.get("status") or {}).get("readyReplicas") or 0)
             image = (_container(_template_spec(deploy), "proxy-injector") or {}).get("image") or ""
             model.version = model.version or _image_tag(image)
+            template_annotations = ((deploy.get("spec") or {}).get("template") or {}).get("metadata") or {}
+            installed_proxy = installed_proxy or str(
+                (template_annotations.get("annotations") or {}).get("linkerd.io/proxy-version") or ""
+            )
     if config is None and not model.webhooks and not model.injector_deployments:
         return None
     if config is not None:
@@ -107,7 +115,10 @@ def build_linkerd(view: SnapshotView, webhooks: List[Webhook]) -> Optional[Linke
     model.namespace = namespace or "linkerd"
     model.version = str(values.get("linkerdVersion") or "") or model.version
     proxy_name = _dig(values, "proxy", "image", "name", default="") or "cr.l5d.io/linkerd/proxy"
-    proxy_version = _dig(values, "proxy", "image", "version", default="") or model.version
+    # without linkerd-config's versions, the injector's own meshed pod shows the install's proxy
+    fallback = model.version if values.get("linkerdVersion") else (installed_proxy or model.version)
+    proxy_version = _dig(values, "proxy", "image", "version", default="") or fallback
+    model.proxy_version = str(proxy_version)
     model.proxy_image = "%s:%s" % (proxy_name, proxy_version) if proxy_version else proxy_name
     model.major = linkerd_major(model.version)
     native = _dig(values, "proxy", "nativeSidecar")

@@ -56,6 +56,7 @@ VALIDATORS = {"istio-validation": "istio", "linkerd-network-validator": "linkerd
 PROXIES = {"istio-proxy": "istio", "linkerd-proxy": "linkerd"}
 MESH_NAMES = {"istio": "Istio", "linkerd": "Linkerd"}
 KNOWN_IMAGE_TYPES = ("distroless", "debug")  # istio inject.KnownImageTypes
+LINKERD_PROXY_VERSION_OVERRIDE = "config.linkerd.io/proxy-version"  # pod or namespace pin, read by the injector
 
 
 def container_statuses(pod: Dict[str, Any]) -> Dict[str, Dict[str, Any]]:
@@ -464,6 +465,21 @@ def _istio_skew(ctx: RuleContext, verdict: Any) -> Optional[str]:
     return "; ".join(reasons) or None
 
 
+def _linkerd_skew(ctx: RuleContext, verdict: Any, linkerd: Any) -> Optional[str]:
+    """Skew against the proxy version the pod's next incarnation would get: the pod's or its
+    namespace's `config.linkerd.io/proxy-version` where one is set, else the injector's configured
+    proxy version. Comparing with the control plane's own version instead would advise restarts
+    that change nothing wherever the proxy is versioned or pinned on its own."""
+    annos = (verdict.obj.get("metadata") or {}).get("annotations") or {}
+    ns_annos = ((ctx.view.namespace(verdict.namespace) or {}).get("metadata") or {}).get("annotations") or {}
+    pinned = annos.get(LINKERD_PROXY_VERSION_OVERRIDE) or ns_annos.get(LINKERD_PROXY_VERSION_OVERRIDE)
+    expected = pinned or linkerd.proxy_version or linkerd.version
+    if not expected or verdict.proxy.version == expected:
+        return None
+    source = "%s %s" % (LINKERD_PROXY_VERSION_OVERRIDE, pinned) if pinned else "control plane injects %s" % expected
+    return "proxy version %s, %s" % (verdict.proxy.version, source)
+
+
 @rule(codes=["SI605"], needs=["pods"], uses=["configmaps", "deployments", "replicasets"])
 def proxy_version_skew(ctx: RuleContext) -> Iterator[Finding]:
     """Injected pods whose proxy comes from another revision/version than the one their namespace now
@@ -479,12 +495,8 @@ def proxy_version_skew(ctx: RuleContext) -> Iterator[Finding]:
             continue
         if verdict.mesh == "istio":
             why = _istio_skew(ctx, verdict)
-        elif linkerd is not None and linkerd.version and verdict.proxy.version:
-            why = (
-                None
-                if verdict.proxy.version == linkerd.version
-                else ("proxy version %s, control plane %s" % (verdict.proxy.version, linkerd.version))
-            )
+        elif linkerd is not None and verdict.proxy.version:
+            why = _linkerd_skew(ctx, verdict, linkerd)
         else:
             why = None
         if why:

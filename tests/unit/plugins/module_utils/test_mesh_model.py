@@ -202,6 +202,41 @@ def test_linkerd_config_values_and_versions():
     assert linkerd_version_key("edge-25.1.1") == (25, 1, 1)
 
 
+def _proxy_injector(controller_tag, proxy_version):
+    return workload(
+        "Deployment",
+        "linkerd-proxy-injector",
+        "linkerd",
+        tmpl_annotations={"linkerd.io/proxy-version": proxy_version},
+        labels={"linkerd.io/control-plane-component": "proxy-injector"},
+        containers=[
+            {"name": "linkerd-proxy", "image": "cr.l5d.io/linkerd/proxy:%s" % proxy_version},
+            {"name": "proxy-injector", "image": "cr.l5d.io/linkerd/controller:%s" % controller_tag},
+        ],
+    )
+
+
+def test_linkerd_proxy_version_the_injector_injects():
+    # no linkerd-config readable: the injector's own meshed pod shows the install's proxy version
+    bare = build_model(view(_proxy_injector("edge-25.4.4", "v2.290.0"))).linkerd
+    assert (bare.version, bare.proxy_version, bare.proxy_image) == (
+        "edge-25.4.4",
+        "v2.290.0",
+        "cr.l5d.io/linkerd/proxy:v2.290.0",
+    )
+    # linkerd-config's proxy.image.version wins; without it, linkerdVersion (what the injector uses)
+    pinned = "linkerdVersion: edge-25.4.4\nproxy:\n  image:\n    version: v2.300.0\n"
+    for values, expected in (
+        (pinned, "v2.300.0"),
+        ("linkerdVersion: edge-25.4.4\n", "edge-25.4.4"),
+    ):
+        objects = (
+            _proxy_injector("edge-25.4.4", "v2.290.0"),
+            configmap("linkerd-config", "linkerd", {"values": values}),
+        )
+        assert build_model(view(*objects)).linkerd.proxy_version == expected
+
+
 def test_assumed_webhooks_when_the_snapshot_has_no_webhook_configurations():
     istio_only = build_model(view(namespace("shop", {"istio-injection": "enabled"})))
     assert not istio_only.webhooks_read

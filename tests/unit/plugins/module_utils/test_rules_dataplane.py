@@ -418,7 +418,57 @@ def test_si605_linkerd_proxy_version_against_control_plane():
     ]
     [f] = run(dataplane.proxy_version_skew, *objects)
     assert f["evidence"] == [
-        {"object": "Pod emoji/web", "field": "proxy", "value": "proxy version edge-24.5.1, control plane edge-24.8.2"}
+        {
+            "object": "Pod emoji/web",
+            "field": "proxy",
+            "value": "proxy version edge-24.5.1, control plane injects edge-24.8.2",
+        }
+    ]
+
+
+def _linkerd_pod(name, version, annotations=None):
+    annos = {"linkerd.io/proxy-version": version}
+    annos.update(annotations or {})
+    return pod(name, "emoji", annotations=annos, containers=[{"name": "linkerd-proxy"}, {"name": "a"}])
+
+
+def test_si605_linkerd_compares_with_the_proxy_version_the_injector_injects():
+    # proxy.image.version set on its own (a pinned or separately versioned proxy): a pod at that
+    # version is current, although it differs from linkerdVersion; a restart would change nothing
+    values = "linkerdVersion: edge-24.8.2\nproxy:\n  image:\n    version: v2.250.0\n"
+    objects = [
+        standard_linkerd_webhooks(),
+        configmap("linkerd-config", "linkerd", {"values": values}),
+        namespace("emoji", annotations={"linkerd.io/inject": "enabled"}),
+        _linkerd_pod("current", "v2.250.0"),
+        _linkerd_pod("old", "v2.240.1"),
+    ]
+    [f] = run(dataplane.proxy_version_skew, *objects)
+    assert f["name"] == "emoji"
+    assert f["evidence"] == [
+        {"object": "Pod emoji/old", "field": "proxy", "value": "proxy version v2.240.1, control plane injects v2.250.0"}
+    ]
+
+
+def test_si605_linkerd_proxy_version_pinned_on_the_namespace_or_pod():
+    objects = [
+        standard_linkerd_webhooks(),
+        configmap("linkerd-config", "linkerd", {"values": "linkerdVersion: edge-24.8.2\n"}),
+        namespace(
+            "emoji",
+            annotations={"linkerd.io/inject": "enabled", "config.linkerd.io/proxy-version": "edge-24.5.1"},
+        ),
+        _linkerd_pod("pinned-by-namespace", "edge-24.5.1"),
+        _linkerd_pod("pinned-by-pod", "edge-24.2.1", {"config.linkerd.io/proxy-version": "edge-24.2.1"}),
+        _linkerd_pod("behind-its-pin", "edge-24.2.1"),
+    ]
+    [f] = run(dataplane.proxy_version_skew, *objects)
+    assert f["evidence"] == [
+        {
+            "object": "Pod emoji/behind-its-pin",
+            "field": "proxy",
+            "value": "proxy version edge-24.2.1, config.linkerd.io/proxy-version edge-24.5.1",
+        }
     ]
 
 
