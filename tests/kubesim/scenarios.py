@@ -537,3 +537,23 @@ def start(sim: Any, scenario: Scenario) -> Any:
     sim.run(scenario.apply_breaks(sim, registry))
     sim.settle()
     return registry
+
+
+def upgrade_linkerd_proxy(sim: Any, registry: Any, version: str = "edge-25.6.2") -> None:
+    """History rather than a breakage: Linkerd's control plane was upgraded after `demo`'s pods started.
+    The injector now injects `version`, and its Deployment's own meshed pod template says so
+    (linkerd.io/proxy-version, what the diagnosis reads without linkerd-config); running pods keep the
+    proxy they were injected with, so a restart is what brings them level (SI605)."""
+    registry.linkerd().version = version
+    template = {"metadata": {"annotations": {"linkerd.io/proxy-version": version}}}
+    sim.run(
+        sim.cluster.api.patch(
+            _rt("apps/v1/deployments"),
+            "linkerd",
+            "linkerd-proxy-injector",
+            {"spec": {"template": template}},
+            "application/merge-patch+json",
+            user=sim.cluster.config.admin_user,
+        )
+    )
+    sim.settle()

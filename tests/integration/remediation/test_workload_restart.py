@@ -1,10 +1,11 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, meshops.sidecar_injection contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""workload_restart on live kubesim meshes: the SI605 restart rolls `demo/web` through admission and
-the test injector (new pods carry the proxy), a second run changes nothing, check mode writes
-nothing, batches stop at the first failure, and a restart is refused while the root cause (a wrong
-caBundle: Linkerd admits the pod without its proxy) is unfixed."""
+"""workload_restart on live kubesim meshes: after a Linkerd upgrade (scenarios.upgrade_linkerd_proxy)
+the SI605 restart rolls `demo/web` through admission and the test injector (new pods carry the new
+proxy), a second run changes nothing, check mode writes nothing, batches stop at the first failure,
+and a restart is refused while the root cause (a wrong caBundle: Linkerd admits the pod without its
+proxy) is unfixed."""
 
 from __future__ import annotations
 
@@ -15,23 +16,20 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.runners.
     RemediationError,
     Session,
 )
-from tests.kubesim.scenarios import shared_fixtures
 
 from .helpers import auth, store, writes
-
-# SI605 here comes from the upstream Linkerd manifests' injector version (../shared/fixtures); the
-# built-in copies carry none, so without them these tests skip
-pytestmark = pytest.mark.skipif(shared_fixtures() is None, reason="../shared/fixtures is absent")
 
 DEPLOY = "apps/v1/deployments"
 WEB = {"kind": "Deployment", "namespace": "demo", "name": "web"}
 
 
-def cluster(factory, mesh, *breaks):
-    from tests.kubesim.scenarios import Scenario, start
+def cluster(factory, mesh, *breaks, upgraded=True):
+    from tests.kubesim.scenarios import Scenario, start, upgrade_linkerd_proxy
 
     sim = factory()
-    start(sim, Scenario(mesh, tuple(breaks)))
+    registry = start(sim, Scenario(mesh, tuple(breaks)))
+    if upgraded and mesh == "linkerd":  # demo/web's pods run the proxy from before the upgrade: SI605
+        upgrade_linkerd_proxy(sim, registry)
     sim.clear_requests()
     return sim
 
@@ -73,6 +71,8 @@ def test_si605_restart_rolls_pods_through_the_injector_then_nothing(kubesim_fact
     assert sorted(p["metadata"]["name"] for p in pods) == state["new_pods"]
     assert not set(state["new_pods"]) & set(old)
     assert all("linkerd-proxy" in [c["name"] for c in p["spec"]["containers"]] for p in pods)
+    assert {p["metadata"]["annotations"]["linkerd.io/proxy-version"] for p in pods} == {"edge-25.6.2"}
+    assert findings(sim) == []  # the skew is gone
     template = sim.get(DEPLOY, "demo", "web")["spec"]["template"]["metadata"]["annotations"]
     assert "kubectl.kubernetes.io/restartedAt" in template
     assert result["verification"]["ok"] is True

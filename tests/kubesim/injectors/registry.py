@@ -5,8 +5,9 @@ Two ways to get injectors:
   `istio=<ns>/<service>` (service `istiod` or `istiod-<rev>`) or `linkerd=<ns>`;
 - automatic: `sync()` looks at the store like a cluster would - an istiod Deployment (label app=istiod;
   revision from label istio.io/rev) or the linkerd-proxy-injector Deployment starts the matching
-  injector; a Deployment that disappears stops it (connection refused afterwards). `run()` repeats sync
-  (and istiod's caBundle patcher) every `interval` seconds, for use as a background service.
+  injector (Linkerd's injects the proxy version of that Deployment's own proxy, as an install does);
+  a Deployment that disappears stops it (connection refused afterwards). `run()` repeats sync (and
+  istiod's caBundle patcher) every `interval` seconds, for use as a background service.
 
 Each running injector is registered in the ServiceResolver table as `<svc>.<ns>.svc:443` -> its
 loopback address. Whether a call reaches it still depends on the Service and its endpoints in the store.
@@ -116,7 +117,7 @@ class InjectorRegistry:
                 meta.get("name") == "linkerd-proxy-injector"
                 or labels.get("linkerd.io/control-plane-component") == "proxy-injector"
             ):
-                wanted[f"linkerd-proxy-injector.{namespace}.svc:443"] = ("linkerd", namespace, "")
+                wanted[f"linkerd-proxy-injector.{namespace}.svc:443"] = ("linkerd", namespace, _proxy_version(deploy))
         return wanted
 
     async def sync(self) -> None:
@@ -127,8 +128,9 @@ class InjectorRegistry:
                 if host_port not in self.injectors:
                     if mesh == "istio":
                         await self.start_istio(namespace, revision, manual=False)
-                    else:
-                        await self.start_linkerd(namespace, manual=False)
+                    else:  # the "revision" slot of a Linkerd entry holds the proxy version it injects
+                        options = {"version": revision} if revision else {}
+                        await self.start_linkerd(namespace, manual=False, **options)
             for host_port in [h for h in self.injectors if h not in wanted and h not in self._manual]:
                 await self.remove(host_port)
         await self._restarts()
@@ -178,3 +180,18 @@ class InjectorRegistry:
             self._task = None
         for host_port in list(self.injectors):
             await self.remove(host_port)
+
+
+def _proxy_version(deploy: dict) -> str:
+    """The proxy version a linkerd-proxy-injector Deployment's installation injects: the
+    linkerd.io/proxy-version of its own meshed pod template (the install's proxy), else the tag of its
+    linkerd-proxy container; "" leaves LinkerdInjector's default."""
+    template = (deploy.get("spec") or {}).get("template") or {}
+    annotations = (template.get("metadata") or {}).get("annotations") or {}
+    if annotations.get("linkerd.io/proxy-version"):
+        return str(annotations["linkerd.io/proxy-version"])
+    for container in (template.get("spec") or {}).get("containers") or ():
+        image = str(container.get("image") or "")
+        if container.get("name") == "linkerd-proxy" and ":" in image.rsplit("/", 1)[-1]:
+            return image.rsplit(":", 1)[1]
+    return ""
