@@ -438,3 +438,25 @@ def test_a_webhook_the_model_expects_but_the_server_does_not_call_is_a_disagreem
         "/api/v1/namespaces/demo/pods/meshops-probe-X",
     ]
     assert out["summary"]["requests"] == len(probe_reads) + 2
+
+
+def test_concurrent_probes_count_every_request_they_send(live: Any) -> None:
+    # 24 namespaces probed 8 at a time through one client: its count is kubesim's access log, exactly
+    sim = live("istio", None)
+    extra = ["team-%02d" % n for n in range(24)]
+    sim.apply(
+        *[
+            {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n, "labels": {"istio-injection": "enabled"}}}
+            for n in extra
+        ]
+    )
+    sim.clear_requests()
+    out = probe.run(params(sim, namespaces=extra, concurrency=8))
+    assert sorted(r["namespace"] for r in out["results"]) == sorted(["demo"] + extra)
+    assert {r["outcome"] for r in out["results"]} == {"injected"}
+    posts = [r["path"] for r in sim.requests if r["method"] == "POST"]
+    assert all(p.endswith("?dryRun=All") for p in posts)
+    # one dry-run pod per namespace, after the one check that the server honours dryRun (a ConfigMap)
+    assert sorted(p.split("/")[4] for p in posts if "/pods?" in p) == sorted(["demo"] + extra)
+    assert [p for p in posts if "/pods?" not in p] == ["/api/v1/namespaces/demo/configmaps?dryRun=All"]
+    assert out["summary"]["requests"] == len(sim.requests)
