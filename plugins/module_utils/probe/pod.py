@@ -6,8 +6,10 @@ quotas, LimitRanges and Pod Security judge what that workload's next pod would b
 
 From the template it keeps the labels (not `pod-template-hash`, which a controller adds), the
 annotations, the service account, the pod and container security contexts, resources, ports and
-images. It drops what would make the pod invalid or bind it: `volumeMounts` (the snapshot keeps no
-volumes, and a mount without its volume is a 422), `nodeName`. A namespace without a workload gets a
+images, and the template's volumes with the mounts that use them (Pod Security judges volume types,
+and Istio's `sidecar.istio.io/userVolumeMount` names the pod's volumes). It drops what would make the
+pod invalid or bind it: a mount whose volume is not there (a pod's own volumes are not in the snapshot,
+and a mount without its volume is a 422), `nodeName`. A namespace without a workload gets a
 pause pod that complies with the `restricted` Pod Security level and carries small requests and
 limits, so whatever rejects it is about the mesh's additions, not about the stand-in.
 """
@@ -15,7 +17,7 @@ limits, so whatever rejects it is about the mesh's additions, not about the stan
 from __future__ import annotations
 
 import copy
-from typing import Any, Dict
+from typing import Any, Dict, Set
 
 GENERATE_NAME = "meshops-probe-"
 PROBE_ANNOTATION = "meshops.io/probe"  # marks the (never stored) pod as ours in audit logs
@@ -51,9 +53,11 @@ def plain_template() -> Dict[str, Any]:
     }
 
 
-def _container(container: Dict[str, Any]) -> Dict[str, Any]:
+def _container(container: Dict[str, Any], volumes: Set[str]) -> Dict[str, Any]:
     out = copy.deepcopy(container)
-    out.pop("volumeMounts", None)
+    mounts = [m for m in out.pop("volumeMounts", None) or () if m.get("name") in volumes]
+    if mounts:
+        out["volumeMounts"] = mounts
     return out
 
 
@@ -65,10 +69,10 @@ def build(namespace: str, template: Dict[str, Any]) -> Dict[str, Any]:
     annotations = dict(meta.get("annotations") or {})
     annotations[PROBE_ANNOTATION] = "dry-run"
     spec.pop("nodeName", None)
-    spec.pop("volumes", None)
+    volumes = {str(v.get("name")) for v in spec.get("volumes") or () if v.get("name")}
     for key in ("containers", "initContainers"):
         if spec.get(key):
-            spec[key] = [_container(c) for c in spec[key]]
+            spec[key] = [_container(c, volumes) for c in spec[key]]
     metadata: Dict[str, Any] = {"generateName": GENERATE_NAME, "namespace": namespace, "annotations": annotations}
     if labels:
         metadata["labels"] = labels

@@ -30,12 +30,13 @@ Pods (`pods`)
     initContainerStatuses with name, ready, started, restartCount, image, state and lastState
     (running.startedAt; waiting.reason/message; terminated.reason/message/exitCode/startedAt/
     finishedAt).
-  * dropped: volumes (no check reads them; volumeMounts are kept), env, envFrom, probes, lifecycle,
+  * dropped: volumes (no check reads a pod's; volumeMounts are kept), env, envFrom, probes, lifecycle,
     affinity, tolerations, imagePullSecrets, podIP, ...
 
 Workloads (`deployments`, `replicasets`, `statefulsets`, `daemonsets`, `jobs`, `cronjobs`)
   * metadata as for pods plus resourceVersion and generation.
-  * spec: replicas, selector, template (metadata labels/annotations; spec as a pod spec above);
+  * spec: replicas, selector, template (metadata labels/annotations; spec as a pod spec above, plus
+    `volumes` complete, which the dry-run probe sends and pods do not keep);
     Jobs also completions, parallelism, backoffLimit, suspend; CronJobs schedule, suspend,
     concurrencyPolicy and jobTemplate (metadata labels/annotations, spec as a Job spec).
   * status: every scalar field (replicas, readyReplicas, availableReplicas, observedGeneration,
@@ -380,7 +381,12 @@ def _template(template: Optional[Dict[str, Any]], owner: Dict[str, Any], memo: M
     template = template or {}
     meta = template.get("metadata") or {}
     out = {"metadata": _metadata(meta, ())}  # labels/annotations only
-    out["spec"] = _pod_spec(template.get("spec"), _extra(owner, meta.get("labels")), memo)
+    spec = template.get("spec") or {}
+    out["spec"] = _pod_spec(spec, _extra(owner, meta.get("labels")), memo)
+    # templates keep their volumes (pods do not): the dry-run probe sends the template's shape, and
+    # Pod Security and an injector's user-volume options judge volumes; templates are few, pods many
+    if spec.get("volumes") is not None:
+        out["spec"]["volumes"] = memo.shared(spec["volumes"])
     return out
 
 

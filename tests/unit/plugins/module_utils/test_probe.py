@@ -64,6 +64,37 @@ def test_the_probe_pod_copies_the_template_and_drops_what_would_bind_or_invalida
     assert TEMPLATE["spec"]["containers"][0]["volumeMounts"]  # the template itself is untouched
 
 
+def test_the_probe_pod_keeps_the_templates_volumes_and_the_mounts_that_use_them():
+    template = {
+        "metadata": {},
+        "spec": {
+            "volumes": [
+                {"name": "data", "hostPath": {"path": "/var/data"}},
+                {"name": "cfg", "configMap": {"name": "c"}},
+            ],
+            "initContainers": [{"name": "seed", "volumeMounts": [{"name": "data", "mountPath": "/seed"}]}],
+            "containers": [
+                {
+                    "name": "web",
+                    "volumeMounts": [
+                        {"name": "cfg", "mountPath": "/etc/web"},
+                        # its volume is not in the template (as for a pod's own kube-api-access volume)
+                        {"name": "kube-api-access-x1y2z", "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount"},
+                    ],
+                },
+                {"name": "sidecar", "volumeMounts": [{"name": "gone", "mountPath": "/gone"}]},
+            ],
+        },
+    }
+    spec = pod.build("shop", template)["spec"]
+    assert spec["volumes"] == template["spec"]["volumes"]  # Pod Security sees the hostPath
+    assert spec["initContainers"] == [{"name": "seed", "volumeMounts": [{"name": "data", "mountPath": "/seed"}]}]
+    assert spec["containers"] == [
+        {"name": "web", "volumeMounts": [{"name": "cfg", "mountPath": "/etc/web"}]},
+        {"name": "sidecar"},
+    ]
+
+
 def test_the_plain_pod_meets_restricted_and_has_requests():
     container = pod.build("empty", pod.plain_template())["spec"]["containers"][0]
     assert container["securityContext"] == {

@@ -377,6 +377,19 @@ def test_application_templates_drop_env():
     assert container == {"name": "discovery", "image": "docker.io/istio/pilot:1.22.3"}
 
 
+def test_templates_keep_their_volumes_and_pods_do_not():
+    volumes = [
+        {"name": "data", "hostPath": {"path": "/var/data", "type": "Directory"}},
+        {"name": "cfg", "configMap": {"name": "web", "defaultMode": 420}},
+    ]
+    deployment = raw_deployment(name="web", namespace="shop", labels={"app": "web"}, template_labels={"app": "web"})
+    deployment["spec"]["template"]["spec"]["volumes"] = volumes
+    spec = projection.project("deployments", deployment)["spec"]["template"]["spec"]
+    assert spec["volumes"] == volumes  # the dry-run probe sends them (probe/pod.py)
+    raw_pod = {"metadata": {"name": "web-1", "namespace": "shop"}, "spec": dict(deployment["spec"]["template"]["spec"])}
+    assert "volumes" not in projection.project("pods", raw_pod)["spec"]
+
+
 def test_linkerd_component_label_on_template_keeps_env():
     deployment = raw_deployment(
         name="linkerd-proxy-injector",
