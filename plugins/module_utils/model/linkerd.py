@@ -99,9 +99,8 @@ def build_linkerd(view: SnapshotView, webhooks: List[Webhook]) -> Optional[Linke
             model.ready_replicas += int((deploy.get("status") or {}).get("readyReplicas") or 0)
             image = (_container(_template_spec(deploy), "proxy-injector") or {}).get("image") or ""
             model.version = model.version or _image_tag(image)
-            template_annotations = ((deploy.get("spec") or {}).get("template") or {}).get("metadata") or {}
             installed_proxy = installed_proxy or str(
-                (template_annotations.get("annotations") or {}).get("linkerd.io/proxy-version") or ""
+                _dig(deploy, "spec", "template", "metadata", "annotations", "linkerd.io/proxy-version") or ""
             )
     if config is None and not model.webhooks and not model.injector_deployments:
         return None

@@ -28,7 +28,12 @@ from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.pla
     note,
 )
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.refs import ObjectRef, namespace_ref
-from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.schema import labels
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.schema import (
+    annotations as annotations_of,
+)
+from ansible_collections.meshops.sidecar_injection.plugins.module_utils.core.schema import (
+    labels,
+)
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.answers import restart_allowed
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.engine import RuleContext, rule
 from ansible_collections.meshops.sidecar_injection.plugins.module_utils.rules.workloads import (
@@ -470,10 +475,10 @@ def _linkerd_skew(ctx: RuleContext, verdict: Any, linkerd: Any) -> Optional[str]
     namespace's `config.linkerd.io/proxy-version` where one is set, else the injector's configured
     proxy version. Comparing with the control plane's own version instead would advise restarts
     that change nothing wherever the proxy is versioned or pinned on its own."""
-    annos = (verdict.obj.get("metadata") or {}).get("annotations") or {}
-    ns_annos = ((ctx.view.namespace(verdict.namespace) or {}).get("metadata") or {}).get("annotations") or {}
-    pinned = annos.get(LINKERD_PROXY_VERSION_OVERRIDE) or ns_annos.get(LINKERD_PROXY_VERSION_OVERRIDE)
-    expected = pinned or linkerd.proxy_version or linkerd.version
+    pinned = annotations_of(verdict.obj).get(LINKERD_PROXY_VERSION_OVERRIDE) or annotations_of(
+        ctx.view.namespace(verdict.namespace) or {}
+    ).get(LINKERD_PROXY_VERSION_OVERRIDE)
+    expected = pinned or linkerd.proxy_version  # proxy_version already falls back to linkerdVersion
     if not expected or verdict.proxy.version == expected:
         return None
     source = "%s %s" % (LINKERD_PROXY_VERSION_OVERRIDE, pinned) if pinned else "control plane injects %s" % expected
